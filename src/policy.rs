@@ -1,0 +1,1 @@
+//! Pure notification decisions: previous state + new observation + preferences + now -> alerts.

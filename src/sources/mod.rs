@@ -1,0 +1,116 @@
+//! Status-source adapters: one module per platform, each turning a response body into a [`Snapshot`].
+
+pub mod feed;
+pub mod google_cloud;
+pub mod incidentio;
+pub mod instatus;
+pub mod statuspage;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::Snapshot;
+
+/// The platform a provider's status page runs on (config `kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    Statuspage,
+    Incidentio,
+    GoogleCloud,
+    Instatus,
+    Feed,
+    Probe,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Statuspage => "statuspage",
+            SourceKind::Incidentio => "incidentio",
+            SourceKind::GoogleCloud => "google-cloud",
+            SourceKind::Instatus => "instatus",
+            SourceKind::Feed => "feed",
+            SourceKind::Probe => "probe",
+        }
+    }
+
+    /// The endpoints to try in order, as (path appended to the base URL, parser).
+    /// A later endpoint is tried only when an earlier one answered 404/410 or
+    /// sent something its parser rejected.
+    pub fn endpoints(self) -> &'static [(&'static str, Parser)] {
+        match self {
+            SourceKind::Statuspage => &[("/api/v2/summary.json", Parser::Statuspage)],
+            SourceKind::Incidentio => &[
+                ("/api/v1/summary", Parser::IncidentioNative),
+                ("/api/v2/summary.json", Parser::Statuspage),
+            ],
+            SourceKind::GoogleCloud => &[("/incidents.json", Parser::GoogleCloud)],
+            SourceKind::Instatus => &[("/summary.json", Parser::Instatus)],
+            SourceKind::Feed => &[("", Parser::Feed)],
+            SourceKind::Probe => &[],
+        }
+    }
+}
+
+/// A body parser. Each is a pure function of the bytes and the context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parser {
+    Statuspage,
+    IncidentioNative,
+    GoogleCloud,
+    Instatus,
+    Feed,
+}
+
+/// What an adapter may know besides the body.
+#[derive(Debug, Clone, Copy)]
+pub struct ParseContext<'a> {
+    /// What the user watches (component names or ids; product titles or ids
+    /// for Google Cloud). Sources without components of their own use it to
+    /// synthesise components; the others ignore it.
+    pub watch: &'a [String],
+    /// Now, for sources that judge recency (feeds).
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("response is not valid UTF-8 (byte {0})")]
+    NotUtf8(usize),
+    #[error("response is not valid JSON: {0}")]
+    Json(String),
+    #[error("response is not a valid RSS/Atom feed: {0}")]
+    Feed(String),
+    #[error("response does not look like {expected}: {detail}")]
+    Shape { expected: &'static str, detail: String },
+}
+
+impl Parser {
+    pub fn parse(self, body: &[u8], ctx: &ParseContext<'_>) -> Result<Snapshot, ParseError> {
+        match self {
+            Parser::Statuspage => statuspage::parse(body),
+            Parser::IncidentioNative => incidentio::parse_native(body),
+            Parser::GoogleCloud => google_cloud::parse(body, ctx),
+            Parser::Instatus => instatus::parse(body),
+            Parser::Feed => feed::parse(body, ctx),
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Parser::Statuspage => "a Statuspage v2 summary",
+            Parser::IncidentioNative => "an incident.io widget summary",
+            Parser::GoogleCloud => "a Google Cloud incidents list",
+            Parser::Instatus => "an Instatus summary",
+            Parser::Feed => "an RSS/Atom feed",
+        }
+    }
+}
+
+/// Decode a JSON body, with an error that says where it broke.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ParseError> {
+    let text = std::str::from_utf8(body).map_err(|e| ParseError::NotUtf8(e.valid_up_to()))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    serde_json::from_str(text).map_err(|e| ParseError::Json(e.to_string()))
+}

@@ -1,0 +1,1 @@
+//! SQLite history: observations, component changes, incidents, transitions, rollups and retention.
