@@ -1,7 +1,13 @@
-//! Weathervane core: status sources, poller, history store, notification policy. Never imports tauri.
+//! Weathervane core: status sources, poller, history store, notification policy, CLI. Never imports tauri.
 
+pub mod cli;
+pub mod config;
+pub mod events;
+pub mod fetch;
 pub mod model;
 pub mod policy;
+pub mod poller;
+pub mod report;
 pub mod sources;
 pub mod state;
 pub mod store;

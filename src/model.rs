@@ -43,7 +43,10 @@ impl Status {
 
     /// Degraded, partial or major outage: the states a user is warned about.
     pub fn is_problem(self) -> bool {
-        matches!(self, Status::Degraded | Status::PartialOutage | Status::MajorOutage)
+        matches!(
+            self,
+            Status::Degraded | Status::PartialOutage | Status::MajorOutage
+        )
     }
 
     /// Worse of two statuses. A known status wins over `Unknown`, so one
@@ -381,6 +384,9 @@ pub struct Observation {
     pub error: Option<ErrorClass>,
     /// Human-readable reason when `source_ok` is false.
     pub reason: Option<String>,
+    /// Watched names/ids the source no longer lists (renamed or removed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_watched: Vec<String>,
     /// Every component's status (watched or not), empty on failure.
     pub components: Vec<ComponentState>,
     /// Incidents the source reported in this fetch.
@@ -496,10 +502,22 @@ mod tests {
             providers: ss.iter().map(|s| mk(*s)).collect(),
         };
         assert_eq!(r(&[Status::Operational], false).exit_code(), 0);
-        assert_eq!(r(&[Status::Operational, Status::Maintenance], false).exit_code(), 1);
-        assert_eq!(r(&[Status::Degraded, Status::MajorOutage], false).exit_code(), 2);
-        assert_eq!(r(&[Status::MajorOutage, Status::Unknown], false).exit_code(), 2);
-        assert_eq!(r(&[Status::Degraded, Status::Unknown], false).exit_code(), 3);
+        assert_eq!(
+            r(&[Status::Operational, Status::Maintenance], false).exit_code(),
+            1
+        );
+        assert_eq!(
+            r(&[Status::Degraded, Status::MajorOutage], false).exit_code(),
+            2
+        );
+        assert_eq!(
+            r(&[Status::MajorOutage, Status::Unknown], false).exit_code(),
+            2
+        );
+        assert_eq!(
+            r(&[Status::Degraded, Status::Unknown], false).exit_code(),
+            3
+        );
         assert_eq!(r(&[Status::Operational], true).exit_code(), 3);
     }
 }

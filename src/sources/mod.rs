@@ -83,7 +83,10 @@ pub enum ParseError {
     #[error("response is not a valid RSS/Atom feed: {0}")]
     Feed(String),
     #[error("response does not look like {expected}: {detail}")]
-    Shape { expected: &'static str, detail: String },
+    Shape {
+        expected: &'static str,
+        detail: String,
+    },
 }
 
 impl Parser {

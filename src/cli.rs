@@ -1,0 +1,738 @@
+//! The `weathervane` command line: a thin layer over the config, poller, store and report.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anstyle::{AnsiColor, Style};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+use crate::config::{Config, ConfigError};
+use crate::events::CoreEvent;
+use crate::fetch::Fetcher;
+use crate::model::{Observation, ProviderState, StateReport, Status};
+use crate::policy::format_duration;
+use crate::poller::{Poller, poll_all};
+use crate::report;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "weathervane",
+    version,
+    about = "Watches the health of the AI services you depend on and keeps the history.",
+    after_help = "Exit codes of `status` and `poll`: 0 all watched operational, 1 degraded or maintenance, \
+                  2 partial or major outage, 3 unknown or offline. Errors: 64 usage, 74 data dir/database, 78 config."
+)]
+pub struct Cli {
+    /// Config file (TOML). Default: the platform config dir's weathervane/config.toml.
+    #[arg(long, global = true, env = "WEATHERVANE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the history database lives. Default: the platform data dir's weathervane/.
+    #[arg(long, global = true, env = "WEATHERVANE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Poll every enabled provider, store the result, print the current state.
+    Poll {
+        /// Poll once and exit (the only mode; `watch` keeps polling).
+        #[arg(long, required = true)]
+        once: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Current state from the stored history (no network).
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Uptime per provider and component, and incidents.
+    History {
+        /// Only this provider (id, see `providers`).
+        provider: Option<String>,
+        /// How many days back.
+        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=400))]
+        days: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the poller in the foreground (headless), printing changes and alerts.
+    Watch,
+    /// The providers Weathervane knows (catalog + config).
+    Providers {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Config(_) => 78,
+            CliError::Store(_) => 74,
+            CliError::Usage(_) => 64,
+            CliError::Other(_) => 70,
+        }
+    }
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("dev", "weathervane", "weathervane")
+}
+
+/// Where the config is read from, and whether the user named it (then it must exist).
+pub fn config_path(cli: &Cli) -> (PathBuf, bool) {
+    match &cli.config {
+        Some(p) => (p.clone(), true),
+        None => (
+            project_dirs()
+                .map(|d| d.config_dir().join("config.toml"))
+                .unwrap_or_else(|| PathBuf::from("weathervane.toml")),
+            false,
+        ),
+    }
+}
+
+pub fn data_dir(cli: &Cli) -> PathBuf {
+    cli.data_dir.clone().unwrap_or_else(|| {
+        project_dirs()
+            .map(|d| d.data_dir().to_path_buf())
+            .unwrap_or_else(|| PathBuf::from(".weathervane"))
+    })
+}
+
+pub fn db_path(cli: &Cli) -> PathBuf {
+    data_dir(cli).join("weathervane.db")
+}
+
+/// Run a parsed command; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32, CliError> {
+    let (path, must_exist) = config_path(&cli);
+    let config = Config::load(&path, must_exist)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Other(format!("cannot start the async runtime: {e}")))?;
+    match &cli.command {
+        Command::Providers { json } => providers(&config, *json),
+        Command::Status { json } => {
+            let store = Store::open(&db_path(&cli))?;
+            let latest = store.latest_all()?;
+            let report = report::build(&config, &latest, Utc::now());
+            print_report(&report, *json, Utc::now());
+            Ok(report.exit_code())
+        }
+        Command::Poll { json, .. } => rt.block_on(poll_once(&cli, &config, *json)),
+        Command::History {
+            provider,
+            days,
+            json,
+        } => history(&cli, &config, provider.as_deref(), *days, *json),
+        Command::Watch => rt.block_on(watch(&cli, config)),
+    }
+}
+
+fn fetcher(config: &Config) -> Result<Fetcher, CliError> {
+    Fetcher::new(config.timeout, config.max_body).map_err(|e| CliError::Other(e.to_string()))
+}
+
+async fn poll_once(cli: &Cli, config: &Config, json: bool) -> Result<i32, CliError> {
+    // Open the store first: a broken data dir should fail before any network work.
+    let mut store = Store::open(&db_path(cli))?;
+    let providers: Vec<_> = config.enabled().cloned().collect();
+    if providers.is_empty() {
+        return Err(CliError::Usage(
+            "no provider is enabled: enable one in the config (see `weathervane providers`)".into(),
+        ));
+    }
+    let fetcher = fetcher(config)?;
+    let bar = progress_bar(providers.len());
+    let now = Utc::now();
+    let observations = poll_all(&fetcher, &providers, now, |o, done, total| {
+        if let Some(b) = &bar {
+            b.set_position(done as u64);
+            b.set_message(format!(
+                "{} {}",
+                o.provider_id,
+                if o.source_ok { "ok" } else { "failed" }
+            ));
+            if done == total {
+                b.finish_and_clear();
+            }
+        }
+    })
+    .await;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    for o in &observations {
+        store.record(o)?;
+    }
+    let latest = store.latest_all()?;
+    let report = report::build(config, &latest, Utc::now());
+    print_report(&report, json, Utc::now());
+    Ok(report.exit_code())
+}
+
+fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let b = indicatif::ProgressBar::new(total as u64);
+    let style =
+        indicatif::ProgressStyle::with_template("{spinner} polling {pos}/{len} providers… {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+    b.set_style(style);
+    b.enable_steady_tick(Duration::from_millis(100));
+    Some(b)
+}
+
+fn status_style(s: Status) -> Style {
+    let c = match s {
+        Status::Operational => AnsiColor::Green,
+        Status::Maintenance => AnsiColor::Blue,
+        Status::Degraded => AnsiColor::Yellow,
+        Status::PartialOutage => AnsiColor::BrightRed,
+        Status::MajorOutage => AnsiColor::Red,
+        Status::Unknown => AnsiColor::BrightBlack,
+    };
+    Style::new().fg_color(Some(c.into()))
+}
+
+fn status_glyph(s: Status) -> &'static str {
+    match s {
+        Status::Operational => "●",
+        Status::Maintenance => "◆",
+        Status::Degraded => "▲",
+        Status::PartialOutage => "▲",
+        Status::MajorOutage => "✖",
+        Status::Unknown => "?",
+    }
+}
+
+fn ago(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let d = now.signed_duration_since(t);
+    if d < chrono::Duration::seconds(1) {
+        "just now".into()
+    } else {
+        format!("{} ago", format_duration(d))
+    }
+}
+
+fn print_report(report: &StateReport, json: bool, now: DateTime<Utc>) {
+    if json {
+        println_json(report);
+        return;
+    }
+    let mut out = anstream::stdout();
+    let dim = Style::new().dimmed();
+    let bold = Style::new().bold();
+    if report.offline {
+        let _ = writeln!(
+            out,
+            "{s}? Offline:{s:#} no status source could be reached; check your network connection.\n",
+            s = Style::new()
+                .bold()
+                .fg_color(Some(AnsiColor::BrightBlack.into()))
+        );
+    }
+    let name_w = report
+        .providers
+        .iter()
+        .map(|p| p.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for p in &report.providers {
+        let st = status_style(p.status);
+        let checked = p
+            .checked_at
+            .map(|t| format!("checked {}", ago(t, now)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{st}{}{st:#} {bold}{:<name_w$}{bold:#}  {st}{:<14}{st:#} {dim}{checked}{dim:#}",
+            status_glyph(p.status),
+            p.name,
+            p.status.label(),
+        );
+        print_provider_details(&mut out, p);
+    }
+}
+
+fn print_provider_details(out: &mut impl Write, p: &ProviderState) {
+    let dim = Style::new().dimmed();
+    let warn = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+    if let Some(r) = &p.reason {
+        let _ = writeln!(out, "    {warn}{r}{warn:#}");
+    }
+    if !p.missing_watched.is_empty() {
+        let _ = writeln!(
+            out,
+            "    {warn}watched but not on the page (renamed or removed?): {}{warn:#}",
+            p.missing_watched.join(", ")
+        );
+    }
+    let watched: Vec<_> = p.components.iter().filter(|c| c.watched).collect();
+    let comp_w = watched
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    // With everything watched a big page would flood the terminal: show only trouble.
+    let everything = watched.len() == p.components.len() && watched.len() > 6;
+    let mut hidden = 0;
+    for c in &watched {
+        if everything && c.status == Status::Operational {
+            hidden += 1;
+            continue;
+        }
+        let st = status_style(c.status);
+        let _ = writeln!(
+            out,
+            "    {:<comp_w$}  {st}{}{st:#}",
+            c.name,
+            c.status.label()
+        );
+    }
+    if hidden > 0 {
+        let _ = writeln!(out, "    {dim}{hidden} more components operational{dim:#}");
+    }
+    for i in &p.incidents {
+        let since = i
+            .started_at
+            .map(|t| format!(", since {} UTC", t.format("%Y-%m-%d %H:%M")))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    {warn}! {}{warn:#} {dim}({}{since}){dim:#}",
+            i.title,
+            i.status.as_str().replace('_', " ")
+        );
+        if let Some(u) = &i.url {
+            let _ = writeln!(out, "      {dim}{u}{dim:#}");
+        }
+    }
+}
+
+fn println_json<T: Serialize>(v: &T) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: cannot encode JSON: {e}"),
+    }
+}
+
+fn providers(config: &Config, json: bool) -> Result<i32, CliError> {
+    if json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            providers: &'a [crate::config::ProviderConfig],
+        }
+        println_json(&Out {
+            providers: &config.providers,
+        });
+        return Ok(0);
+    }
+    let mut out = anstream::stdout();
+    let dim = Style::new().dimmed();
+    let id_w = config
+        .providers
+        .iter()
+        .map(|p| p.id.len())
+        .max()
+        .unwrap_or(0);
+    let name_w = config
+        .providers
+        .iter()
+        .map(|p| p.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for p in &config.providers {
+        let state = if !p.pollable {
+            Style::new().fg_color(Some(AnsiColor::BrightBlack.into()))
+        } else if p.enabled {
+            Style::new().fg_color(Some(AnsiColor::Green.into()))
+        } else {
+            Style::new().dimmed()
+        };
+        let label = if !p.pollable {
+            "cannot poll"
+        } else if p.enabled {
+            "enabled"
+        } else {
+            "disabled"
+        };
+        let _ = writeln!(
+            out,
+            "{:<id_w$}  {:<name_w$}  {state}{:<11}{state:#}  {:<12} every {:>4}  {}",
+            p.id,
+            p.name,
+            label,
+            p.kind.as_str(),
+            format!("{}s", p.interval.as_secs()),
+            p.url
+        );
+        if !p.watch.is_empty() {
+            let _ = writeln!(
+                out,
+                "{:<id_w$}  {dim}watching: {}{dim:#}",
+                "",
+                p.watch.join(", ")
+            );
+        }
+        if let Some(n) = &p.note {
+            let _ = writeln!(out, "{:<id_w$}  {dim}{n}{dim:#}", "");
+        }
+    }
+    if let Some(path) = &config.path {
+        let _ = writeln!(out, "\n{dim}config: {}{dim:#}", path.display());
+    } else {
+        let _ = writeln!(out, "\n{dim}config: none (built-in catalog only){dim:#}");
+    }
+    Ok(0)
+}
+
+#[derive(Debug, Serialize)]
+struct HistoryOut {
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    days: u32,
+    providers: Vec<ProviderHistory>,
+}
+
+#[derive(Debug, Serialize)]
+struct ProviderHistory {
+    id: String,
+    name: String,
+    /// Uptime over the whole window, percent; null when nothing is known.
+    uptime_pct: Option<f64>,
+    /// Uptime over the standard windows that fit in `days`.
+    windows: Vec<WindowUptime>,
+    components: Vec<ComponentHistory>,
+    /// One entry per day, oldest first: the worst status that day.
+    days: Vec<DayOut>,
+    incidents: Vec<IncidentOut>,
+    mttr_secs: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct WindowUptime {
+    window: &'static str,
+    uptime_pct: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct ComponentHistory {
+    id: String,
+    name: String,
+    watched: bool,
+    uptime_pct: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct DayOut {
+    date: chrono::NaiveDate,
+    worst: Status,
+    uptime_pct: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct IncidentOut {
+    id: String,
+    title: String,
+    impact: crate::model::Impact,
+    status: crate::model::IncidentStatus,
+    kind: crate::model::IncidentKind,
+    started_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+    first_seen_at: Option<DateTime<Utc>>,
+    duration_secs: Option<i64>,
+    url: Option<String>,
+}
+
+fn history(
+    cli: &Cli,
+    config: &Config,
+    only: Option<&str>,
+    days: u32,
+    json: bool,
+) -> Result<i32, CliError> {
+    if let Some(id) = only
+        && config.provider(id).is_none()
+    {
+        let known: Vec<_> = config.providers.iter().map(|p| p.id.as_str()).collect();
+        return Err(CliError::Usage(format!(
+            "unknown provider {id:?}; known: {}",
+            known.join(", ")
+        )));
+    }
+    let store = Store::open(&db_path(cli))?;
+    let until = Utc::now();
+    let since = until - chrono::Duration::days(i64::from(days));
+    let latest = store.latest_all()?;
+    let mut out = HistoryOut {
+        since,
+        until,
+        days,
+        providers: vec![],
+    };
+    let chosen: Vec<_> = match only {
+        Some(id) => config.providers.iter().filter(|p| p.id == id).collect(),
+        None => config.enabled().collect(),
+    };
+    for p in chosen {
+        let uptime_pct = store.uptime(&p.id, None, since, until)?.pct;
+        let mut windows = vec![];
+        for (label, d) in [("24h", 1u32), ("7d", 7), ("30d", 30), ("90d", 90)] {
+            if d <= days {
+                windows.push(WindowUptime {
+                    window: label,
+                    uptime_pct: store
+                        .uptime(
+                            &p.id,
+                            None,
+                            until - chrono::Duration::days(i64::from(d)),
+                            until,
+                        )?
+                        .pct,
+                });
+            }
+        }
+        let mut components = vec![];
+        if let Some(o) = latest.iter().find(|o| o.provider_id == p.id) {
+            for c in o.components.iter().filter(|c| c.watched) {
+                components.push(ComponentHistory {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    watched: c.watched,
+                    uptime_pct: store.uptime(&p.id, Some(&c.id), since, until)?.pct,
+                });
+            }
+        }
+        let bars = store.daily_bars(&p.id, None, days, until.date_naive())?;
+        let incidents = store
+            .incidents(Some(&p.id), since)?
+            .into_iter()
+            .map(|i| IncidentOut {
+                id: i.id,
+                title: i.title,
+                impact: i.impact,
+                status: i.status,
+                kind: i.kind,
+                started_at: i.started_at,
+                resolved_at: i.resolved_at,
+                first_seen_at: Some(i.first_seen_at),
+                duration_secs: i.duration.map(|d| d.num_seconds()),
+                url: i.url,
+            })
+            .collect();
+        out.providers.push(ProviderHistory {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            uptime_pct,
+            windows,
+            components,
+            days: bars
+                .into_iter()
+                .map(|b| DayOut {
+                    date: b.date,
+                    worst: b.worst,
+                    uptime_pct: b.uptime_pct,
+                })
+                .collect(),
+            incidents,
+            mttr_secs: store.mttr(&p.id, since)?.map(|d| d.num_seconds()),
+        });
+    }
+    if json {
+        println_json(&out);
+    } else {
+        print_history(&out);
+    }
+    Ok(0)
+}
+
+fn pct(p: Option<f64>) -> String {
+    match p {
+        Some(v) if v >= 99.995 => "100%".into(),
+        Some(v) => format!("{v:.2}%"),
+        None => "no data".into(),
+    }
+}
+
+fn print_history(h: &HistoryOut) {
+    let mut out = anstream::stdout();
+    let dim = Style::new().dimmed();
+    let bold = Style::new().bold();
+    let _ = writeln!(
+        out,
+        "{dim}Last {} days, {} to {} UTC{dim:#}\n",
+        h.days,
+        h.since.format("%Y-%m-%d"),
+        h.until.format("%Y-%m-%d %H:%M")
+    );
+    for p in &h.providers {
+        let windows: Vec<String> = p
+            .windows
+            .iter()
+            .map(|w| format!("{} {}", w.window, pct(w.uptime_pct)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{bold}{}{bold:#}  uptime {}  {dim}{}{dim:#}",
+            p.name,
+            pct(p.uptime_pct),
+            windows.join(" · ")
+        );
+        // The status-page bar: one cell per day, oldest left.
+        let mut bar = String::new();
+        for d in &p.days {
+            let st = status_style(d.worst);
+            let cell = if d.worst == Status::Unknown {
+                "·"
+            } else {
+                "█"
+            };
+            bar.push_str(&format!("{st}{cell}{st:#}"));
+        }
+        let _ = writeln!(out, "  {bar}");
+        let cw = p
+            .components
+            .iter()
+            .map(|c| c.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        for c in &p.components {
+            let _ = writeln!(out, "  {:<cw$}  {}", c.name, pct(c.uptime_pct));
+        }
+        if let Some(m) = p.mttr_secs {
+            let _ = writeln!(
+                out,
+                "  {dim}mean time to recovery: {}{dim:#}",
+                format_duration(chrono::Duration::seconds(m))
+            );
+        }
+        if p.incidents.is_empty() {
+            let _ = writeln!(out, "  {dim}no incidents recorded{dim:#}");
+        }
+        for i in &p.incidents {
+            let when = i
+                .started_at
+                .or(i.first_seen_at)
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|| "?".into());
+            let dur = match i.duration_secs {
+                Some(s) => format_duration(chrono::Duration::seconds(s)),
+                None if !i.status.is_closed() => "ongoing".into(),
+                None => "?".into(),
+            };
+            let st = status_style(i.impact.status());
+            let _ = writeln!(
+                out,
+                "  {dim}{when}{dim:#}  {st}{:<8}{st:#} {:>10}  {}",
+                i.impact.as_str(),
+                dur,
+                i.title
+            );
+        }
+        let _ = writeln!(out);
+    }
+}
+
+async fn watch(cli: &Cli, config: Config) -> Result<i32, CliError> {
+    let store = Store::open(&db_path(cli))?;
+    let store = Arc::new(Mutex::new(store));
+    let config = Arc::new(config);
+    let names: std::collections::HashMap<String, String> = config
+        .providers
+        .iter()
+        .map(|p| (p.id.clone(), p.name.clone()))
+        .collect();
+    let enabled = config.enabled().count();
+    if enabled == 0 {
+        return Err(CliError::Usage(
+            "no provider is enabled: enable one in the config (see `weathervane providers`)".into(),
+        ));
+    }
+    let (tx, mut rx) = tokio::sync::broadcast::channel(256);
+    let poller = Poller::new(config.clone(), fetcher(&config)?, store, tx);
+    let (handle, join) = poller.spawn();
+    eprintln!(
+        "watching {enabled} providers (data: {}); Ctrl-C to stop",
+        data_dir(cli).display()
+    );
+    let mut last: std::collections::HashMap<String, (Status, bool)> = Default::default();
+    let mut out = anstream::stdout();
+    let dim = Style::new().dimmed();
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            ev = rx.recv() => match ev {
+                Ok(CoreEvent::Observed(o)) => {
+                    let key = (o.status, o.source_ok);
+                    if last.get(&o.provider_id) != Some(&key) {
+                        print_observation(&mut out, &o, names.get(&o.provider_id));
+                        last.insert(o.provider_id.clone(), key);
+                    }
+                }
+                Ok(CoreEvent::Alert(a)) => {
+                    let b = Style::new().bold();
+                    let _ = writeln!(out, "{b}ALERT{b:#} {}: {}", a.title, a.body);
+                }
+                Ok(CoreEvent::Offline(true)) => {
+                    let _ = writeln!(out, "{dim}{}{dim:#} offline: no status source can be reached", Utc::now().format("%H:%M:%S"));
+                }
+                Ok(CoreEvent::Offline(false)) => {
+                    let _ = writeln!(out, "{dim}{}{dim:#} back online", Utc::now().format("%H:%M:%S"));
+                }
+                Ok(CoreEvent::StoreError(e)) => eprintln!("warning: history not saved: {e}"),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!("missed {n} events");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    }
+    handle.shutdown();
+    let _ = tokio::time::timeout(Duration::from_secs(5), join).await;
+    eprintln!("stopped");
+    Ok(0)
+}
+
+fn print_observation(out: &mut impl Write, o: &Observation, name: Option<&String>) {
+    let dim = Style::new().dimmed();
+    let st = status_style(o.status);
+    let name = name.cloned().unwrap_or_else(|| o.provider_id.clone());
+    let extra = if o.source_ok {
+        String::new()
+    } else {
+        format!(" — {}", o.reason.as_deref().unwrap_or("source failed"))
+    };
+    let _ = writeln!(
+        out,
+        "{dim}{}{dim:#} {st}{} {}{st:#} {}{extra}",
+        o.at.with_timezone(&chrono::Local).format("%H:%M:%S"),
+        status_glyph(o.status),
+        o.status.label(),
+        name
+    );
+}

@@ -1,0 +1,362 @@
+//! HTTP fetching for status sources: timeouts, a body cap, a safe redirect policy, conditional GET, and error classes.
+
+use std::error::Error as _;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{
+    ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+};
+use url::Url;
+
+use crate::config::is_loopback_host;
+use crate::model::ErrorClass;
+
+/// Most redirects a fetch follows before calling it a loop.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Validators from a previous response, sent back for a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+#[derive(Debug)]
+pub enum FetchOutcome {
+    Fresh {
+        body: Vec<u8>,
+        status: u16,
+        validators: Validators,
+        latency: Duration,
+    },
+    /// 304: what we had is still current.
+    NotModified { latency: Duration },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct FetchError {
+    pub class: ErrorClass,
+    pub message: String,
+    pub http_status: Option<u16>,
+    pub latency: Duration,
+}
+
+impl FetchError {
+    /// Could this failure be the user's own network rather than the provider?
+    pub fn is_network(&self) -> bool {
+        matches!(
+            self.class,
+            ErrorClass::Dns | ErrorClass::Connect | ErrorClass::Timeout
+        )
+    }
+}
+
+/// A shared HTTP client: one connection pool for every provider.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    max_body: u64,
+    timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the HTTP client: {0}")]
+pub struct ClientError(String);
+
+/// Install the TLS crypto provider once per process (reqwest is built without a default one).
+fn ensure_crypto_provider() {
+    // Err means another part of the process installed one already: fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Fetcher {
+    pub fn new(timeout: Duration, max_body: u64) -> Result<Fetcher, ClientError> {
+        ensure_crypto_provider();
+        let policy = reqwest::redirect::Policy::custom(|attempt| {
+            if attempt.previous().len() >= MAX_REDIRECTS {
+                return attempt.error(RedirectRefused(format!(
+                    "more than {MAX_REDIRECTS} redirects (a redirect loop?)"
+                )));
+            }
+            let next = attempt.url();
+            let from_loopback = attempt
+                .previous()
+                .first()
+                .map(is_loopback_host)
+                .unwrap_or(false);
+            let ok = match next.scheme() {
+                "https" => true,
+                // A loopback test server may redirect within loopback; nothing
+                // else may downgrade to plain http.
+                "http" => from_loopback && is_loopback_host(next),
+                _ => false,
+            };
+            if ok {
+                attempt.follow()
+            } else {
+                let to = next.to_string();
+                attempt.error(RedirectRefused(format!(
+                    "refused a redirect to {to} (not https)"
+                )))
+            }
+        });
+        let client = reqwest::Client::builder()
+            .user_agent(concat!(
+                "weathervane/",
+                env!("CARGO_PKG_VERSION"),
+                " (+status watcher)"
+            ))
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .redirect(policy)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(2)
+            .https_only(false) // enforced per URL and per redirect above, to allow loopback http
+            .build()
+            .map_err(|e| ClientError(e.to_string()))?;
+        Ok(Fetcher {
+            client,
+            max_body,
+            timeout,
+        })
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// GET `url`, conditionally when validators are given; never reads more than the body cap.
+    #[tracing::instrument(skip(self, validators), fields(url = %url))]
+    pub async fn get(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        let started = Instant::now();
+        let fail = |class, message: String, http_status| FetchError {
+            class,
+            message,
+            http_status,
+            latency: started.elapsed(),
+        };
+        if !(url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(url))) {
+            return Err(fail(
+                ErrorClass::InsecureUrl,
+                format!("{url} is not https; refusing to fetch"),
+                None,
+            ));
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json, application/rss+xml, application/atom+xml, text/xml;q=0.9, */*;q=0.5"),
+        );
+        if let Some(v) = validators
+            .etag
+            .as_deref()
+            .and_then(|e| HeaderValue::from_str(e).ok())
+        {
+            headers.insert(IF_NONE_MATCH, v);
+        }
+        if let Some(v) = validators
+            .last_modified
+            .as_deref()
+            .and_then(|e| HeaderValue::from_str(e).ok())
+        {
+            headers.insert(IF_MODIFIED_SINCE, v);
+        }
+        let mut resp = self
+            .client
+            .get(url.clone())
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| {
+                let (class, message) = classify(&e, self.timeout);
+                fail(class, message, None)
+            })?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(FetchOutcome::NotModified {
+                latency: started.elapsed(),
+            });
+        }
+        if !status.is_success() {
+            return Err(fail(
+                ErrorClass::HttpStatus,
+                format!("HTTP {}", status),
+                Some(status.as_u16()),
+            ));
+        }
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let new_validators = Validators {
+            etag: header(ETAG),
+            last_modified: header(LAST_MODIFIED),
+        };
+        let too_large = |n: u64| {
+            format!(
+                "response is larger than the {} cap ({}{} bytes)",
+                human_bytes(self.max_body),
+                if n > self.max_body { "" } else { "over " },
+                n
+            )
+        };
+        if let Some(len) = resp.content_length()
+            && len > self.max_body
+        {
+            return Err(fail(
+                ErrorClass::TooLarge,
+                too_large(len),
+                Some(status.as_u16()),
+            ));
+        }
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                        return Err(fail(
+                            ErrorClass::TooLarge,
+                            too_large(self.max_body),
+                            Some(status.as_u16()),
+                        ));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let (class, message) = classify(&e, self.timeout);
+                    return Err(fail(class, message, Some(status.as_u16())));
+                }
+            }
+        }
+        Ok(FetchOutcome::Fresh {
+            body,
+            status: status.as_u16(),
+            validators: new_validators,
+            latency: started.elapsed(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct RedirectRefused(String);
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for RedirectRefused {}
+
+fn human_bytes(n: u64) -> String {
+    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
+        format!("{} MiB", n / (1024 * 1024))
+    } else if n >= 1024 && n.is_multiple_of(1024) {
+        format!("{} KiB", n / 1024)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// Map a reqwest error to a class and a sentence, looking through its causes.
+fn classify(e: &reqwest::Error, timeout: Duration) -> (ErrorClass, String) {
+    let chain = {
+        let mut parts = Vec::new();
+        let mut cur: Option<&dyn std::error::Error> = e.source();
+        while let Some(c) = cur {
+            parts.push(c.to_string());
+            cur = c.source();
+        }
+        parts.join(": ").to_lowercase()
+    };
+    if e.is_redirect() {
+        if let Some(r) = find_source::<RedirectRefused>(e) {
+            return (ErrorClass::Redirect, r.0.clone());
+        }
+        return (ErrorClass::Redirect, format!("redirect failed: {chain}"));
+    }
+    if e.is_timeout() || chain.contains("timed out") || chain.contains("deadline") {
+        return (
+            ErrorClass::Timeout,
+            format!("no complete answer within {} s", timeout.as_secs_f32()),
+        );
+    }
+    if chain.contains("dns")
+        || chain.contains("failed to lookup")
+        || chain.contains("name or service not known")
+    {
+        return (
+            ErrorClass::Dns,
+            format!("cannot resolve the host name ({chain})"),
+        );
+    }
+    if chain.contains("certificate")
+        || chain.contains("tls")
+        || chain.contains("handshake")
+        || chain.contains("invalidcontenttype")
+    {
+        return (ErrorClass::Tls, format!("TLS error: {chain}"));
+    }
+    if e.is_connect() || chain.contains("connection refused") || chain.contains("connect") {
+        return (ErrorClass::Connect, format!("cannot connect: {chain}"));
+    }
+    if e.is_decode() || e.is_body() {
+        return (
+            ErrorClass::Other,
+            format!("the response broke off or could not be decoded: {chain}"),
+        );
+    }
+    (
+        ErrorClass::Other,
+        if chain.is_empty() {
+            e.to_string()
+        } else {
+            chain
+        },
+    )
+}
+
+fn find_source<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cur {
+        if let Some(t) = c.downcast_ref::<T>() {
+            return Some(t);
+        }
+        cur = c.source();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_bytes_reads_well() {
+        assert_eq!(human_bytes(4 * 1024 * 1024), "4 MiB");
+        assert_eq!(human_bytes(2048), "2 KiB");
+        assert_eq!(human_bytes(1000), "1000 B");
+    }
+
+    #[tokio::test]
+    async fn refuses_plain_http_to_the_internet_without_connecting() {
+        let f = Fetcher::new(Duration::from_secs(1), 1024).unwrap();
+        let url = Url::parse("http://status.example.com/api").unwrap();
+        let e = f.get(&url, &Validators::default()).await.unwrap_err();
+        assert_eq!(e.class, ErrorClass::InsecureUrl);
+    }
+}

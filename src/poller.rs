@@ -1,0 +1,573 @@
+//! Polling: one fetch of one provider (`poll_provider`), all at once (`poll_all`), and the long-running scheduler (`Poller`).
+//!
+//! The scheduler follows atuin's sync loop: one task per provider that sleeps
+//! until its next due time (never bursting to catch up on missed ticks), and
+//! `select!`s over that, a "refresh now" broadcast and shutdown. Failures back
+//! off exponentially with jitter up to a cap and reset on success; while a
+//! provider has a problem it is polled every 15 s.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::config::{Config, ProviderConfig};
+use crate::events::CoreEvent;
+use crate::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
+use crate::model::{ErrorClass, Observation, Snapshot, Status};
+use crate::policy::{self, PolicyInput, ProviderPolicyState, Signal};
+use crate::sources::{ParseContext, Parser};
+use crate::state::evaluate;
+use crate::store::Store;
+
+/// Poll interval while a watched provider has a problem.
+pub const INCIDENT_INTERVAL: Duration = Duration::from_secs(15);
+/// Longest wait between attempts while a source keeps failing.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
+/// A wall-clock jump beyond the monotonic clock larger than this means the
+/// machine slept: poll everything at once.
+pub const CLOCK_JUMP: Duration = Duration::from_secs(30);
+
+/// What a provider's last successful fetch left behind, for conditional GET.
+#[derive(Debug, Clone)]
+pub struct CacheEntry {
+    pub endpoint: usize,
+    pub validators: Validators,
+    pub snapshot: Snapshot,
+}
+
+fn endpoint_url(p: &ProviderConfig, path: &str) -> Result<url::Url, String> {
+    if path.is_empty() {
+        return Ok(p.url.clone());
+    }
+    let base = p.url.as_str().trim_end_matches('/');
+    url::Url::parse(&format!("{base}{path}")).map_err(|e| format!("cannot build the URL: {e}"))
+}
+
+fn failed(p: &ProviderConfig, at: DateTime<Utc>, e: &FetchError, what: &str) -> Observation {
+    Observation {
+        provider_id: p.id.clone(),
+        at,
+        status: Status::Unknown,
+        source_ok: false,
+        http_status: e.http_status,
+        latency_ms: Some(e.latency.as_millis().min(u32::MAX as u128) as u32),
+        error: Some(e.class),
+        reason: Some(format!("{what}: {}", e.message)),
+        missing_watched: vec![],
+        components: vec![],
+        incidents: vec![],
+    }
+}
+
+fn observed(
+    p: &ProviderConfig,
+    at: DateTime<Utc>,
+    snapshot: &Snapshot,
+    http_status: Option<u16>,
+    latency: Duration,
+) -> Observation {
+    let e = evaluate(snapshot, &p.watch);
+    Observation {
+        provider_id: p.id.clone(),
+        at,
+        status: e.status,
+        source_ok: true,
+        http_status,
+        latency_ms: Some(latency.as_millis().min(u32::MAX as u128) as u32),
+        error: None,
+        reason: None,
+        missing_watched: e.missing_watched,
+        components: e.components,
+        incidents: e.incidents,
+    }
+}
+
+/// Fetch and parse one provider once. Never fails: a failure is an observation
+/// with `source_ok: false`, `Unknown` status and a reason.
+#[tracing::instrument(skip_all, fields(provider = %p.id))]
+pub async fn poll_provider(
+    fetcher: &Fetcher,
+    p: &ProviderConfig,
+    cache: Option<&CacheEntry>,
+    now: DateTime<Utc>,
+) -> (Observation, Option<CacheEntry>) {
+    let endpoints = p.kind.endpoints();
+    if endpoints.is_empty() {
+        let e = FetchError {
+            class: ErrorClass::Other,
+            message: format!("sources of kind {} are not available yet", p.kind.as_str()),
+            http_status: None,
+            latency: Duration::ZERO,
+        };
+        return (failed(p, now, &e, "not polled"), None);
+    }
+    // Start from the endpoint that worked last time (incident.io fallback).
+    let start = cache
+        .map(|c| c.endpoint)
+        .unwrap_or(0)
+        .min(endpoints.len() - 1);
+    let mut last_err: Option<(FetchError, String)> = None;
+    for (idx, (path, parser)) in endpoints.iter().enumerate().skip(start) {
+        let url = match endpoint_url(p, path) {
+            Ok(u) => u,
+            Err(m) => {
+                let e = FetchError {
+                    class: ErrorClass::Other,
+                    message: m,
+                    http_status: None,
+                    latency: Duration::ZERO,
+                };
+                return (failed(p, now, &e, "bad URL"), None);
+            }
+        };
+        let validators = cache
+            .filter(|c| c.endpoint == idx)
+            .map(|c| c.validators.clone())
+            .unwrap_or_default();
+        match fetcher.get(&url, &validators).await {
+            Ok(FetchOutcome::NotModified { latency }) => {
+                if let Some(c) = cache.filter(|c| c.endpoint == idx) {
+                    let obs = observed(p, now, &c.snapshot, Some(304), latency);
+                    return (obs, Some(c.clone()));
+                }
+                // A 304 we did not ask for: treat like a broken answer.
+                let e = FetchError {
+                    class: ErrorClass::HttpStatus,
+                    message: "HTTP 304 without a cached copy".into(),
+                    http_status: Some(304),
+                    latency,
+                };
+                last_err = Some((e, url.to_string()));
+            }
+            Ok(FetchOutcome::Fresh {
+                body,
+                status,
+                validators,
+                latency,
+            }) => {
+                let ctx = ParseContext {
+                    watch: &p.watch,
+                    now,
+                };
+                match parser.parse(&body, &ctx) {
+                    Ok(snapshot) => {
+                        let obs = observed(p, now, &snapshot, Some(status), latency);
+                        let entry = CacheEntry {
+                            endpoint: idx,
+                            validators,
+                            snapshot,
+                        };
+                        return (obs, Some(entry));
+                    }
+                    Err(pe) => {
+                        let e = FetchError {
+                            class: ErrorClass::Parse,
+                            message: format!("{} is not {}: {pe}", url, parser_name(*parser)),
+                            http_status: Some(status),
+                            latency,
+                        };
+                        last_err = Some((e, url.to_string()));
+                    }
+                }
+            }
+            Err(e) => {
+                let try_next = matches!(e.http_status, Some(404) | Some(410));
+                last_err = Some((e, url.to_string()));
+                if !try_next {
+                    break;
+                }
+            }
+        }
+    }
+    let (e, url) = last_err.unwrap_or_else(|| {
+        (
+            FetchError {
+                class: ErrorClass::Other,
+                message: "no endpoint answered".into(),
+                http_status: None,
+                latency: Duration::ZERO,
+            },
+            p.url.to_string(),
+        )
+    });
+    let what = if e.class == ErrorClass::Parse {
+        "unreadable answer".to_string()
+    } else {
+        format!("fetching {url} failed")
+    };
+    (failed(p, now, &e, &what), None)
+}
+
+fn parser_name(p: Parser) -> &'static str {
+    p.describe()
+}
+
+/// Poll every given provider at once; `progress` is told about each as it finishes.
+pub async fn poll_all(
+    fetcher: &Fetcher,
+    providers: &[ProviderConfig],
+    now: DateTime<Utc>,
+    mut progress: impl FnMut(&Observation, usize, usize),
+) -> Vec<Observation> {
+    let mut set = JoinSet::new();
+    for (i, p) in providers.iter().enumerate() {
+        let f = fetcher.clone();
+        let p = p.clone();
+        set.spawn(async move { (i, poll_provider(&f, &p, None, now).await.0) });
+    }
+    let total = providers.len();
+    let mut out: Vec<Option<Observation>> = vec![None; total];
+    let mut done = 0;
+    while let Some(res) = set.join_next().await {
+        match res {
+            Ok((i, obs)) => {
+                done += 1;
+                progress(&obs, done, total);
+                out[i] = Some(obs);
+            }
+            Err(e) => tracing::error!("a poll task failed: {e}"),
+        }
+    }
+    out.into_iter()
+        .zip(providers)
+        .map(|(o, p)| {
+            o.unwrap_or_else(|| {
+                let e = FetchError {
+                    class: ErrorClass::Other,
+                    message: "the poll task stopped unexpectedly".into(),
+                    http_status: None,
+                    latency: Duration::ZERO,
+                };
+                failed(p, now, &e, "internal error")
+            })
+        })
+        .collect()
+}
+
+/// Every source failed, and in a way the user's own network explains: the
+/// user is offline, not every provider at once. Needs at least two providers
+/// to tell the difference.
+pub fn is_offline(observations: &[Observation]) -> bool {
+    observations.len() >= 2
+        && observations.iter().all(|o| {
+            !o.source_ok
+                && matches!(
+                    o.error,
+                    Some(
+                        ErrorClass::Dns
+                            | ErrorClass::Connect
+                            | ErrorClass::Timeout
+                            | ErrorClass::Tls
+                    )
+                )
+        })
+}
+
+/// Next wait for a provider after an observation.
+pub fn next_delay(
+    interval: Duration,
+    obs: &Observation,
+    consecutive_failures: u32,
+    jitter: f64,
+) -> Duration {
+    let base = if !obs.source_ok {
+        let factor = 2u32.saturating_pow(consecutive_failures.saturating_sub(1).min(10));
+        interval
+            .saturating_mul(factor)
+            .min(MAX_BACKOFF.max(interval))
+    } else if obs.status.is_problem() {
+        INCIDENT_INTERVAL.min(interval)
+    } else {
+        interval
+    };
+    // jitter in [-0.1, 0.1]: spread providers apart without drifting far.
+    base.mul_f64(1.0 + jitter.clamp(-0.1, 0.1))
+}
+
+/// The long-running poller: owns the schedule, writes the store, runs the policy, broadcasts events.
+pub struct Poller {
+    config: Arc<Config>,
+    fetcher: Fetcher,
+    store: Arc<Mutex<Store>>,
+    events: broadcast::Sender<CoreEvent>,
+}
+
+/// How to talk to a running poller.
+#[derive(Clone)]
+pub struct PollerHandle {
+    refresh: broadcast::Sender<()>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl PollerHandle {
+    /// Poll every provider now.
+    pub fn refresh_now(&self) {
+        let _ = self.refresh.send(());
+    }
+
+    pub fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+impl Poller {
+    pub fn new(
+        config: Arc<Config>,
+        fetcher: Fetcher,
+        store: Arc<Mutex<Store>>,
+        events: broadcast::Sender<CoreEvent>,
+    ) -> Poller {
+        Poller {
+            config,
+            fetcher,
+            store,
+            events,
+        }
+    }
+
+    /// Start every task; returns the handle and a join handle that ends after shutdown.
+    pub fn spawn(self) -> (PollerHandle, tokio::task::JoinHandle<()>) {
+        let (refresh_tx, _) = broadcast::channel(8);
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let handle = PollerHandle {
+            refresh: refresh_tx.clone(),
+            shutdown: shutdown_tx,
+        };
+        let join = tokio::spawn(self.run(refresh_tx, shutdown_rx));
+        (handle, join)
+    }
+
+    async fn run(self, refresh: broadcast::Sender<()>, shutdown: watch::Receiver<bool>) {
+        let providers: Vec<ProviderConfig> = self.config.enabled().cloned().collect();
+        let (obs_tx, mut obs_rx) = mpsc::channel::<Observation>(64);
+        let mut tasks = JoinSet::new();
+        for p in providers.clone() {
+            tasks.spawn(provider_loop(
+                p,
+                self.fetcher.clone(),
+                obs_tx.clone(),
+                refresh.subscribe(),
+                shutdown.clone(),
+            ));
+        }
+        drop(obs_tx);
+        tasks.spawn(clock_jump_watch(refresh.clone(), shutdown.clone()));
+
+        let names: HashMap<String, String> = providers
+            .iter()
+            .map(|p| (p.id.clone(), p.name.clone()))
+            .collect();
+        let mut latest: HashMap<String, Observation> = HashMap::new();
+        let mut policy_states: HashMap<String, ProviderPolicyState> = HashMap::new();
+        let mut offline = false;
+        let mut last_maintenance = Instant::now();
+        while let Some(obs) = obs_rx.recv().await {
+            let store = self.store.clone();
+            let to_store = obs.clone();
+            let write = tokio::task::spawn_blocking(move || match store.lock() {
+                Ok(mut s) => s.record(&to_store).map_err(|e| e.to_string()),
+                Err(_) => Err("the store lock is poisoned".to_string()),
+            })
+            .await;
+            match write {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::error!("cannot save an observation: {e}");
+                    let _ = self.events.send(CoreEvent::StoreError(e));
+                }
+                Err(e) => tracing::error!("store task failed: {e}"),
+            }
+            latest.insert(obs.provider_id.clone(), obs.clone());
+            let now_offline = latest.len() == providers.len()
+                && is_offline(&latest.values().cloned().collect::<Vec<_>>());
+            if now_offline != offline {
+                offline = now_offline;
+                let _ = self.events.send(CoreEvent::Offline(offline));
+            }
+            let input = PolicyInput {
+                provider_id: obs.provider_id.clone(),
+                provider_name: names
+                    .get(&obs.provider_id)
+                    .cloned()
+                    .unwrap_or_else(|| obs.provider_id.clone()),
+                status: obs.status,
+                source_ok: obs.source_ok,
+                offline,
+                signal: Signal::Official,
+                problem_components: obs
+                    .components
+                    .iter()
+                    .filter(|c| c.watched && c.status.is_problem())
+                    .map(|c| c.name.clone())
+                    .collect(),
+                incident_title: obs
+                    .incidents
+                    .iter()
+                    .find(|i| i.is_open())
+                    .map(|i| i.title.clone()),
+            };
+            let prev = policy_states
+                .get(&obs.provider_id)
+                .cloned()
+                .unwrap_or_default();
+            let decision = policy::decide(&prev, &input, &self.config.prefs, obs.at);
+            policy_states.insert(obs.provider_id.clone(), decision.state);
+            let _ = self.events.send(CoreEvent::Observed(Box::new(obs)));
+            for alert in decision.alerts {
+                let _ = self.events.send(CoreEvent::Alert(Box::new(alert)));
+            }
+            if last_maintenance.elapsed() > Duration::from_secs(3600) {
+                last_maintenance = Instant::now();
+                let store = self.store.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    if let Ok(mut s) = store.lock()
+                        && let Err(e) = s.maintain(Utc::now())
+                    {
+                        tracing::warn!("history maintenance failed: {e}");
+                    }
+                })
+                .await;
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+}
+
+async fn provider_loop(
+    p: ProviderConfig,
+    fetcher: Fetcher,
+    out: mpsc::Sender<Observation>,
+    mut refresh: broadcast::Receiver<()>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    // Spread the first polls over a few seconds so 15 providers do not fire at once.
+    let first = rand::rng().random_range(0.0..p.interval.as_secs_f64().min(3.0));
+    let mut wait = Duration::from_secs_f64(first);
+    let mut cache: Option<CacheEntry> = None;
+    let mut failures: u32 = 0;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            r = refresh.recv() => {
+                if let Err(broadcast::error::RecvError::Closed) = r { return; }
+            }
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        let (obs, entry) = poll_provider(&fetcher, &p, cache.as_ref(), Utc::now()).await;
+        if obs.source_ok {
+            failures = 0;
+            cache = entry;
+        } else {
+            failures = failures.saturating_add(1);
+        }
+        let jitter = rand::rng().random_range(-0.1..=0.1);
+        wait = next_delay(p.interval, &obs, failures, jitter);
+        if out.send(obs).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Watches for the wall clock running ahead of the monotonic clock (suspend/resume).
+async fn clock_jump_watch(refresh: broadcast::Sender<()>, mut shutdown: watch::Receiver<bool>) {
+    let mut mono = Instant::now();
+    let mut wall = SystemTime::now();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+            _ = shutdown.changed() => return,
+        }
+        let (m, w) = (Instant::now(), SystemTime::now());
+        let mono_d = m.duration_since(mono);
+        let wall_d = w.duration_since(wall).unwrap_or_default();
+        if jumped(mono_d, wall_d) {
+            tracing::info!(
+                "clock jumped by {:?} (sleep/resume?): polling everything now",
+                wall_d - mono_d
+            );
+            let _ = refresh.send(());
+        }
+        mono = m;
+        wall = w;
+    }
+}
+
+/// Did the wall clock advance much further than the monotonic clock?
+pub fn jumped(mono: Duration, wall: Duration) -> bool {
+    wall > mono + CLOCK_JUMP
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(ok: bool, status: Status, error: Option<ErrorClass>) -> Observation {
+        Observation {
+            provider_id: "p".into(),
+            at: Utc::now(),
+            status,
+            source_ok: ok,
+            http_status: None,
+            latency_ms: None,
+            error,
+            reason: None,
+            missing_watched: vec![],
+            components: vec![],
+            incidents: vec![],
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let i = Duration::from_secs(60);
+        let f = obs(false, Status::Unknown, Some(ErrorClass::HttpStatus));
+        assert_eq!(next_delay(i, &f, 1, 0.0), Duration::from_secs(60));
+        assert_eq!(next_delay(i, &f, 2, 0.0), Duration::from_secs(120));
+        assert_eq!(next_delay(i, &f, 3, 0.0), Duration::from_secs(240));
+        assert_eq!(next_delay(i, &f, 30, 0.0), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn incidents_poll_fast_and_healthy_at_interval() {
+        let i = Duration::from_secs(60);
+        assert_eq!(
+            next_delay(i, &obs(true, Status::MajorOutage, None), 0, 0.0),
+            INCIDENT_INTERVAL
+        );
+        assert_eq!(
+            next_delay(i, &obs(true, Status::Operational, None), 0, 0.0),
+            i
+        );
+        let j = next_delay(i, &obs(true, Status::Operational, None), 0, 0.5);
+        assert_eq!(j, Duration::from_secs(66), "jitter is clamped to 10 %");
+    }
+
+    #[test]
+    fn offline_only_when_every_source_fails_on_the_network() {
+        let net = obs(false, Status::Unknown, Some(ErrorClass::Dns));
+        let conn = obs(false, Status::Unknown, Some(ErrorClass::Connect));
+        let http = obs(false, Status::Unknown, Some(ErrorClass::HttpStatus));
+        let ok = obs(true, Status::Operational, None);
+        assert!(is_offline(&[net.clone(), conn.clone()]));
+        assert!(!is_offline(&[net.clone(), ok]));
+        assert!(!is_offline(&[net.clone(), http]));
+        assert!(
+            !is_offline(std::slice::from_ref(&net)),
+            "one provider cannot tell"
+        );
+    }
+
+    #[test]
+    fn clock_jump_detection() {
+        assert!(jumped(Duration::from_secs(10), Duration::from_secs(3600)));
+        assert!(!jumped(Duration::from_secs(10), Duration::from_secs(11)));
+    }
+}

@@ -1,0 +1,330 @@
+//! The CLI contract as a user meets it: poll, status, history, providers, exit codes, config errors.
+
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::*;
+
+async fn serve(server: &MockServer, at: &str, body: Vec<u8>) {
+    Mock::given(method("GET"))
+        .and(path(at))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn poll_once_shows_watched_components_and_exit_0_when_operational() {
+    let server = MockServer::start().await;
+    serve(
+        &server,
+        "/openai/api/v2/summary.json",
+        fixture(OPENAI_SUMMARY),
+    )
+    .await;
+    let env = Env::new(&format!(
+        "catalog = false\n{}",
+        provider(
+            "openai",
+            "statuspage",
+            &format!("{}/openai", server.uri()),
+            &["Codex API", "Sora"]
+        )
+    ));
+    let (code, v) = env.json(&["poll", "--once", "--json"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["offline"], false);
+    let p = provider_json(&v, "openai");
+    assert_eq!(p["status"], "operational");
+    assert_eq!(p["source_ok"], true);
+    assert!(p["checked_at"].is_string());
+    let comps = p["components"].as_array().unwrap();
+    assert_eq!(comps.len(), 25, "every component listed");
+    let watched: Vec<&str> = comps
+        .iter()
+        .filter(|c| c["watched"] == true)
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(watched, vec!["Sora", "Codex API"]);
+    for c in comps {
+        for key in ["id", "name", "status", "watched"] {
+            assert!(c.get(key).is_some(), "component lacks {key}: {c}");
+        }
+    }
+    assert_eq!(p["incidents"], serde_json::json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outage_on_a_watched_component_exits_2_and_lists_the_incident() {
+    let server = MockServer::start().await;
+    serve(
+        &server,
+        "/o/api/v2/summary.json",
+        openai_with("Codex API", "major_outage"),
+    )
+    .await;
+    let env = Env::new(&format!(
+        "catalog = false\n{}",
+        provider(
+            "openai",
+            "statuspage",
+            &format!("{}/o", server.uri()),
+            &["Codex API"]
+        )
+    ));
+    let (code, v) = env.json(&["poll", "--once", "--json"]);
+    assert_eq!(code, 2);
+    let p = provider_json(&v, "openai");
+    assert_eq!(p["status"], "major_outage");
+    let inc = &p["incidents"][0];
+    assert_eq!(inc["title"], "Elevated errors on Codex API");
+    assert_eq!(inc["impact"], "major");
+    assert_eq!(inc["status"], "investigating");
+    assert_eq!(inc["started_at"], "2026-07-09T19:00:00Z");
+    assert_eq!(inc["resolved_at"], serde_json::Value::Null);
+    assert_eq!(inc["url"], "https://status.example.test/incidents/1");
+
+    // The same state from the store, with no network at all.
+    drop(server);
+    let out = env.run(&["status"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(text.contains("Major outage"), "{text}");
+    assert!(text.contains("Elevated errors on Codex API"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outage_on_an_unwatched_component_does_not_count() {
+    let server = MockServer::start().await;
+    serve(
+        &server,
+        "/o/api/v2/summary.json",
+        openai_with("Sora", "major_outage"),
+    )
+    .await;
+    let env = Env::new(&format!(
+        "catalog = false\n{}",
+        provider(
+            "openai",
+            "statuspage",
+            &format!("{}/o", server.uri()),
+            &["Codex API"]
+        )
+    ));
+    let (code, v) = env.json(&["poll", "--once", "--json"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(provider_json(&v, "openai")["status"], "operational");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn degraded_exits_1() {
+    let server = MockServer::start().await;
+    serve(
+        &server,
+        "/o/api/v2/summary.json",
+        openai_with("Codex API", "degraded_performance"),
+    )
+    .await;
+    let env = Env::new(&format!(
+        "catalog = false\n{}",
+        provider(
+            "openai",
+            "statuspage",
+            &format!("{}/o", server.uri()),
+            &["Codex API"]
+        )
+    ));
+    let (code, v) = env.json(&["poll", "--once", "--json"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(provider_json(&v, "openai")["status"], "degraded");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn renamed_watched_component_is_reported_not_dropped() {
+    let server = MockServer::start().await;
+    serve(&server, "/o/api/v2/summary.json", fixture(OPENAI_SUMMARY)).await;
+    let env = Env::new(&format!(
+        "catalog = false\n{}",
+        provider(
+            "openai",
+            "statuspage",
+            &format!("{}/o", server.uri()),
+            &["Codex API", "Chat Completions"]
+        )
+    ));
+    let (_, v) = env.json(&["poll", "--once", "--json"]);
+    let p = provider_json(&v, "openai");
+    assert_eq!(
+        p["missing_watched"],
+        serde_json::json!(["Chat Completions"])
+    );
+    let out = env.run(&["status"]);
+    assert!(
+        stdout(&out).contains("watched but not on the page"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_before_any_poll_is_unknown_exit_3() {
+    let env = Env::new(&provider("x", "statuspage", "http://127.0.0.1:9", &[]));
+    let out = env.run(&["status", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The catalog's enabled providers are there too, all unknown.
+    let anthropic = provider_json(&v, "anthropic");
+    assert_eq!(anthropic["status"], "unknown");
+    assert_eq!(anthropic["source_ok"], false);
+    assert!(anthropic["checked_at"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_after_polls_shows_uptime_and_incident_with_duration() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/o/api/v2/summary.json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(openai_with("Codex API", "major_outage"), "application/json"),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    serve(&server, "/o/api/v2/summary.json", fixture(OPENAI_SUMMARY)).await;
+    let env = Env::new(&format!(
+        "catalog = false\n{}",
+        provider(
+            "openai",
+            "statuspage",
+            &format!("{}/o", server.uri()),
+            &["Codex API"]
+        )
+    ));
+    assert_eq!(env.run(&["poll", "--once"]).status.code(), Some(2));
+    assert_eq!(env.run(&["poll", "--once"]).status.code(), Some(0));
+    let (code, v) = env.json(&["history", "openai", "--days", "7", "--json"]);
+    assert_eq!(code, 0, "{v}");
+    let p = &v["providers"][0];
+    assert_eq!(p["id"], "openai");
+    assert_eq!(p["days"].as_array().unwrap().len(), 7);
+    let inc = &p["incidents"][0];
+    assert_eq!(inc["title"], "Elevated errors on Codex API");
+    assert!(inc["first_seen_at"].is_string());
+    let text = stdout(&env.run(&["history", "--days", "30"]));
+    assert!(text.contains("openai name"), "{text}");
+    assert!(text.contains("Elevated errors on Codex API"), "{text}");
+
+    let out = env.run(&["history", "nosuch"]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(
+        stderr(&out).contains("unknown provider \"nosuch\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn incidentio_falls_back_to_the_statuspage_compatible_summary() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/summary"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    serve(&server, "/api/v2/summary.json", fixture(OPENAI_SUMMARY)).await;
+    let env = Env::new(&format!(
+        "catalog = false\n{}",
+        provider("openai", "incidentio", &server.uri(), &["Codex API"])
+    ));
+    let (code, v) = env.json(&["poll", "--once", "--json"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(provider_json(&v, "openai")["source_ok"], true);
+}
+
+#[test]
+fn config_typo_names_line_and_field_and_exits_78() {
+    let env = Env::new(
+        "catalog = false\n\n[[providers]]\nid = \"x\"\nkind = \"statuspage\"\nulr = \"https://a.example\"\n",
+    );
+    let out = env.run(&["status"]);
+    assert_eq!(out.status.code(), Some(78));
+    let err = stderr(&out);
+    assert!(err.contains("weathervane.toml:6:"), "{err}");
+    assert!(err.contains("ulr"), "{err}");
+}
+
+#[test]
+fn config_rejects_plain_http_off_loopback() {
+    let env = Env::new(&provider(
+        "x",
+        "statuspage",
+        "http://status.example.com",
+        &[],
+    ));
+    let out = env.run(&["providers"]);
+    assert_eq!(out.status.code(), Some(78));
+    assert!(stderr(&out).contains("only https"), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_explicit_config_is_an_error() {
+    let env = Env::new("");
+    let out = env
+        .command()
+        .args(["--config", "/nonexistent/weathervane.toml", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78));
+    assert!(
+        stderr(&out).contains("/nonexistent/weathervane.toml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn providers_lists_the_catalog_with_reasons_for_the_unpollable() {
+    let env = Env::new("");
+    let (code, v) = env.json(&["providers", "--json"]);
+    assert_eq!(code, 0);
+    let ids: Vec<&str> = v["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "anthropic",
+        "openai",
+        "google-gemini",
+        "github-copilot",
+        "cursor",
+        "groq",
+        "aws-bedrock",
+        "azure-openai",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    let deepseek = provider_json(&v, "deepseek");
+    assert_eq!(deepseek["pollable"], false);
+    assert!(deepseek["note"].as_str().unwrap().contains("Flashcat"));
+    let text = stdout(&env.run(&["providers"]));
+    assert!(text.contains("cannot poll"), "{text}");
+    assert!(text.contains("watching: Claude API, Claude Code"), "{text}");
+}
+
+#[test]
+fn data_dir_flag_wins_over_env() {
+    let env = Env::new(&provider("x", "statuspage", "http://127.0.0.1:9", &[]));
+    let other = env.home.path().join("elsewhere");
+    let out = env
+        .command()
+        .args(["--data-dir", other.to_str().unwrap(), "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(other.join("weathervane.db").exists());
+    assert!(!env.data.join("weathervane.db").exists());
+}

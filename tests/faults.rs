@@ -1,0 +1,184 @@
+//! Bad input gets a clear answer and loses nothing: each fault makes only its own provider unknown, with a reason.
+
+use std::time::{Duration, Instant};
+
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::*;
+
+async fn mount(server: &MockServer, at: &str, resp: ResponseTemplate) {
+    Mock::given(method("GET"))
+        .and(path(at))
+        .respond_with(resp)
+        .mount(server)
+        .await;
+}
+
+fn json_body(b: Vec<u8>) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(b, "application/json")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_fault_is_contained_to_its_provider() {
+    let server = MockServer::start().await;
+    let uri = server.uri();
+    let summary = "/api/v2/summary.json";
+    let good = fixture(OPENAI_SUMMARY);
+
+    mount(&server, &format!("/good{summary}"), json_body(good.clone())).await;
+    mount(
+        &server,
+        &format!("/e500{summary}"),
+        ResponseTemplate::new(500).set_body_string("oops"),
+    )
+    .await;
+    mount(
+        &server,
+        &format!("/hang{summary}"),
+        json_body(good.clone()).set_delay(Duration::from_secs(8)),
+    )
+    .await;
+    mount(
+        &server,
+        &format!("/trunc{summary}"),
+        json_body(good[..good.len() / 2].to_vec()),
+    )
+    .await;
+    let mut not_utf8 = good.clone();
+    not_utf8[40] = 0xff;
+    not_utf8[41] = 0xfe;
+    mount(&server, &format!("/utf8{summary}"), json_body(not_utf8)).await;
+    mount(
+        &server,
+        &format!("/huge{summary}"),
+        json_body(vec![b' '; 50 * 1024 * 1024]),
+    )
+    .await;
+    mount(
+        &server,
+        &format!("/loop{summary}"),
+        ResponseTemplate::new(302).insert_header("Location", format!("{uri}/loop{summary}")),
+    )
+    .await;
+    mount(
+        &server,
+        &format!("/downgrade{summary}"),
+        ResponseTemplate::new(301)
+            .insert_header("Location", "http://status.example.com/api/v2/summary.json"),
+    )
+    .await;
+    mount(
+        &server,
+        &format!("/html{summary}"),
+        ResponseTemplate::new(200).set_body_string("<html>captive portal</html>"),
+    )
+    .await;
+
+    let names = [
+        "good",
+        "e500",
+        "hang",
+        "trunc",
+        "utf8",
+        "huge",
+        "loop",
+        "downgrade",
+        "html",
+    ];
+    let mut cfg = String::from("catalog = false\ntimeout = \"2s\"\n");
+    for n in names {
+        cfg.push_str(&provider(
+            n,
+            "statuspage",
+            &format!("{uri}/{n}"),
+            &["Codex API"],
+        ));
+    }
+    let env = Env::new(&cfg);
+
+    // A first good poll puts history in the store; the faults must not lose it.
+    let started = Instant::now();
+    let (code, v) = env.json(&["poll", "--once", "--json"]);
+    let took = started.elapsed();
+    // Generous bound: a hung source must not hang the poll (timeout is 2 s, the hang 8 s).
+    assert!(took < Duration::from_secs(7), "poll took {took:?}");
+    assert_eq!(code, 3, "unknown providers make the exit 3: {v}");
+    assert_eq!(v["offline"], false, "one source answered: not offline");
+
+    let good_p = provider_json(&v, "good");
+    assert_eq!(good_p["status"], "operational");
+    assert_eq!(good_p["source_ok"], true);
+
+    let expect = [
+        ("e500", "HTTP 500"),
+        ("hang", "within 2 s"),
+        ("trunc", "not valid JSON"),
+        ("utf8", "UTF-8"),
+        ("huge", "larger than the 4 MiB cap"),
+        ("loop", "redirect"),
+        ("downgrade", "not https"),
+        ("html", "not valid JSON"),
+    ];
+    for (id, words) in expect {
+        let p = provider_json(&v, id);
+        assert_eq!(p["status"], "unknown", "{id}: {p}");
+        assert_eq!(p["source_ok"], false, "{id}: {p}");
+        let reason = p["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains(words),
+            "{id}: reason {reason:?} should mention {words:?}"
+        );
+    }
+
+    // Human output names the reason too.
+    let out = env.run(&["status"]);
+    let text = stdout(&out);
+    assert!(text.contains("HTTP 500"), "{text}");
+    assert!(text.contains("larger than the 4 MiB cap"), "{text}");
+
+    // Nothing lost: the good provider's state and history are intact after a second faulty round.
+    let (_, v2) = env.json(&["poll", "--once", "--json"]);
+    assert_eq!(provider_json(&v2, "good")["status"], "operational");
+    let store = weathervane::store::Store::open(&env.data.join("weathervane.db")).unwrap();
+    store.integrity_check().unwrap();
+    let latest = store.latest_all().unwrap();
+    assert_eq!(latest.len(), names.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_sources_unreachable_means_offline_not_outages() {
+    // Ports nothing listens on: connection refused, the same as a dead network.
+    let dead1 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead2 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (a, b) = (dead1.local_addr().unwrap(), dead2.local_addr().unwrap());
+    drop((dead1, dead2));
+    let env = Env::new(&format!(
+        "catalog = false\ntimeout = \"2s\"\n{}{}",
+        provider("a", "statuspage", &format!("http://{a}"), &[]),
+        provider("b", "statuspage", &format!("http://{b}"), &[])
+    ));
+    let (code, v) = env.json(&["poll", "--once", "--json"]);
+    assert_eq!(code, 3);
+    assert_eq!(v["offline"], true, "{v}");
+    for id in ["a", "b"] {
+        assert_eq!(provider_json(&v, id)["status"], "unknown");
+    }
+    let text = stdout(&env.run(&["status"]));
+    assert!(text.contains("Offline"), "{text}");
+    assert!(!text.contains("outage"), "no provider is blamed: {text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreadable_data_dir_gives_a_clear_error() {
+    let env = Env::new(&provider("a", "statuspage", "http://127.0.0.1:9", &[]));
+    // A file where the data dir should be.
+    std::fs::write(&env.data, b"not a directory").unwrap();
+    let out = env.run(&["status"]);
+    assert_eq!(out.status.code(), Some(74), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(env.data.to_str().unwrap()),
+        "{}",
+        stderr(&out)
+    );
+}

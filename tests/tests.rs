@@ -1,0 +1,7 @@
+//! Integration tests of the core, as one test binary (ripgrep's layout): the real CLI against fake status servers on 127.0.0.1.
+
+mod common;
+
+mod cli;
+mod faults;
+mod poller;
