@@ -134,7 +134,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         .build()
         .map_err(|e| CliError::Other(format!("cannot start the async runtime: {e}")))?;
     match &cli.command {
-        Command::Providers { json } => providers(&config, *json),
+        Command::Providers { json } => providers(&config, &path, *json),
         Command::Status { json } => {
             let store = Store::open(&db_path(&cli))?;
             let latest = store.latest_all()?;
@@ -341,7 +341,7 @@ fn println_json<T: Serialize>(v: &T) {
     }
 }
 
-fn providers(config: &Config, json: bool) -> Result<i32, CliError> {
+fn providers(config: &Config, default_path: &std::path::Path, json: bool) -> Result<i32, CliError> {
     if json {
         #[derive(Serialize)]
         struct Out<'a> {
@@ -383,7 +383,7 @@ fn providers(config: &Config, json: bool) -> Result<i32, CliError> {
         };
         let _ = writeln!(
             out,
-            "{:<id_w$}  {:<name_w$}  {state}{:<11}{state:#}  {:<12} every {:>4}  {}",
+            "{:<id_w$}  {:<name_w$}  {state}{:<11}{state:#}  {:<13} every {:>4}  {}",
             p.id,
             p.name,
             label,
@@ -406,7 +406,11 @@ fn providers(config: &Config, json: bool) -> Result<i32, CliError> {
     if let Some(path) = &config.path {
         let _ = writeln!(out, "\n{dim}config: {}{dim:#}", path.display());
     } else {
-        let _ = writeln!(out, "\n{dim}config: none (built-in catalog only){dim:#}");
+        let _ = writeln!(
+            out,
+            "\n{dim}config: none at {} (built-in catalog only){dim:#}",
+            default_path.display()
+        );
     }
     Ok(0)
 }

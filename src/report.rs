@@ -79,3 +79,94 @@ pub fn build(config: &Config, latest: &[Observation], now: DateTime<Utc>) -> Sta
     let offline = recent.len() == providers.len() && is_offline(&recent);
     StateReport { offline, providers }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ErrorClass, Observation};
+    use std::path::Path;
+
+    fn cfg() -> Config {
+        Config::parse(
+            "catalog = false\n[[providers]]\nid = \"a\"\nkind = \"statuspage\"\nurl = \"https://a.example\"\ninterval = \"60s\"\n[[providers]]\nid = \"b\"\nkind = \"statuspage\"\nurl = \"https://b.example\"\n",
+            Path::new("t.toml"),
+        )
+        .unwrap()
+    }
+
+    fn obs(id: &str, at: DateTime<Utc>, status: Status, err: Option<ErrorClass>) -> Observation {
+        Observation {
+            provider_id: id.into(),
+            at,
+            status,
+            source_ok: err.is_none(),
+            http_status: None,
+            latency_ms: None,
+            error: err,
+            reason: err.map(|_| "fetch failed".into()),
+            missing_watched: vec![],
+            components: vec![],
+            incidents: vec![],
+        }
+    }
+
+    #[test]
+    fn data_older_than_three_intervals_is_unknown_not_operational() {
+        let now = Utc::now();
+        let fresh = obs(
+            "a",
+            now - chrono::Duration::seconds(170),
+            Status::MajorOutage,
+            None,
+        );
+        let stale = obs(
+            "b",
+            now - chrono::Duration::seconds(181),
+            Status::Operational,
+            None,
+        );
+        let r = build(&cfg(), &[fresh, stale], now);
+        assert_eq!(r.providers[0].status, Status::MajorOutage);
+        assert_eq!(r.providers[1].status, Status::Unknown);
+        assert!(
+            r.providers[1]
+                .reason
+                .as_deref()
+                .unwrap()
+                .starts_with("stale")
+        );
+        assert_eq!(r.exit_code(), 2);
+    }
+
+    #[test]
+    fn offline_needs_every_provider_failing_now() {
+        let now = Utc::now();
+        let a = obs("a", now, Status::Unknown, Some(ErrorClass::Dns));
+        let b = obs("b", now, Status::Unknown, Some(ErrorClass::Connect));
+        assert!(build(&cfg(), &[a.clone(), b.clone()], now).offline);
+        // An old failure says nothing about now.
+        let old_b = obs(
+            "b",
+            now - chrono::Duration::hours(2),
+            Status::Unknown,
+            Some(ErrorClass::Connect),
+        );
+        assert!(!build(&cfg(), &[a.clone(), old_b], now).offline);
+        // A provider never checked: not offline either.
+        assert!(!build(&cfg(), &[a], now).offline);
+    }
+
+    #[test]
+    fn never_checked_says_how_to_check() {
+        let r = build(&cfg(), &[], Utc::now());
+        assert_eq!(r.providers[0].status, Status::Unknown);
+        assert!(
+            r.providers[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("poll --once")
+        );
+        assert_eq!(r.exit_code(), 3);
+    }
+}
