@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""A fake status server on 127.0.0.1 for trying Weathervane by hand and for end-to-end tests.
+
+Serves the recorded Statuspage payload (tests/fixtures/status) for any number of
+providers, each at /<provider>/api/v2/summary.json, and lets you flip each one
+between healthy, outage and faults while the app runs:
+
+    scripts/fake_status_server.py --port 8765 &
+    curl -X POST 127.0.0.1:8765/_control/openai/major      # Codex API major outage
+    curl -X POST 127.0.0.1:8765/_control/openai/operational
+    curl 127.0.0.1:8765/_control                             # current modes
+
+Modes: operational, degraded, partial, major, maintenance, e500, hang, truncated,
+notutf8, huge, loop, downgrade, html. Healthy answers carry an ETag and honour
+If-None-Match, like real Statuspage pages. Binds only to loopback.
+"""
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURE = os.path.join(HERE, "..", "tests", "fixtures", "status",
+                       "statuspage_openai_summary_operational_2026-07-09.json")
+COMPONENT_STATUS = {
+    "operational": "operational",
+    "degraded": "degraded_performance",
+    "partial": "partial_outage",
+    "major": "major_outage",
+    "maintenance": "under_maintenance",
+}
+IMPACT = {"degraded": "minor", "partial": "major", "major": "critical", "maintenance": "maintenance"}
+
+with open(FIXTURE, "rb") as f:
+    BASE = json.load(f)
+
+modes = {}
+started = {}
+lock = threading.Lock()
+
+
+def summary(provider, mode, component):
+    doc = copy.deepcopy(BASE)
+    doc["page"]["name"] = provider
+    status = COMPONENT_STATUS[mode]
+    comp_id = None
+    for c in doc["components"]:
+        if c["name"] == component:
+            c["status"] = status
+            comp_id = c["id"]
+    if mode != "operational":
+        since = started.get(provider, time.time())
+        iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since))
+        doc["status"] = {"indicator": IMPACT[mode],
+                         "description": {"degraded": "Minor Service Outage", "partial": "Partial System Outage",
+                                         "major": "Major System Outage",
+                                         "maintenance": "Service Under Maintenance"}[mode]}
+        key = "scheduled_maintenances" if mode == "maintenance" else "incidents"
+        doc[key] = [{
+            "id": "fake-%s-%d" % (provider, int(since)),
+            "name": "Elevated errors on %s" % component,
+            "status": "in_progress" if mode == "maintenance" else "investigating",
+            "impact": IMPACT[mode],
+            "created_at": iso, "started_at": iso, "updated_at": iso, "resolved_at": None,
+            "shortlink": "https://status.example.test/incidents/%d" % int(since),
+            "components": [{"id": comp_id, "name": component, "status": status}],
+            "incident_updates": [{"id": "u1", "status": "investigating", "created_at": iso,
+                                  "body": "We are investigating elevated error rates."}],
+        }]
+    return json.dumps(doc).encode()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    component = "Codex API"
+
+    def log_message(self, fmt, *args):
+        if os.environ.get("FAKE_STATUS_VERBOSE"):
+            sys.stderr.write("fake-status: " + (fmt % args) + "\n")
+
+    def send(self, code, body=b"", ctype="application/json", headers=None):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        parts = self.path.strip("/").split("/")
+        if len(parts) == 3 and parts[0] == "_control":
+            provider, mode = parts[1], parts[2]
+            with lock:
+                prev = modes.get(provider, "operational")
+                if mode in COMPONENT_STATUS and mode != "operational":
+                    if prev == "operational" or prev not in COMPONENT_STATUS:
+                        started[provider] = time.time()
+                modes[provider] = mode
+            return self.send(200, json.dumps({provider: mode}).encode())
+        self.send(404, b"{}")
+
+    def do_GET(self):
+        if self.path.rstrip("/") == "/_control":
+            with lock:
+                return self.send(200, json.dumps(modes).encode())
+        parts = self.path.strip("/").split("/", 1)
+        if len(parts) != 2 or parts[1] != "api/v2/summary.json":
+            return self.send(404, b'{"error":"not found"}')
+        provider = parts[0]
+        with lock:
+            mode = modes.get(provider, "operational")
+        if mode in COMPONENT_STATUS:
+            body = summary(provider, mode, self.component)
+            etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
+            if self.headers.get("If-None-Match") == etag:
+                return self.send(304, headers={"ETag": etag})
+            return self.send(200, body, headers={"ETag": etag})
+        if mode == "e500":
+            return self.send(500, b"internal error", "text/plain")
+        if mode == "hang":
+            time.sleep(120)
+            return self.send(200, summary(provider, "operational", self.component))
+        if mode == "truncated":
+            body = summary(provider, "operational", self.component)
+            return self.send(200, body[: len(body) // 2])
+        if mode == "notutf8":
+            body = bytearray(summary(provider, "operational", self.component))
+            body[40:42] = b"\xff\xfe"
+            return self.send(200, bytes(body))
+        if mode == "huge":
+            return self.send(200, b" " * (50 * 1024 * 1024))
+        if mode == "loop":
+            return self.send(302, headers={"Location": self.path})
+        if mode == "downgrade":
+            return self.send(301, headers={"Location": "http://status.example.com/api/v2/summary.json"})
+        if mode == "html":
+            return self.send(200, b"<html>captive portal</html>", "text/html")
+        self.send(400, b'{"error":"unknown mode"}')
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--component", default="Codex API", help="the component outages hit")
+    ap.add_argument("--port-file", help="write the bound port here (use --port 0 for any free port)")
+    args = ap.parse_args()
+    Handler.component = args.component
+    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    srv.daemon_threads = True
+    port = srv.server_address[1]
+    if args.port_file:
+        with open(args.port_file, "w") as f:
+            f.write(str(port))
+    sys.stderr.write("fake status server on http://127.0.0.1:%d\n" % port)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
