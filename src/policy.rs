@@ -43,6 +43,7 @@ pub enum Signal {
 /// One poll result of one provider, reduced to what the policy needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyInput {
+    /// Stable provider id ("anthropic"), the key for mute and state.
     pub provider_id: String,
     /// Display name used in alert text ("Anthropic").
     pub provider_name: String,
@@ -52,6 +53,7 @@ pub struct PolicyInput {
     pub source_ok: bool,
     /// Every source failed at once: the user's network is down.
     pub offline: bool,
+    /// Which kind of source produced this observation.
     pub signal: Signal,
     /// Names of watched components that are not operational, for the alert body.
     pub problem_components: Vec<String>,
@@ -62,7 +64,9 @@ pub struct PolicyInput {
 /// A daily window, in the user's local time, during which nothing is notified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuietHours {
+    /// First quiet minute, local time.
     pub start: NaiveTime,
+    /// First minute no longer quiet, local time.
     pub end: NaiveTime,
 }
 
@@ -131,8 +135,11 @@ pub enum AlertKind {
 /// A notification to show, with its text already written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
+    /// Same as [`PolicyInput::provider_id`].
     pub provider_id: String,
+    /// Same as [`PolicyInput::provider_name`].
     pub provider_name: String,
+    /// What is announced.
     pub kind: AlertKind,
     /// The confirmed status being announced.
     pub status: Status,
@@ -148,7 +155,9 @@ pub struct Alert {
     pub duration: Option<Duration>,
     /// The signal of the observation that triggered the alert.
     pub signal: Signal,
+    /// Finished notification title ("Anthropic: major outage").
     pub title: String,
+    /// Finished notification body ("Claude API · Elevated errors").
     pub body: String,
 }
 
@@ -159,7 +168,9 @@ pub struct Pending {
     pub status: Status,
     /// Consecutive known observations in the run.
     pub count: u32,
+    /// An Official observation is part of the run.
     pub seen_official: bool,
+    /// A Probe observation is part of the run.
     pub seen_probe: bool,
     /// First observation of the run: becomes the start of a problem.
     pub first_seen: DateTime<Utc>,
@@ -188,7 +199,9 @@ pub struct ProviderPolicyState {
     pub confirmed: Status,
     /// First observation of the confirmed status, when known.
     pub confirmed_since: Option<DateTime<Utc>>,
+    /// A change seen but not yet confirmed.
     pub pending: Option<Pending>,
+    /// The confirmed problem, while there is one.
     pub problem: Option<Problem>,
     /// Last Outage or Recovery alert: the start of the cooldown window.
     pub cooldown_from: Option<DateTime<Utc>>,
@@ -209,7 +222,9 @@ impl Default for ProviderPolicyState {
 /// The new state to persist and the alerts to show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
+    /// Persist this and pass it back with the next observation.
     pub state: ProviderPolicyState,
+    /// Zero or more notifications to show, in order.
     pub alerts: Vec<Alert>,
 }
 
