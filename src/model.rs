@@ -43,7 +43,10 @@ impl Status {
 
     /// Degraded, partial or major outage: the states a user is warned about.
     pub fn is_problem(self) -> bool {
-        matches!(self, Status::Degraded | Status::PartialOutage | Status::MajorOutage)
+        matches!(
+            self,
+            Status::Degraded | Status::PartialOutage | Status::MajorOutage
+        )
     }
 
     /// Worse of two statuses. A known status wins over `Unknown`, so one
@@ -496,10 +499,22 @@ mod tests {
             providers: ss.iter().map(|s| mk(*s)).collect(),
         };
         assert_eq!(r(&[Status::Operational], false).exit_code(), 0);
-        assert_eq!(r(&[Status::Operational, Status::Maintenance], false).exit_code(), 1);
-        assert_eq!(r(&[Status::Degraded, Status::MajorOutage], false).exit_code(), 2);
-        assert_eq!(r(&[Status::MajorOutage, Status::Unknown], false).exit_code(), 2);
-        assert_eq!(r(&[Status::Degraded, Status::Unknown], false).exit_code(), 3);
+        assert_eq!(
+            r(&[Status::Operational, Status::Maintenance], false).exit_code(),
+            1
+        );
+        assert_eq!(
+            r(&[Status::Degraded, Status::MajorOutage], false).exit_code(),
+            2
+        );
+        assert_eq!(
+            r(&[Status::MajorOutage, Status::Unknown], false).exit_code(),
+            2
+        );
+        assert_eq!(
+            r(&[Status::Degraded, Status::Unknown], false).exit_code(),
+            3
+        );
         assert_eq!(r(&[Status::Operational], true).exit_code(), 3);
     }
 }

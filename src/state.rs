@@ -73,11 +73,13 @@ pub fn evaluate(snapshot: &Snapshot, watch: &[String]) -> Evaluated {
                 .filter(|i| i.is_open())
                 .map(|i| i.impact.status()),
         );
-        let base = snapshot.page_status.unwrap_or(if snapshot.components.is_empty() {
-            Status::Operational
-        } else {
-            Status::Unknown
-        });
+        let base = snapshot
+            .page_status
+            .unwrap_or(if snapshot.components.is_empty() {
+                Status::Operational
+            } else {
+                Status::Unknown
+            });
         base.worse(from_incidents)
     };
 
@@ -89,7 +91,9 @@ pub fn evaluate(snapshot: &Snapshot, watch: &[String]) -> Evaluated {
         .filter(|i| {
             watch_all
                 || i.components.is_empty()
-                || i.components.iter().any(|c| watched_ids.contains(&c.as_str()))
+                || i.components
+                    .iter()
+                    .any(|c| watched_ids.contains(&c.as_str()))
         })
         .cloned()
         .collect();

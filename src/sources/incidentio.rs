@@ -2,5 +2,8 @@
 use super::ParseError;
 use crate::model::Snapshot;
 pub fn parse_native(_body: &[u8]) -> Result<Snapshot, ParseError> {
-    Err(ParseError::Shape { expected: "an incident.io widget summary", detail: "not implemented yet".into() })
+    Err(ParseError::Shape {
+        expected: "an incident.io widget summary",
+        detail: "not implemented yet".into(),
+    })
 }

@@ -4,6 +4,7 @@ pub mod feed;
 pub mod google_cloud;
 pub mod incidentio;
 pub mod instatus;
+mod json;
 pub mod statuspage;
 
 use chrono::{DateTime, Utc};
@@ -83,7 +84,10 @@ pub enum ParseError {
     #[error("response is not a valid RSS/Atom feed: {0}")]
     Feed(String),
     #[error("response does not look like {expected}: {detail}")]
-    Shape { expected: &'static str, detail: String },
+    Shape {
+        expected: &'static str,
+        detail: String,
+    },
 }
 
 impl Parser {
