@@ -39,7 +39,7 @@ pub fn parse(body: &[u8], ctx: &ParseContext<'_>) -> Result<Snapshot, ParseError
     }
     let incidents: Vec<&Value> = raw.iter().filter(|i| i.is_object()).collect();
 
-    // One synthetic component per watch entry: (id, name, watch entry).
+    // One synthetic component per watch entry, as (id, name).
     let targets: Vec<(String, String)> = if ctx.watch.is_empty() {
         vec![(ALL_ID.to_owned(), ALL_NAME.to_owned())]
     } else {
