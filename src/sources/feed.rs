@@ -147,8 +147,11 @@ fn incident(mut posts: Vec<Post>, now: DateTime<Utc>) -> Option<Incident> {
     let last_at = newest.at;
 
     let resolved = says_resolved(&newest.text);
-    let stale = last_at.is_some_and(|t| t < now - STALE);
-    if (resolved || stale) && last_at.is_some_and(|t| t < now - RECENT) {
+    let older_than = |d: Duration| {
+        last_at.is_some_and(|t| now.checked_sub_signed(d).is_some_and(|cutoff| t < cutoff))
+    };
+    let stale = older_than(STALE);
+    if (resolved || stale) && older_than(RECENT) {
         return None;
     }
     let status = if resolved || stale {

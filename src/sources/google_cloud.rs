@@ -84,7 +84,8 @@ pub fn parse(body: &[u8], ctx: &ParseContext<'_>) -> Result<Snapshot, ParseError
         })
         .collect();
     // Two watch entries can name the same product (by id and by title).
-    components.dedup_by(|a, b| a.id == b.id);
+    let mut seen = std::collections::HashSet::new();
+    components.retain(|c| seen.insert(c.id.clone()));
 
     let mut out = Vec::new();
     for raw in incidents {
@@ -162,7 +163,9 @@ fn incident(raw: &Value, components: Vec<String>, now: DateTime<Utc>) -> Option<
     // An `end` that is present but unreadable still means it ended.
     let ended = end.is_some() || str_at(raw, "end").is_some();
     if let Some(end) = end
-        && end < now - RECENT
+        && now
+            .checked_sub_signed(RECENT)
+            .is_some_and(|cutoff| end < cutoff)
     {
         return None;
     }

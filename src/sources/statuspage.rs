@@ -25,6 +25,22 @@ pub fn parse(body: &[u8]) -> Result<Snapshot, ParseError> {
         });
     };
 
+    // incident.io widgets and Instatus summaries share some key names with a
+    // Statuspage summary; claiming them would read their statuses wrongly.
+    if let Some(k) = [
+        "ongoing_incidents",
+        "in_progress_maintenances",
+        "activeIncidents",
+        "activeMaintenances",
+    ]
+    .into_iter()
+    .find(|k| obj.contains_key(*k))
+    {
+        return Err(ParseError::Shape {
+            expected: EXPECTED,
+            detail: format!("`{k}` belongs to another platform's summary"),
+        });
+    }
     let has_array = |k: &str| obj.get(k).is_some_and(Value::is_array);
     let indicator = v.get("status").and_then(|s| s.get("indicator"));
     let single = v.get("incident").filter(|i| i.is_object());
@@ -473,6 +489,10 @@ mod tests {
             b"null",
             b"\"summary\"",
             b"{\"page\":{}}",
+            include_bytes!(
+                "../../tests/fixtures/status/derived_incidentio_widget_summary_outage.json"
+            ),
+            include_bytes!("../../tests/fixtures/status/derived_instatus_summary_incident.json"),
         ] {
             assert!(
                 matches!(parse(body), Err(ParseError::Shape { .. })),
