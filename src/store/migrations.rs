@@ -1,0 +1,235 @@
+//! Ordered schema migrations (never edit a shipped one; append a new one instead).
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+use super::StoreError;
+
+/// Schema 1. Sizes matter (a year of history for 15 providers under 100 MB), hence
+/// integer keys for providers and components, unix seconds, status codes, WITHOUT ROWID
+/// tables keyed the way they are read, and component statuses stored only on change.
+const V1: &str = r#"
+CREATE TABLE providers (
+    key         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    -- the last recorded status and when, to detect transitions without a scan
+    last_status INTEGER,
+    last_at     INTEGER
+);
+
+-- One row per poll per provider; kept 30 days.
+CREATE TABLE samples (
+    provider    INTEGER NOT NULL REFERENCES providers(key),
+    ts          INTEGER NOT NULL,
+    status      INTEGER NOT NULL,
+    source_ok   INTEGER NOT NULL,
+    http_status INTEGER,
+    latency_ms  INTEGER,
+    error_class TEXT,
+    reason      TEXT,
+    PRIMARY KEY (provider, ts)
+) WITHOUT ROWID;
+
+CREATE TABLE components (
+    key          INTEGER PRIMARY KEY,
+    provider     INTEGER NOT NULL REFERENCES providers(key),
+    component_id TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    watched      INTEGER NOT NULL,
+    last_status  INTEGER NOT NULL,
+    last_seen    INTEGER NOT NULL,
+    UNIQUE (provider, component_id)
+);
+
+-- A row when a component first appears or its status differs from its previous row;
+-- `unknown` when a poll failed or no longer lists it. Kept 30 days, plus the last row
+-- before the cut so the state at the cut stays known.
+CREATE TABLE component_changes (
+    component INTEGER NOT NULL REFERENCES components(key),
+    ts        INTEGER NOT NULL,
+    status    INTEGER NOT NULL,
+    PRIMARY KEY (component, ts)
+) WITHOUT ROWID;
+
+CREATE TABLE incidents (
+    key           INTEGER PRIMARY KEY,
+    provider      INTEGER NOT NULL REFERENCES providers(key),
+    incident_id   TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    impact        TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    started_at    INTEGER,
+    resolved_at   INTEGER,
+    updated_at    INTEGER,
+    first_seen_at INTEGER NOT NULL,
+    last_seen_at  INTEGER NOT NULL,
+    url           TEXT,
+    components    TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (provider, incident_id)
+);
+
+CREATE TABLE incident_updates (
+    incident INTEGER NOT NULL REFERENCES incidents(key) ON DELETE CASCADE,
+    at       INTEGER NOT NULL,
+    status   TEXT NOT NULL,
+    body     TEXT NOT NULL,
+    PRIMARY KEY (incident, at, status)
+) WITHOUT ROWID;
+
+-- component NULL: the provider's own status changed.
+CREATE TABLE transitions (
+    provider    INTEGER NOT NULL REFERENCES providers(key),
+    component   INTEGER REFERENCES components(key),
+    at          INTEGER NOT NULL,
+    from_status INTEGER NOT NULL,
+    to_status   INTEGER NOT NULL
+);
+CREATE INDEX transitions_provider_at ON transitions(provider, at);
+CREATE INDEX transitions_at ON transitions(at);
+
+-- Seconds per status (s0..s5 = Status::code) per UTC hour / day; component 0 is the
+-- provider itself. s5 (unknown) includes time with no data inside the bucket.
+CREATE TABLE rollup_hourly (
+    provider  INTEGER NOT NULL,
+    component INTEGER NOT NULL,
+    bucket    INTEGER NOT NULL,
+    s0 INTEGER NOT NULL, s1 INTEGER NOT NULL, s2 INTEGER NOT NULL,
+    s3 INTEGER NOT NULL, s4 INTEGER NOT NULL, s5 INTEGER NOT NULL,
+    PRIMARY KEY (provider, component, bucket)
+) WITHOUT ROWID;
+CREATE TABLE rollup_daily (
+    provider  INTEGER NOT NULL,
+    component INTEGER NOT NULL,
+    bucket    INTEGER NOT NULL,
+    s0 INTEGER NOT NULL, s1 INTEGER NOT NULL, s2 INTEGER NOT NULL,
+    s3 INTEGER NOT NULL, s4 INTEGER NOT NULL, s5 INTEGER NOT NULL,
+    PRIMARY KEY (provider, component, bucket)
+) WITHOUT ROWID;
+
+-- The newest observation per provider, so current state is one row each.
+CREATE TABLE latest (
+    provider    INTEGER PRIMARY KEY REFERENCES providers(key),
+    observed_at INTEGER NOT NULL,
+    observation TEXT NOT NULL
+);
+
+-- Rollup watermarks and the like.
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+"#;
+
+const MIGRATION_LIST: &[M<'static>] = &[M::up(V1)];
+const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
+
+/// The newest schema this build knows.
+pub const SCHEMA_VERSION: i64 = MIGRATION_LIST.len() as i64;
+
+fn user_version(conn: &Connection) -> Result<i64, rusqlite::Error> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Bring the schema to [`SCHEMA_VERSION`], one migration per transaction, or refuse a
+/// database from the future.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let found = user_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for target in (found + 1)..=SCHEMA_VERSION {
+        // The other process may be migrating the same file right now: if our step
+        // fails but the file has reached the target meanwhile, that is success.
+        if let Err(e) = MIGRATIONS.to_version(conn, target as usize) {
+            if user_version(conn)? >= target {
+                continue;
+            }
+            return Err(e.into());
+        }
+        tracing::info!(version = target, "history database schema migrated");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn migrations_are_valid() {
+        MIGRATIONS.validate().unwrap();
+    }
+
+    #[test]
+    fn fresh_database_reaches_latest_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("nested").join("history.db");
+        let store = Store::open(&p).unwrap();
+        let v = user_version(&store.conn).unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = store
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        drop(store);
+        // Reopening is a no-op.
+        let store = Store::open(&p).unwrap();
+        store.integrity_check().unwrap();
+    }
+
+    #[test]
+    fn empty_v0_file_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("history.db");
+        {
+            let c = Connection::open(&p).unwrap();
+            c.execute_batch("CREATE TABLE unrelated(x); PRAGMA user_version=0;")
+                .unwrap();
+        }
+        let store = Store::open(&p).unwrap();
+        assert_eq!(user_version(&store.conn).unwrap(), SCHEMA_VERSION);
+        let n: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM providers", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn newer_database_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("history.db");
+        {
+            let c = Connection::open(&p).unwrap();
+            c.execute_batch("CREATE TABLE future(x); PRAGMA user_version=99;")
+                .unwrap();
+        }
+        let err = Store::open(&p).unwrap_err();
+        match &err {
+            StoreError::TooNew { found, supported } => {
+                assert_eq!(*found, 99);
+                assert_eq!(*supported, SCHEMA_VERSION);
+            }
+            other => panic!("expected TooNew, got {other:?}"),
+        }
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "database was written by a newer Weathervane (schema 99, this build knows {SCHEMA_VERSION}); refusing to open it"
+            )
+        );
+        let c = Connection::open(&p).unwrap();
+        assert_eq!(user_version(&c).unwrap(), 99);
+    }
+}
