@@ -328,3 +328,53 @@ fn data_dir_flag_wins_over_env() {
     assert!(other.join("weathervane.db").exists());
     assert!(!env.data.join("weathervane.db").exists());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_prints_the_state_and_stops_cleanly_on_ctrl_c() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let server = MockServer::start().await;
+    serve(&server, "/o/api/v2/summary.json", openai_with("Codex API", "partial_outage")).await;
+    let env = Env::new(&format!(
+        "catalog = false\n{}",
+        provider("openai", "statuspage", &format!("{}/o", server.uri()), &["Codex API"])
+    ));
+    let mut child = env
+        .command()
+        .arg("watch")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = vec![];
+    while Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            let done = line.contains("Partial outage");
+            seen.push(line);
+            if done {
+                break;
+            }
+        }
+    }
+    let pid = child.id().to_string();
+    let _ = std::process::Command::new("kill").args(["-INT", &pid]).status();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        seen.iter().any(|l| l.contains("Partial outage") && l.contains("openai name")),
+        "watch printed: {seen:?}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("stopped"), "{}", stderr(&out));
+    let db = weathervane::store::Store::open(&env.data.join("weathervane.db")).unwrap();
+    assert!(db.latest_all().unwrap().iter().any(|o| o.provider_id == "openai"));
+}

@@ -330,6 +330,7 @@ pub(crate) mod test_support {
             latency_ms: Some(120),
             error: None,
             reason: None,
+            missing_watched: vec![],
             components: if status == Status::Unknown {
                 vec![]
             } else {
