@@ -336,10 +336,20 @@ async fn watch_prints_the_state_and_stops_cleanly_on_ctrl_c() {
     use std::time::{Duration, Instant};
 
     let server = MockServer::start().await;
-    serve(&server, "/o/api/v2/summary.json", openai_with("Codex API", "partial_outage")).await;
+    serve(
+        &server,
+        "/o/api/v2/summary.json",
+        openai_with("Codex API", "partial_outage"),
+    )
+    .await;
     let env = Env::new(&format!(
         "catalog = false\n{}",
-        provider("openai", "statuspage", &format!("{}/o", server.uri()), &["Codex API"])
+        provider(
+            "openai",
+            "statuspage",
+            &format!("{}/o", server.uri()),
+            &["Codex API"]
+        )
     ));
     let mut child = env
         .command()
@@ -367,14 +377,22 @@ async fn watch_prints_the_state_and_stops_cleanly_on_ctrl_c() {
         }
     }
     let pid = child.id().to_string();
-    let _ = std::process::Command::new("kill").args(["-INT", &pid]).status();
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status();
     let out = child.wait_with_output().unwrap();
     assert!(
-        seen.iter().any(|l| l.contains("Partial outage") && l.contains("openai name")),
+        seen.iter()
+            .any(|l| l.contains("Partial outage") && l.contains("openai name")),
         "watch printed: {seen:?}"
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("stopped"), "{}", stderr(&out));
     let db = weathervane::store::Store::open(&env.data.join("weathervane.db")).unwrap();
-    assert!(db.latest_all().unwrap().iter().any(|o| o.provider_id == "openai"));
+    assert!(
+        db.latest_all()
+            .unwrap()
+            .iter()
+            .any(|o| o.provider_id == "openai")
+    );
 }

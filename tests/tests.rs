@@ -1,4 +1,5 @@
 //! Integration tests of the core, as one test binary (ripgrep's layout): the real CLI against fake status servers on 127.0.0.1.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
