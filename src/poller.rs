@@ -28,6 +28,10 @@ use crate::store::Store;
 pub const INCIDENT_INTERVAL: Duration = Duration::from_secs(15);
 /// Longest wait between attempts while a source keeps failing.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
+/// After a provider's status changes, look again this soon, so the policy's
+/// confirmation (two observations) costs seconds, not a whole interval: a
+/// change on the page becomes a notification within one interval plus ~2 s.
+pub const CONFIRM_DELAY: Duration = Duration::from_millis(1500);
 /// A wall-clock jump beyond the monotonic clock larger than this means the
 /// machine slept: poll everything at once.
 pub const CLOCK_JUMP: Duration = Duration::from_secs(30);
@@ -268,13 +272,20 @@ pub fn is_offline(observations: &[Observation]) -> bool {
         })
 }
 
-/// Next wait for a provider after an observation.
+/// Next wait for a provider after an observation. `changed`: its status
+/// differs from the previous observation's (a change the policy has yet to
+/// confirm). `jitter` in [-0.1, 0] spreads providers apart; it only ever
+/// shortens the wait, so "within one interval" holds.
 pub fn next_delay(
     interval: Duration,
     obs: &Observation,
+    changed: bool,
     consecutive_failures: u32,
     jitter: f64,
 ) -> Duration {
+    if obs.source_ok && changed {
+        return CONFIRM_DELAY;
+    }
     let base = if !obs.source_ok {
         let factor = 2u32.saturating_pow(consecutive_failures.saturating_sub(1).min(10));
         interval
@@ -285,8 +296,7 @@ pub fn next_delay(
     } else {
         interval
     };
-    // jitter in [-0.1, 0.1]: spread providers apart without drifting far.
-    base.mul_f64(1.0 + jitter.clamp(-0.1, 0.1))
+    base.mul_f64(1.0 + jitter.clamp(-0.1, 0.0))
 }
 
 /// The long-running poller: owns the schedule, writes the store, runs the policy, broadcasts events.
@@ -450,6 +460,8 @@ async fn provider_loop(
     let mut wait = Duration::from_secs_f64(first);
     let mut cache: Option<CacheEntry> = None;
     let mut failures: u32 = 0;
+    // Start from "operational" so a provider already down at launch is confirmed quickly too.
+    let mut last_status = Status::Operational;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
@@ -468,8 +480,12 @@ async fn provider_loop(
         } else {
             failures = failures.saturating_add(1);
         }
-        let jitter = rand::rng().random_range(-0.1..=0.1);
-        wait = next_delay(p.interval, &obs, failures, jitter);
+        let changed = obs.source_ok && obs.status != last_status;
+        if obs.source_ok {
+            last_status = obs.status;
+        }
+        let jitter = rand::rng().random_range(-0.1..=0.0);
+        wait = next_delay(p.interval, &obs, changed, failures, jitter);
         if out.send(obs).await.is_err() {
             return;
         }
@@ -529,25 +545,42 @@ mod tests {
     fn backoff_doubles_and_caps() {
         let i = Duration::from_secs(60);
         let f = obs(false, Status::Unknown, Some(ErrorClass::HttpStatus));
-        assert_eq!(next_delay(i, &f, 1, 0.0), Duration::from_secs(60));
-        assert_eq!(next_delay(i, &f, 2, 0.0), Duration::from_secs(120));
-        assert_eq!(next_delay(i, &f, 3, 0.0), Duration::from_secs(240));
-        assert_eq!(next_delay(i, &f, 30, 0.0), MAX_BACKOFF);
+        assert_eq!(next_delay(i, &f, false, 1, 0.0), Duration::from_secs(60));
+        assert_eq!(next_delay(i, &f, false, 2, 0.0), Duration::from_secs(120));
+        assert_eq!(next_delay(i, &f, false, 3, 0.0), Duration::from_secs(240));
+        assert_eq!(next_delay(i, &f, false, 30, 0.0), MAX_BACKOFF);
     }
 
     #[test]
     fn incidents_poll_fast_and_healthy_at_interval() {
         let i = Duration::from_secs(60);
+        let major = obs(true, Status::MajorOutage, None);
+        let fine = obs(true, Status::Operational, None);
+        assert_eq!(next_delay(i, &major, false, 0, 0.0), INCIDENT_INTERVAL);
+        assert_eq!(next_delay(i, &fine, false, 0, 0.0), i);
+        let j = next_delay(i, &fine, false, 0, -0.5);
+        assert_eq!(j, Duration::from_secs(54), "jitter is clamped to -10 %");
+        let j = next_delay(i, &fine, false, 0, 0.5);
+        assert_eq!(j, i, "jitter never lengthens the wait");
+    }
+
+    #[test]
+    fn a_change_is_confirmed_within_seconds() {
+        let i = Duration::from_secs(60);
+        let major = obs(true, Status::MajorOutage, None);
+        let fine = obs(true, Status::Operational, None);
+        assert_eq!(next_delay(i, &major, true, 0, -0.1), CONFIRM_DELAY);
         assert_eq!(
-            next_delay(i, &obs(true, Status::MajorOutage, None), 0, 0.0),
-            INCIDENT_INTERVAL
+            next_delay(i, &fine, true, 0, -0.1),
+            CONFIRM_DELAY,
+            "recoveries too"
         );
+        let failed = obs(false, Status::Unknown, Some(ErrorClass::Timeout));
         assert_eq!(
-            next_delay(i, &obs(true, Status::Operational, None), 0, 0.0),
-            i
+            next_delay(i, &failed, true, 1, 0.0),
+            i,
+            "a failure is not a change"
         );
-        let j = next_delay(i, &obs(true, Status::Operational, None), 0, 0.5);
-        assert_eq!(j, Duration::from_secs(66), "jitter is clamped to 10 %");
     }
 
     #[test]
