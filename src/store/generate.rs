@@ -290,18 +290,18 @@ fn tick(
         failed.then_some(ErrorClass::Timeout.as_str()),
         failed.then_some("timed out after 10 s"),
     ])?;
-    for j in 0..3 {
+    for (j, &now) in comps.iter().enumerate() {
         let prev = g.comp_status[j];
-        if prev != Some(comps[j]) {
-            change.execute(params![g.comp_keys[j], t, comps[j].code()])?;
+        if prev != Some(now) {
+            change.execute(params![g.comp_keys[j], t, now.code()])?;
             // Like record(): a failed poll is not a component transition.
             if let Some(p) = prev
                 && !failed
                 && p != Status::Unknown
             {
-                insert_transition(tx, g.key, Some(g.comp_keys[j]), t, p, comps[j])?;
+                insert_transition(tx, g.key, Some(g.comp_keys[j]), t, p, now)?;
             }
-            g.comp_status[j] = Some(comps[j]);
+            g.comp_status[j] = Some(now);
         }
     }
     if let Some(p) = g.status
