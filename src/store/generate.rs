@@ -347,6 +347,7 @@ fn finish_day(tx: &rusqlite::Connection, g: &Gen, at: i64) -> Result<(), StoreEr
         latency_ms: Some(150),
         error: (!ok).then_some(ErrorClass::Timeout),
         reason: (!ok).then(|| "timed out after 10 s".to_string()),
+        missing_watched: Vec::new(),
         components: if ok { components } else { Vec::new() },
         incidents: open,
     };

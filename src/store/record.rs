@@ -39,6 +39,25 @@ pub(crate) fn kind_str(k: IncidentKind) -> &'static str {
     }
 }
 
+/// Close the provider's open incidents that the observation at `at` did not list
+/// (their `last_seen_at` is older). The end time is when we noticed, which is at
+/// most one poll interval late.
+fn close_vanished_incidents(
+    conn: &Connection,
+    provider: i64,
+    at: i64,
+) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(
+        "UPDATE incidents
+            SET status = CASE kind WHEN 'maintenance' THEN 'completed' ELSE 'resolved' END,
+                resolved_at = ?2
+          WHERE provider = ?1 AND resolved_at IS NULL AND last_seen_at < ?2
+            AND status NOT IN ('resolved', 'postmortem', 'completed')",
+    )?
+    .execute(params![provider, at])?;
+    Ok(())
+}
+
 /// Insert or refresh one incident and its updates. `first_seen_at` is only ever set by
 /// the first insert: it is when WE saw it, which the detection-lead figure relies on.
 pub(crate) fn upsert_incident(
@@ -97,7 +116,9 @@ impl Store {
     /// Store one poll result: the sample, component changes, incidents and their
     /// updates, transitions and the latest state, all in one transaction.
     ///
-    /// Incidents that a later poll no longer lists are kept as they were.
+    /// Incidents are never deleted. An open one that a healthy source stops listing
+    /// is closed at this observation's time: status pages drop resolved incidents
+    /// from their summary, so disappearing is how most resolutions arrive.
     #[tracing::instrument(skip(self, obs), fields(provider = %obs.provider_id, at = %obs.at))]
     pub fn record(&mut self, obs: &Observation) -> Result<(), StoreError> {
         let r = self.record_inner(obs);
@@ -151,6 +172,9 @@ impl Store {
 
         for inc in &obs.incidents {
             upsert_incident(&tx, p, inc, at)?;
+        }
+        if newest && obs.source_ok {
+            close_vanished_incidents(&tx, p, at)?;
         }
 
         tx.prepare_cached(
@@ -337,6 +361,59 @@ mod tests {
         assert_eq!(all.len(), 2);
         assert_eq!(all[0], later);
         assert_eq!(all[1].provider_id, "openai");
+    }
+
+    #[test]
+    fn an_incident_the_source_stops_listing_is_closed_when_we_noticed() {
+        let mut s = Store::open_in_memory().unwrap();
+        let inc = Incident {
+            id: "gone".into(),
+            kind: IncidentKind::Incident,
+            title: "Elevated errors".into(),
+            impact: Impact::Major,
+            status: IncidentStatus::Investigating,
+            started_at: Some(t0()),
+            resolved_at: None,
+            updated_at: None,
+            url: None,
+            components: vec![],
+            updates: vec![],
+        };
+        let mut o = obs("anthropic", t0(), Status::MajorOutage);
+        o.incidents.push(inc.clone());
+        s.record(&o).unwrap();
+        // A failed poll lists nothing, but says nothing about the incident either.
+        let mut failed = obs("anthropic", t0() + Duration::minutes(1), Status::Unknown);
+        failed.source_ok = false;
+        failed.error = Some(ErrorClass::Timeout);
+        s.record(&failed).unwrap();
+        let open = s
+            .incidents(Some("anthropic"), t0() - Duration::days(1))
+            .unwrap();
+        assert_eq!(open[0].status, IncidentStatus::Investigating);
+        assert_eq!(open[0].resolved_at, None);
+        // A healthy poll that no longer lists it: resolved then.
+        let later = t0() + Duration::minutes(20);
+        s.record(&obs("anthropic", later, Status::Operational))
+            .unwrap();
+        let done = s
+            .incidents(Some("anthropic"), t0() - Duration::days(1))
+            .unwrap();
+        assert_eq!(done[0].status, IncidentStatus::Resolved);
+        assert_eq!(done[0].resolved_at, Some(later));
+        assert_eq!(done[0].duration, Some(Duration::minutes(20)));
+        // Listed again later (reopened on the page): open again with its new state.
+        let mut again = obs(
+            "anthropic",
+            later + Duration::minutes(1),
+            Status::MajorOutage,
+        );
+        again.incidents.push(inc);
+        s.record(&again).unwrap();
+        let re = s
+            .incidents(Some("anthropic"), t0() - Duration::days(1))
+            .unwrap();
+        assert_eq!(re[0].status, IncidentStatus::Investigating);
     }
 
     #[test]
