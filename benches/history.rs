@@ -57,6 +57,7 @@ fn observation(provider: &str, at: DateTime<Utc>, i: i64) -> Observation {
         latency_ms: Some(140),
         error: None,
         reason: None,
+        missing_watched: vec![],
         components: ["api", "chat", "console"]
             .iter()
             .map(|c| ComponentState {
