@@ -159,16 +159,14 @@ fn history(c: &mut Criterion) {
     g.bench_function("rollup_one_day", |b| {
         b.iter_batched(
             || {
-                let rewind = "UPDATE meta SET value = ?1 WHERE key = 'hourly_until';
-                              UPDATE meta SET value = ?2 WHERE key = 'daily_until';";
                 let hour = rolled_to - 86_400;
                 let day = hour / 86_400 * 86_400;
-                for (sql, v) in rewind
-                    .split(';')
-                    .filter(|s| !s.trim().is_empty())
-                    .zip([hour, day])
-                {
-                    raw.execute(sql, [v]).unwrap_or_else(|e| panic!("{e}"));
+                for (key, v) in [("hourly_until", hour), ("daily_until", day)] {
+                    raw.execute(
+                        "UPDATE meta SET value = ?2 WHERE key = ?1",
+                        rusqlite::params![key, v],
+                    )
+                    .unwrap_or_else(|e| panic!("{e}"));
                 }
             },
             |()| store.rollup(end()).unwrap_or_else(|e| panic!("{e}")),

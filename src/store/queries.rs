@@ -10,7 +10,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
 use super::record::{find_component, find_provider, kind_str};
-use super::rollup::{DAILY_UNTIL, DAY, HOUR, HOURLY_UNTIL, floor, get_meta};
+use super::rollup::{DAILY_UNTIL, DAY, HOUR, HOURLY_UNTIL, RAW_PRUNED_BEFORE, floor, get_meta};
 use super::timeline::{load_points, sum};
 use super::{
     DayBar, StatusSeconds, Store, StoreError, StoredIncident, Transition, Uptime, from_ts, ts,
@@ -107,8 +107,19 @@ impl Store {
         let comp = (c != 0).then_some(c);
         let mut total = [0i64; 6];
         let mut raw_from: Option<i64> = None;
+        let raw_before = get_meta(&self.conn, RAW_PRUNED_BEFORE)?.unwrap_or(0);
         let flush_raw = |raw_from: &mut Option<i64>, upto: i64, total: &mut StatusSeconds| {
-            if let Some(a) = raw_from.take() {
+            let Some(a) = raw_from.take() else {
+                return Ok(());
+            };
+            let hour = floor(a, HOUR);
+            if a < raw_before + self.max_gap && upto <= hourly_until && upto <= hour + HOUR {
+                // Part of an hour whose samples are pruned: its rollup, pro rata.
+                let row = rollup_sum(&self.conn, "rollup_hourly", p, c, hour, hour + HOUR)?;
+                for (t, r) in total.iter_mut().zip(row).take(5) {
+                    *t += (r as f64 * (upto - a) as f64 / HOUR as f64).round() as i64;
+                }
+            } else {
                 let pts = load_points(&self.conn, p, comp, a, upto, self.max_gap)?;
                 add(total, &sum(&pts, a, upto, self.max_gap));
             }

@@ -16,6 +16,8 @@ pub(crate) const DAY: i64 = 86_400;
 pub(crate) const HOURLY_UNTIL: &str = "hourly_until";
 /// End (exclusive) of the days rolled into `rollup_daily`.
 pub(crate) const DAILY_UNTIL: &str = "daily_until";
+/// Raw samples before this were pruned (queries use hourly rollups pro rata there).
+pub(crate) const RAW_PRUNED_BEFORE: &str = "raw_pruned_before";
 
 pub(crate) fn floor(t: i64, unit: i64) -> i64 {
     t.div_euclid(unit) * unit
@@ -149,6 +151,11 @@ impl Store {
                     .execute(params![p, c, rollup_cut])?;
             }
         }
+        if let Some(cut) = raw_cut
+            && get_meta(&tx, RAW_PRUNED_BEFORE)?.is_none_or(|prev| cut > prev)
+        {
+            set_meta(&tx, RAW_PRUNED_BEFORE, cut)?;
+        }
         stats.transitions = tx
             .prepare_cached("DELETE FROM transitions WHERE at < ?1")?
             .execute([rollup_cut])?;
@@ -262,6 +269,19 @@ mod tests {
         assert_eq!(count(&s, "component_changes"), 2);
         assert_eq!(s.daily_bars("a", None, 2, today).unwrap(), bars);
         assert_eq!(s.uptime("a", Some("api"), t0(), end).unwrap(), up);
+        // A window starting mid-hour in pruned time takes that hour's rollup pro rata:
+        // 01:00..02:00 held 1193 s of major outage (from 01:40:07), so its last ten
+        // minutes count a sixth of that, rather than nothing.
+        let u = s
+            .uptime(
+                "a",
+                None,
+                t0() + Duration::minutes(110),
+                t0() + Duration::hours(2),
+            )
+            .unwrap();
+        assert_eq!(u.in_status(Status::MajorOutage), 199);
+        assert_eq!(u.known_seconds, 600);
 
         // Past 400 days, rollups go too.
         let stats = s.prune(end + Duration::days(401)).unwrap();
