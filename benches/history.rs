@@ -8,26 +8,10 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use weathervane::model::{ComponentState, Observation, Status};
-use weathervane::store::{Store, generate_history};
+use weathervane::store::{GENERATED_PROVIDER_IDS, Store, generate_history};
 
 const PROVIDERS: usize = 15;
-const IDS: [&str; PROVIDERS] = [
-    "anthropic",
-    "openai",
-    "gemini",
-    "groq",
-    "mistral",
-    "cohere",
-    "deepseek",
-    "xai",
-    "perplexity",
-    "openrouter",
-    "together",
-    "fireworks",
-    "cursor",
-    "github-copilot",
-    "azure-openai",
-];
+const IDS: [&str; PROVIDERS] = GENERATED_PROVIDER_IDS;
 
 /// Mid-afternoon, so "today" is a partly rolled day as it would be in real use.
 fn end() -> DateTime<Utc> {

@@ -13,24 +13,26 @@ async fn serve(server: &MockServer, at: &str, body: Vec<u8>) {
         .await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn poll_once_shows_watched_components_and_exit_0_when_operational() {
+/// A fake Statuspage at `/o` serving `body`, and a config with one provider
+/// "openai" watching `watch` there.
+async fn one_provider(body: Vec<u8>, watch: &[&str]) -> (MockServer, Env) {
     let server = MockServer::start().await;
-    serve(
-        &server,
-        "/openai/api/v2/summary.json",
-        fixture(OPENAI_SUMMARY),
-    )
-    .await;
+    serve(&server, "/o/api/v2/summary.json", body).await;
     let env = Env::new(&format!(
         "catalog = false\n{}",
         provider(
             "openai",
             "statuspage",
-            &format!("{}/openai", server.uri()),
-            &["Codex API", "Sora"]
+            &format!("{}/o", server.uri()),
+            watch
         )
     ));
+    (server, env)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn poll_once_shows_watched_components_and_exit_0_when_operational() {
+    let (_server, env) = one_provider(fixture(OPENAI_SUMMARY), &["Codex API", "Sora"]).await;
     let (code, v) = env.json(&["poll", "--once", "--json"]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["offline"], false);
@@ -56,22 +58,8 @@ async fn poll_once_shows_watched_components_and_exit_0_when_operational() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn outage_on_a_watched_component_exits_2_and_lists_the_incident() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        "/o/api/v2/summary.json",
-        openai_with("Codex API", "major_outage"),
-    )
-    .await;
-    let env = Env::new(&format!(
-        "catalog = false\n{}",
-        provider(
-            "openai",
-            "statuspage",
-            &format!("{}/o", server.uri()),
-            &["Codex API"]
-        )
-    ));
+    let (server, env) =
+        one_provider(openai_with("Codex API", "major_outage"), &["Codex API"]).await;
     let (code, v) = env.json(&["poll", "--once", "--json"]);
     assert_eq!(code, 2);
     let p = provider_json(&v, "openai");
@@ -95,22 +83,7 @@ async fn outage_on_a_watched_component_exits_2_and_lists_the_incident() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn outage_on_an_unwatched_component_does_not_count() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        "/o/api/v2/summary.json",
-        openai_with("Sora", "major_outage"),
-    )
-    .await;
-    let env = Env::new(&format!(
-        "catalog = false\n{}",
-        provider(
-            "openai",
-            "statuspage",
-            &format!("{}/o", server.uri()),
-            &["Codex API"]
-        )
-    ));
+    let (_server, env) = one_provider(openai_with("Sora", "major_outage"), &["Codex API"]).await;
     let (code, v) = env.json(&["poll", "--once", "--json"]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(provider_json(&v, "openai")["status"], "operational");
@@ -118,22 +91,11 @@ async fn outage_on_an_unwatched_component_does_not_count() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn degraded_exits_1() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        "/o/api/v2/summary.json",
+    let (_server, env) = one_provider(
         openai_with("Codex API", "degraded_performance"),
+        &["Codex API"],
     )
     .await;
-    let env = Env::new(&format!(
-        "catalog = false\n{}",
-        provider(
-            "openai",
-            "statuspage",
-            &format!("{}/o", server.uri()),
-            &["Codex API"]
-        )
-    ));
     let (code, v) = env.json(&["poll", "--once", "--json"]);
     assert_eq!(code, 1, "{v}");
     assert_eq!(provider_json(&v, "openai")["status"], "degraded");
@@ -141,17 +103,8 @@ async fn degraded_exits_1() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn renamed_watched_component_is_reported_not_dropped() {
-    let server = MockServer::start().await;
-    serve(&server, "/o/api/v2/summary.json", fixture(OPENAI_SUMMARY)).await;
-    let env = Env::new(&format!(
-        "catalog = false\n{}",
-        provider(
-            "openai",
-            "statuspage",
-            &format!("{}/o", server.uri()),
-            &["Codex API", "Chat Completions"]
-        )
-    ));
+    let (_server, env) =
+        one_provider(fixture(OPENAI_SUMMARY), &["Codex API", "Chat Completions"]).await;
     let (_, v) = env.json(&["poll", "--once", "--json"]);
     let p = provider_json(&v, "openai");
     assert_eq!(
@@ -335,22 +288,8 @@ async fn watch_prints_the_state_and_stops_cleanly_on_ctrl_c() {
     use std::process::Stdio;
     use std::time::{Duration, Instant};
 
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        "/o/api/v2/summary.json",
-        openai_with("Codex API", "partial_outage"),
-    )
-    .await;
-    let env = Env::new(&format!(
-        "catalog = false\n{}",
-        provider(
-            "openai",
-            "statuspage",
-            &format!("{}/o", server.uri()),
-            &["Codex API"]
-        )
-    ));
+    let (_server, env) =
+        one_provider(openai_with("Codex API", "partial_outage"), &["Codex API"]).await;
     let mut child = env
         .command()
         .arg("watch")

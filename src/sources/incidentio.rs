@@ -18,7 +18,7 @@
 
 use serde_json::Value;
 
-use super::json::{arr_at, kind, squash, str_at, time_at};
+use super::json::{arr_at, impact_word, kind, status_word, str_at, time_at};
 use super::{ParseError, json_body};
 use crate::model::{
     Component, Impact, Incident, IncidentKind, IncidentStatus, IncidentUpdate, Snapshot, Status,
@@ -56,11 +56,11 @@ pub fn parse_native(body: &[u8]) -> Result<Snapshot, ParseError> {
     }
 
     for raw in arr_at(&v, "ongoing_incidents") {
-        let impact = str_at(raw, "current_worst_impact").map_or(Impact::Minor, incident_impact);
+        let impact = str_at(raw, "current_worst_impact").map_or(Impact::Minor, impact_word);
         for c in arr_at(raw, "affected_components") {
             // Without a per-component status, the incident's worst impact is
             // the best we know about each component it names.
-            let status = str_at(c, "current_status").map_or(impact.status(), component_status);
+            let status = str_at(c, "current_status").map_or(impact.status(), status_word);
             note(&mut components, c, status);
         }
         page = page.worse(impact.status());
@@ -98,28 +98,6 @@ pub fn parse_native(body: &[u8]) -> Result<Snapshot, ParseError> {
         components,
         incidents,
     })
-}
-
-fn incident_impact(s: &str) -> Impact {
-    match squash(s).as_str() {
-        "operational" | "none" => Impact::None,
-        "degradedperformance" => Impact::Minor,
-        "partialoutage" => Impact::Major,
-        "fulloutage" => Impact::Critical,
-        // Declared but unreadable: the mildest impact that is still a problem.
-        _ => Impact::Minor,
-    }
-}
-
-fn component_status(s: &str) -> Status {
-    match squash(s).as_str() {
-        "operational" => Status::Operational,
-        "degradedperformance" => Status::Degraded,
-        "partialoutage" => Status::PartialOutage,
-        "fulloutage" => Status::MajorOutage,
-        "undermaintenance" | "maintenance" => Status::Maintenance,
-        _ => Status::Unknown,
-    }
 }
 
 /// Record a component, or worsen one already seen: the same component can be

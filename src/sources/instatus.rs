@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::json::{arr_at, kind, squash, str_at, time_at};
+use super::json::{arr_at, impact_word, kind, squash, status_word, str_at, time_at};
 use super::{ParseError, json_body};
 use crate::model::{Component, Impact, Incident, IncidentKind, IncidentStatus, Snapshot, Status};
 
@@ -40,7 +40,7 @@ pub fn parse(body: &[u8]) -> Result<Snapshot, ParseError> {
     let mut incidents: Vec<Incident> = arr_at(&v, "activeIncidents")
         .iter()
         .filter_map(|raw| {
-            let impact = str_at(raw, "impact").map_or(Impact::Minor, incident_impact);
+            let impact = str_at(raw, "impact").map_or(Impact::Minor, impact_word);
             event(raw, IncidentKind::Incident, impact, "started")
         })
         .collect();
@@ -82,7 +82,7 @@ pub fn parse(body: &[u8]) -> Result<Snapshot, ParseError> {
             Some(Component {
                 id: id.to_owned(),
                 name: name.unwrap_or(id).to_owned(),
-                status: str_at(c, "status").map_or(Status::Unknown, component_status),
+                status: str_at(c, "status").map_or(Status::Unknown, status_word),
                 group: group.map(str::to_owned),
             })
         })
@@ -93,29 +93,6 @@ pub fn parse(body: &[u8]) -> Result<Snapshot, ParseError> {
         components,
         incidents,
     })
-}
-
-fn incident_impact(s: &str) -> Impact {
-    match squash(s).as_str() {
-        "operational" => Impact::None,
-        "minoroutage" | "degradedperformance" => Impact::Minor,
-        "partialoutage" => Impact::Major,
-        "majoroutage" => Impact::Critical,
-        "undermaintenance" => Impact::Maintenance,
-        // Declared but unreadable: the mildest impact that is still a problem.
-        _ => Impact::Minor,
-    }
-}
-
-fn component_status(s: &str) -> Status {
-    match squash(s).as_str() {
-        "operational" => Status::Operational,
-        "degradedperformance" | "minoroutage" => Status::Degraded,
-        "partialoutage" => Status::PartialOutage,
-        "majoroutage" => Status::MajorOutage,
-        "undermaintenance" => Status::Maintenance,
-        _ => Status::Unknown,
-    }
 }
 
 fn event(raw: &Value, kind: IncidentKind, impact: Impact, start_key: &str) -> Option<Incident> {

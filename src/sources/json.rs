@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::model::{Impact, Status};
+
 /// A non-empty string field. Status pages send `null`, `""` and missing keys
 /// interchangeably, so all three read as "absent".
 pub(crate) fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -39,6 +41,35 @@ pub(crate) fn squash(s: &str) -> String {
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect()
+}
+
+/// A component status word in any platform's spelling (Statuspage's
+/// `degraded_performance`, incident.io's `full_outage`, Instatus's
+/// `MAJOROUTAGE`...). An unknown word is `Unknown` for that one item.
+pub(crate) fn status_word(s: &str) -> Status {
+    match squash(s).as_str() {
+        "operational" => Status::Operational,
+        "degradedperformance" | "minoroutage" => Status::Degraded,
+        "partialoutage" => Status::PartialOutage,
+        "majoroutage" | "fulloutage" => Status::MajorOutage,
+        "undermaintenance" | "maintenance" => Status::Maintenance,
+        _ => Status::Unknown,
+    }
+}
+
+/// An incident impact given as a status word. Declared but unreadable reads as
+/// the mildest impact that is still a problem, so an incident is never hidden.
+pub(crate) fn impact_word(s: &str) -> Impact {
+    if squash(s) == "none" {
+        return Impact::None;
+    }
+    match status_word(s) {
+        Status::Operational => Impact::None,
+        Status::Maintenance => Impact::Maintenance,
+        Status::Degraded | Status::Unknown => Impact::Minor,
+        Status::PartialOutage => Impact::Major,
+        Status::MajorOutage => Impact::Critical,
+    }
 }
 
 /// The kind of JSON value, for shape errors.

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::json::{arr_at, kind, squash, str_at, time_at};
+use super::json::{arr_at, kind, squash, status_word, str_at, time_at};
 use super::{ParseError, json_body};
 use crate::model::{
     Component, Impact, Incident, IncidentKind, IncidentStatus, IncidentUpdate, Snapshot, Status,
@@ -91,17 +91,6 @@ fn indicator_status(s: &str) -> Status {
     }
 }
 
-pub(crate) fn component_status(s: &str) -> Status {
-    match squash(s).as_str() {
-        "operational" => Status::Operational,
-        "degradedperformance" => Status::Degraded,
-        "partialoutage" => Status::PartialOutage,
-        "majoroutage" => Status::MajorOutage,
-        "undermaintenance" => Status::Maintenance,
-        _ => Status::Unknown,
-    }
-}
-
 fn components(raw: &[Value]) -> Vec<Component> {
     // Groups are headings on the page, not things that can fail on their own;
     // their status is only a roll-up of their children.
@@ -120,7 +109,7 @@ fn components(raw: &[Value]) -> Vec<Component> {
             Some(Component {
                 id: id.to_owned(),
                 name: name.unwrap_or(id).to_owned(),
-                status: str_at(c, "status").map_or(Status::Unknown, component_status),
+                status: str_at(c, "status").map_or(Status::Unknown, status_word),
                 group: str_at(c, "group_id")
                     .and_then(|g| groups.get(g))
                     .map(|g| (*g).to_owned()),

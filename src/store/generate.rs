@@ -18,7 +18,8 @@ use crate::model::{
     Observation, Status,
 };
 
-const NAMES: [&str; 15] = [
+/// Provider ids the generator uses, in order (more than 15 get numbered ids).
+pub const GENERATED_PROVIDER_IDS: [&str; 15] = [
     "anthropic",
     "openai",
     "gemini",
@@ -173,7 +174,7 @@ fn generate(
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for i in 0..providers {
-            let id = NAMES
+            let id = GENERATED_PROVIDER_IDS
                 .get(i)
                 .map_or_else(|| format!("provider-{i}"), |n| (*n).to_string());
             let key = provider_key(&tx, &id)?;

@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::model::{Impact, IncidentKind, IncidentStatus, IncidentUpdate, Status};
 
-pub use generate::generate_history;
+pub use generate::{GENERATED_PROVIDER_IDS, generate_history};
 pub use migrations::SCHEMA_VERSION;
 
 /// How long a writer waits for the other process's lock before giving up.
