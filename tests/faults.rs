@@ -75,6 +75,24 @@ async fn every_fault_is_contained_to_its_provider() {
     )
     .await;
 
+    // A gzip bomb: 60 KiB on the wire, 64 MiB once inflated. The cap applies to what we inflate.
+    let bomb = {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![b' '; 1 << 20];
+        for _ in 0..64 {
+            e.write_all(&zeros).unwrap();
+        }
+        e.finish().unwrap()
+    };
+    assert!(bomb.len() < 256 * 1024, "bomb is {} bytes", bomb.len());
+    mount(
+        &server,
+        &format!("/gzip{summary}"),
+        json_body(bomb).insert_header("Content-Encoding", "gzip"),
+    )
+    .await;
+
     let names = [
         "good",
         "e500",
@@ -85,6 +103,7 @@ async fn every_fault_is_contained_to_its_provider() {
         "loop",
         "downgrade",
         "html",
+        "gzip",
     ];
     let mut cfg = String::from("catalog = false\ntimeout = \"2s\"\n");
     for n in names {
@@ -119,6 +138,7 @@ async fn every_fault_is_contained_to_its_provider() {
         ("loop", "redirect"),
         ("downgrade", "not https"),
         ("html", "not valid JSON"),
+        ("gzip", "larger than the 4 MiB cap"),
     ];
     for (id, words) in expect {
         let p = provider_json(&v, id);
