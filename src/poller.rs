@@ -92,7 +92,8 @@ fn observed(
 }
 
 /// Fetch and parse one provider once. Never fails: a failure is an observation
-/// with `source_ok: false`, `Unknown` status and a reason.
+/// with `source_ok: false`, `Unknown` status and a reason. `now` is when the
+/// poll starts; the observation is stamped when its answer arrived.
 #[tracing::instrument(skip_all, fields(provider = %p.id))]
 pub async fn poll_provider(
     fetcher: &Fetcher,
@@ -100,6 +101,8 @@ pub async fn poll_provider(
     cache: Option<&CacheEntry>,
     now: DateTime<Utc>,
 ) -> (Observation, Option<CacheEntry>) {
+    let started = Instant::now();
+    let answered = || now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
     let endpoints = p.kind.endpoints();
     if endpoints.is_empty() {
         let e = FetchError {
@@ -136,7 +139,7 @@ pub async fn poll_provider(
         match fetcher.get(&url, &validators).await {
             Ok(FetchOutcome::NotModified { latency }) => {
                 if let Some(c) = cache.filter(|c| c.endpoint == idx) {
-                    let obs = observed(p, now, &c.snapshot, Some(304), latency);
+                    let obs = observed(p, answered(), &c.snapshot, Some(304), latency);
                     return (obs, Some(c.clone()));
                 }
                 // A 304 we did not ask for: treat like a broken answer.
@@ -160,7 +163,7 @@ pub async fn poll_provider(
                 };
                 match parser.parse(&body, &ctx) {
                     Ok(snapshot) => {
-                        let obs = observed(p, now, &snapshot, Some(status), latency);
+                        let obs = observed(p, answered(), &snapshot, Some(status), latency);
                         let entry = CacheEntry {
                             endpoint: idx,
                             validators,
@@ -204,7 +207,7 @@ pub async fn poll_provider(
     } else {
         format!("fetching {url} failed")
     };
-    (failed(p, now, &e, &what), None)
+    (failed(p, answered(), &e, &what), None)
 }
 
 fn parser_name(p: Parser) -> &'static str {
