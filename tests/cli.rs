@@ -335,3 +335,34 @@ async fn watch_prints_the_state_and_stops_cleanly_on_ctrl_c() {
             .any(|o| o.provider_id == "openai")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_processes_share_one_database() {
+    let (_server, env) = one_provider(fixture(OPENAI_SUMMARY), &["Codex API"]).await;
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            env.command()
+                .args(["poll", "--once", "--json"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let store = weathervane::store::Store::open(&env.data.join("weathervane.db")).unwrap();
+    store.integrity_check().unwrap();
+    let day = chrono::Duration::days(1);
+    let up = store
+        .uptime(
+            "openai",
+            None,
+            chrono::Utc::now() - day,
+            chrono::Utc::now() + day,
+        )
+        .unwrap();
+    assert!(up.known_seconds > 0, "samples from every process are there");
+}
