@@ -188,6 +188,11 @@ async fn poll_once(cli: &Cli, config: &Config, json: bool) -> Result<i32, CliErr
     for o in &observations {
         store.record(o)?;
     }
+    // People who run `poll --once` from cron never start the long-running poller,
+    // so keep the history's rollups and retention going from here too.
+    if let Err(e) = store.maintain(Utc::now()) {
+        tracing::warn!("history maintenance failed: {e}");
+    }
     let latest = store.latest_all()?;
     let report = report::build(config, &latest, Utc::now());
     print_report(&report, json, Utc::now());

@@ -378,7 +378,8 @@ impl Poller {
         let mut latest: HashMap<String, Observation> = HashMap::new();
         let mut policy_states: HashMap<String, ProviderPolicyState> = HashMap::new();
         let mut offline = false;
-        let mut last_maintenance = Instant::now();
+        // Roll up and prune at start, then hourly.
+        let mut last_maintenance: Option<Instant> = None;
         while let Some(obs) = obs_rx.recv().await {
             let store = self.store.clone();
             let to_store = obs.clone();
@@ -434,8 +435,8 @@ impl Poller {
             for alert in decision.alerts {
                 let _ = self.events.send(CoreEvent::Alert(Box::new(alert)));
             }
-            if last_maintenance.elapsed() > Duration::from_secs(3600) {
-                last_maintenance = Instant::now();
+            if last_maintenance.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+                last_maintenance = Some(Instant::now());
                 let store = self.store.clone();
                 let _ = tokio::task::spawn_blocking(move || {
                     if let Ok(mut s) = store.lock()
