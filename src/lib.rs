@@ -11,3 +11,4 @@ pub mod report;
 pub mod sources;
 pub mod state;
 pub mod store;
+pub mod switcher;

@@ -1,0 +1,1 @@
+//! Switching the local coding assistant to a fallback provider, and back.
