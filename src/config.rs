@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::policy::{Prefs, QuietHours};
 use crate::sources::SourceKind;
+use crate::switcher::profiles::{self, Profile, RawProfile};
 
 /// The catalog compiled into the binary.
 pub const CATALOG: &str = include_str!("catalog.toml");
@@ -84,6 +85,8 @@ pub struct Config {
     pub timeout: Duration,
     pub max_body: u64,
     pub prefs: Prefs,
+    /// Switch profiles: the presets merged with the user's `[[profiles]]`.
+    pub profiles: Vec<Profile>,
     /// The file it was read from, if any.
     pub path: Option<PathBuf>,
 }
@@ -237,11 +240,21 @@ impl Config {
             None => Prefs::default(),
         };
 
+        // Merge one entry at a time so an error can name the entry's line.
+        let mut accepted: Vec<RawProfile> = Vec::new();
+        for entry in &raw.profiles {
+            accepted.push(entry.get_ref().clone());
+            profiles::merge(&accepted).map_err(|e| err(entry.span(), format!("profiles: {e}")))?;
+        }
+        let profiles =
+            profiles::merge(&accepted).map_err(|e| ConfigError::Catalog(e.to_string()))?;
+
         Ok(Config {
             providers,
             timeout,
             max_body,
             prefs,
+            profiles,
             path: Some(path.to_path_buf()),
         })
     }
@@ -425,6 +438,8 @@ struct RawConfig {
     notifications: Option<RawNotifications>,
     #[serde(default)]
     providers: Vec<RawProvider>,
+    #[serde(default)]
+    profiles: Vec<Spanned<RawProfile>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -594,6 +609,20 @@ url = "http://127.0.0.1:8080"
     fn too_short_interval_is_refused() {
         let e = parse("[[providers]]\nid = \"anthropic\"\ninterval = \"1s\"\n").unwrap_err();
         assert!(e.to_string().contains("too short"), "{e}");
+    }
+
+    #[test]
+    fn profiles_merge_over_presets_and_errors_name_the_line() {
+        let c = parse("[[profiles]]\nassistant = \"claude-code\"\nid = \"mine\"\nset = { ANTHROPIC_BASE_URL = \"https://x.example\" }\n").unwrap();
+        assert!(c.profiles.iter().any(|p| p.id == "mine"));
+        assert!(c.profiles.iter().any(|p| p.id == "bedrock"), "presets stay");
+        let e = parse("catalog = true\n\n[[profiles]]\nassistant = \"claude\"\nid = \"x\"\n")
+            .unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains(":3:") && msg.contains("unknown assistant"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -1,1 +1,3 @@
 //! Switching the local coding assistant to a fallback provider, and back.
+
+pub mod profiles;
