@@ -121,7 +121,28 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 "#;
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(V1)];
+/// Schema 2: the switch history. What a switch changed is named here (key paths,
+/// hashes, the backup holding the previous bytes), never the values: previous
+/// values can be secrets, and secrets never go into SQLite.
+const V2: &str = r#"
+CREATE TABLE switch_events (
+    key          INTEGER PRIMARY KEY,
+    at           INTEGER NOT NULL,
+    assistant    TEXT NOT NULL,
+    action       TEXT NOT NULL,          -- switch | back | restore
+    from_profile TEXT,
+    to_profile   TEXT,
+    file         TEXT NOT NULL,
+    keys         TEXT NOT NULL DEFAULT '[]', -- JSON array of dotted key paths changed
+    backup       TEXT,                   -- the pre-write copy of the file, if it existed
+    hash_before  TEXT NOT NULL,
+    hash_after   TEXT NOT NULL,
+    reverted_by  INTEGER REFERENCES switch_events(key)
+);
+CREATE INDEX switch_events_by_assistant ON switch_events(assistant, at);
+"#;
+
+const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2)];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
 /// The newest schema this build knows.
@@ -185,6 +206,54 @@ mod tests {
         drop(store);
         // Reopening is a no-op.
         let store = Store::open(&p).unwrap();
+        store.integrity_check().unwrap();
+    }
+
+    #[test]
+    fn a_v1_database_with_history_upgrades_to_v2_and_keeps_it() {
+        use crate::model::Status;
+        use crate::store::test_support::{obs, t0};
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("history.db");
+        {
+            // Build a real v1 database, as the first release wrote it.
+            let mut conn = Connection::open(&p).unwrap();
+            MIGRATIONS.to_version(&mut conn, 1).unwrap();
+            assert_eq!(user_version(&conn).unwrap(), 1);
+        }
+        {
+            // Write history into it through v1's tables by opening it with only v1
+            // applied: record() needs nothing from v2.
+            let conn = Connection::open(&p).unwrap();
+            conn.execute(
+                "INSERT INTO providers(id, last_status, last_at) VALUES ('anthropic', 0, 1)",
+                [],
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&p).unwrap();
+        assert_eq!(user_version(&store.conn).unwrap(), SCHEMA_VERSION);
+        let n: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM providers WHERE id = 'anthropic'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1, "v1 rows survive the upgrade");
+        store
+            .record(&obs("anthropic", t0(), Status::Operational))
+            .unwrap();
+        let tables: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'switch_events'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 1);
         store.integrity_check().unwrap();
     }
 

@@ -14,6 +14,7 @@ mod migrations;
 mod queries;
 mod record;
 mod rollup;
+mod switches;
 mod timeline;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ use crate::model::{Impact, IncidentKind, IncidentStatus, IncidentUpdate, Status}
 
 pub use generate::{GENERATED_PROVIDER_IDS, generate_history};
 pub use migrations::SCHEMA_VERSION;
+pub use switches::SwitchRecord;
 
 /// How long a writer waits for the other process's lock before giving up.
 const BUSY_TIMEOUT: StdDuration = StdDuration::from_secs(5);
