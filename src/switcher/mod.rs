@@ -1,1 +1,2 @@
 //! Switching the local coding assistant to a fallback provider, and back.
+pub mod fs;
