@@ -24,6 +24,7 @@ const NEW_FILE_MODE: u32 = 0o644;
 /// Mode of any file holding a secret, and of backups (they may hold secrets too).
 const SECRET_MODE: u32 = 0o600;
 /// Mode of folders we create: they sit in hidden config dirs and may hold secrets.
+#[cfg_attr(not(unix), allow(dead_code))]
 const NEW_DIR_MODE: u32 = 0o700;
 /// Same limit as Linux (MAXSYMLINKS), so we give up where the kernel would.
 const MAX_SYMLINKS: usize = 40;
