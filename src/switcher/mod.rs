@@ -1,3 +1,4 @@
 //! Switching the local coding assistant to a fallback provider, and back.
 
+pub mod fs;
 pub mod profiles;
