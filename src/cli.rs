@@ -18,6 +18,8 @@ use crate::policy::format_duration;
 use crate::poller::{Poller, poll_all};
 use crate::report;
 use crate::store::{Store, StoreError};
+use crate::switcher::engine::{self, Context, SwitchError};
+use crate::switcher::profiles::AssistantId;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,7 +27,7 @@ use crate::store::{Store, StoreError};
     version,
     about = "Watches the health of the AI services you depend on and keeps the history.",
     after_help = "Exit codes of `status` and `poll`: 0 all watched operational, 1 degraded or maintenance, \
-                  2 partial or major outage, 3 unknown or offline. Errors: 64 usage, 74 data dir/database, 78 config."
+                  2 partial or major outage, 3 unknown or offline. Errors: 64 usage, 65 switch refused, 74 data dir/database, 78 config."
 )]
 pub struct Cli {
     /// Config file (TOML). Default: the platform config dir's weathervane/config.toml.
@@ -70,6 +72,35 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Detected coding assistants, the profile each is on, and the profiles it can switch to.
+    Assistants {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Switch a coding assistant to a profile (claude-code, codex), or back with --back.
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["profile", "back"])))]
+    Switch {
+        /// claude-code or codex (gemini and opencode are not switchable yet).
+        assistant: String,
+        /// The profile to switch to (see `assistants`).
+        profile: Option<String>,
+        /// Undo the last switch: the exact previous file when nobody touched it since.
+        #[arg(long, conflicts_with = "profile")]
+        back: bool,
+        /// Show what would change and write nothing.
+        #[arg(long, conflicts_with = "back")]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Backups Weathervane made of an assistant's file, newest first.
+    Backups {
+        assistant: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put one of those backups back in place (what is there now is backed up first).
+    Restore { assistant: String, backup: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +109,8 @@ pub enum CliError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Switch(#[from] SwitchError),
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
@@ -89,6 +122,8 @@ impl CliError {
         match self {
             CliError::Config(_) => 78,
             CliError::Store(_) => 74,
+            CliError::Switch(SwitchError::Store(_)) => 74,
+            CliError::Switch(_) => 65,
             CliError::Usage(_) => 64,
             CliError::Other(_) => 70,
         }
@@ -149,6 +184,24 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             json,
         } => history(&cli, &config, provider.as_deref(), *days, *json),
         Command::Watch => rt.block_on(watch(&cli, config)),
+        Command::Assistants { json } => assistants(&cli, &config, *json),
+        Command::Switch {
+            assistant,
+            profile,
+            back,
+            dry_run,
+            json,
+        } => switch(
+            &cli,
+            &config,
+            assistant,
+            profile.as_deref(),
+            *back,
+            *dry_run,
+            *json,
+        ),
+        Command::Backups { assistant, json } => backups(&cli, assistant, *json),
+        Command::Restore { assistant, backup } => restore(&cli, assistant, backup),
     }
 }
 
@@ -744,4 +797,319 @@ fn print_observation(out: &mut impl Write, o: &Observation, name: Option<&String
         o.status.label(),
         name
     );
+}
+
+fn switch_context(cli: &Cli) -> Result<Context, CliError> {
+    Context::from_process(data_dir(cli))
+        .ok_or_else(|| CliError::Other("cannot find your home directory (is HOME set?)".into()))
+}
+
+fn assistant_arg(s: &str) -> Result<AssistantId, CliError> {
+    AssistantId::parse(s).ok_or_else(|| {
+        CliError::Usage(format!(
+            "unknown assistant {s:?}; expected one of claude-code, codex, gemini, opencode"
+        ))
+    })
+}
+
+fn on_path(program: &str, env: &std::collections::HashMap<String, String>) -> Option<PathBuf> {
+    let path = env.get("PATH")?;
+    std::env::split_paths(path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+#[derive(Debug, Serialize)]
+struct AssistantOut {
+    id: AssistantId,
+    name: &'static str,
+    /// The program, when found on PATH.
+    installed: Option<PathBuf>,
+    switchable: bool,
+    config: Option<PathBuf>,
+    config_exists: bool,
+    /// The profile the config matches now; null when hand-edited to something else.
+    active_profile: Option<String>,
+    /// Why the active profile could not be read, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
+    /// Undone by `switch ... --back`.
+    switched_from: Option<String>,
+    profiles: Vec<String>,
+}
+
+fn assistants(cli: &Cli, config: &Config, json: bool) -> Result<i32, CliError> {
+    let ctx = switch_context(cli)?;
+    let store = Store::open(&db_path(cli))?;
+    let mut out = Vec::new();
+    for a in AssistantId::ALL {
+        let program = match a {
+            AssistantId::ClaudeCode => "claude",
+            AssistantId::Codex => "codex",
+            AssistantId::Gemini => "gemini",
+            AssistantId::Opencode => "opencode",
+        };
+        let mut item = AssistantOut {
+            id: a,
+            name: a.label(),
+            installed: on_path(program, &ctx.env),
+            switchable: false,
+            config: None,
+            config_exists: false,
+            active_profile: None,
+            problem: None,
+            switched_from: None,
+            profiles: config
+                .profiles
+                .iter()
+                .filter(|p| p.assistant == a)
+                .map(|p| p.id.clone())
+                .collect(),
+        };
+        if let Ok((path, _, _)) = engine::target(&ctx, a) {
+            item.switchable = true;
+            item.config_exists = path.exists();
+            match std::fs::read_to_string(&path) {
+                Ok(text) => match engine::active(a, &text, &config.profiles) {
+                    Ok(p) => item.active_profile = p.map(|p| p.id.clone()),
+                    Err(e) => {
+                        item.problem = Some(format!("{} does not parse: {e}", path.display()))
+                    }
+                },
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    item.active_profile = engine::active(a, "", &config.profiles)
+                        .ok()
+                        .flatten()
+                        .map(|p| p.id.clone());
+                }
+                Err(e) => item.problem = Some(format!("cannot read {}: {e}", path.display())),
+            }
+            item.config = Some(path);
+            item.switched_from = store.open_switch(a.as_str())?.and_then(|r| r.from_profile);
+        }
+        out.push(item);
+    }
+    if json {
+        #[derive(Serialize)]
+        struct Out {
+            assistants: Vec<AssistantOut>,
+        }
+        println_json(&Out { assistants: out });
+        return Ok(0);
+    }
+    let mut w = anstream::stdout();
+    let dim = Style::new().dimmed();
+    let bold = Style::new().bold();
+    for a in &out {
+        let installed = if a.installed.is_some() {
+            "installed"
+        } else {
+            "not on PATH"
+        };
+        let _ = writeln!(
+            w,
+            "{bold}{}{bold:#} ({}) {dim}{installed}{dim:#}",
+            a.name, a.id
+        );
+        if !a.switchable {
+            let _ = writeln!(w, "    {dim}switching is not available for it yet{dim:#}");
+            continue;
+        }
+        if let Some(c) = &a.config {
+            let exists = if a.config_exists {
+                ""
+            } else {
+                " (does not exist yet)"
+            };
+            let _ = writeln!(w, "    config:  {}{exists}", c.display());
+        }
+        match (&a.active_profile, &a.problem) {
+            (_, Some(p)) => {
+                let _ = writeln!(w, "    {}", p);
+            }
+            (Some(p), None) => {
+                let _ = writeln!(w, "    profile: {bold}{p}{bold:#}");
+            }
+            (None, None) => {
+                let _ = writeln!(w, "    profile: {dim}custom (matches no profile){dim:#}");
+            }
+        }
+        if let Some(f) = &a.switched_from {
+            let _ = writeln!(
+                w,
+                "    {dim}switched from {f}: `weathervane switch {} --back` undoes it{dim:#}",
+                a.id
+            );
+        }
+        let _ = writeln!(w, "    {dim}profiles: {}{dim:#}", a.profiles.join(", "));
+    }
+    Ok(0)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn switch(
+    cli: &Cli,
+    config: &Config,
+    assistant: &str,
+    profile: Option<&str>,
+    back: bool,
+    dry_run: bool,
+    json: bool,
+) -> Result<i32, CliError> {
+    let a = assistant_arg(assistant)?;
+    let ctx = switch_context(cli)?;
+    let mut out = anstream::stdout();
+    let dim = Style::new().dimmed();
+    if back {
+        let mut store = Store::open(&db_path(cli))?;
+        let done = engine::back(&ctx, &mut store, a)?;
+        if json {
+            println_json(&done);
+        } else {
+            let _ = writeln!(
+                out,
+                "{} is back on {} ({})",
+                a.label(),
+                done.plan.profile,
+                done.plan.path.display()
+            );
+            for w in &done.plan.warnings {
+                let _ = writeln!(out, "{dim}{w}{dim:#}");
+            }
+        }
+        return Ok(0);
+    }
+    let Some(id) = profile else {
+        return Err(CliError::Usage("name a profile, or --back".into()));
+    };
+    if dry_run {
+        let plan = engine::plan(&ctx, &config.profiles, a, id)?;
+        if json {
+            println_json(&plan);
+        } else {
+            print_plan(&mut out, &plan, true);
+        }
+        return Ok(0);
+    }
+    let mut store = Store::open(&db_path(cli))?;
+    let done = engine::switch(&ctx, &mut store, &config.profiles, a, id)?;
+    if json {
+        println_json(&done);
+        return Ok(0);
+    }
+    print_plan(&mut out, &done.plan, false);
+    if let Some(b) = &done.backup {
+        let _ = writeln!(
+            out,
+            "{dim}backup of the previous file: {}{dim:#}",
+            b.display()
+        );
+    }
+    if !done.plan.is_noop() {
+        let _ = writeln!(
+            out,
+            "{dim}undo with: weathervane switch {} --back{dim:#}",
+            a
+        );
+    }
+    Ok(0)
+}
+
+fn print_plan(out: &mut impl Write, plan: &engine::Plan, dry_run: bool) {
+    let dim = Style::new().dimmed();
+    let warn = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+    let from = plan.from.as_deref().unwrap_or("a custom setup");
+    if plan.is_noop() {
+        let _ = writeln!(
+            out,
+            "{} is already on {}; nothing to change.",
+            plan.assistant.label(),
+            plan.profile
+        );
+        return;
+    }
+    let verb = if dry_run { "would switch" } else { "switched" };
+    let _ = writeln!(
+        out,
+        "{} {verb} from {from} to {} in {}:",
+        plan.assistant.label(),
+        plan.profile,
+        plan.path.display()
+    );
+    for line in plan.diff().lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    let _ = writeln!(
+        out,
+        "{dim}everything else in the file stays exactly as it is{dim:#}"
+    );
+    for w in &plan.warnings {
+        let _ = writeln!(out, "{warn}note:{warn:#} {w}");
+    }
+    if dry_run {
+        let _ = writeln!(out, "{dim}(dry run: nothing was written){dim:#}");
+    }
+}
+
+fn backups(cli: &Cli, assistant: &str, json: bool) -> Result<i32, CliError> {
+    let a = assistant_arg(assistant)?;
+    let ctx = switch_context(cli)?;
+    let list = engine::backups(&ctx, a)?;
+    if json {
+        #[derive(Serialize)]
+        struct B {
+            name: String,
+            path: PathBuf,
+            created: DateTime<Utc>,
+            size: u64,
+        }
+        let items: Vec<B> = list
+            .iter()
+            .map(|b| B {
+                name: b
+                    .path
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                path: b.path.clone(),
+                created: b.created,
+                size: b.size,
+            })
+            .collect();
+        println_json(&serde_json::json!({ "backups": items }));
+        return Ok(0);
+    }
+    let mut out = anstream::stdout();
+    if list.is_empty() {
+        let _ = writeln!(
+            out,
+            "no backups of {} yet (one is made before every switch)",
+            a.label()
+        );
+    }
+    for b in &list {
+        let name = b
+            .path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{name}  {}  {} bytes",
+            b.created
+                .with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S"),
+            b.size
+        );
+    }
+    Ok(0)
+}
+
+fn restore(cli: &Cli, assistant: &str, backup: &str) -> Result<i32, CliError> {
+    let a = assistant_arg(assistant)?;
+    let ctx = switch_context(cli)?;
+    let mut store = Store::open(&db_path(cli))?;
+    let from = engine::restore(&ctx, &mut store, a, backup)?;
+    println!("restored {} from {}", a.label(), from.display());
+    Ok(0)
 }

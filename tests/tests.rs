@@ -6,3 +6,4 @@ mod common;
 mod cli;
 mod faults;
 mod poller;
+mod switch;

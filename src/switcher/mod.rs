@@ -1,4 +1,8 @@
 //! Switching the local coding assistant to a fallback provider, and back.
 
+pub mod claude;
+pub mod codex;
+pub mod edit;
+pub mod engine;
 pub mod fs;
 pub mod profiles;

@@ -1,0 +1,617 @@
+//! Plan, apply, switch back and restore: the safety rules around every write to an assistant's file.
+//!
+//! The order of a write is always: take our lock, re-read the file, re-plan if
+//! the assistant changed it since the plan, back the file up, write it
+//! atomically (which checks once more that nobody wrote in between), then
+//! record what changed. Switching back restores the exact previous bytes when
+//! nobody else touched the file since our write, and otherwise restores only
+//! the keys we changed, from the backup.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::edit::{self, Edit, EditError, Format};
+use super::fs::{self, FileState, FsError};
+use super::profiles::{AssistantId, Profile, find};
+use super::{claude, codex};
+use crate::store::{Store, StoreError, SwitchRecord};
+
+/// Backups kept per file.
+pub const KEEP_BACKUPS: usize = 10;
+/// How long a switch waits for another Weathervane process's switch to finish.
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+/// Attempts when the assistant keeps rewriting the file under us.
+const ATTEMPTS: usize = 3;
+
+/// Where things are: HOME, the environment (for CLAUDE_CONFIG_DIR, CODEX_HOME...)
+/// and our data dir. Passed in, so tests point everything at a temp dir.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub home: PathBuf,
+    pub env: HashMap<String, String>,
+    pub data_dir: PathBuf,
+    /// Claude Code's managed (enterprise) settings file, which outranks the user's.
+    pub claude_managed_settings: PathBuf,
+}
+
+impl Context {
+    /// From this process's environment.
+    pub fn from_process(data_dir: PathBuf) -> Option<Context> {
+        let home = directories::BaseDirs::new()?.home_dir().to_path_buf();
+        let managed = if cfg!(target_os = "macos") {
+            PathBuf::from("/Library/Application Support/ClaudeCode/managed-settings.json")
+        } else if cfg!(windows) {
+            PathBuf::from(r"C:\ProgramData\ClaudeCode\managed-settings.json")
+        } else {
+            PathBuf::from("/etc/claude-code/managed-settings.json")
+        };
+        Some(Context {
+            home,
+            env: std::env::vars().collect(),
+            data_dir,
+            claude_managed_settings: managed,
+        })
+    }
+
+    pub fn backups_dir(&self) -> PathBuf {
+        self.data_dir.join("backups")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SwitchError {
+    #[error("{0} cannot be switched by this version of Weathervane yet")]
+    Unsupported(AssistantId),
+    #[error("no profile {id:?} for {assistant}; known: {known}")]
+    UnknownProfile {
+        assistant: AssistantId,
+        id: String,
+        known: String,
+    },
+    #[error("{0}")]
+    Profile(String),
+    #[error(
+        "profile {0} needs an API key from the OS keyring, and this version cannot store keys yet; \
+         define your own profile with the key route you use, or pick another"
+    )]
+    NeedsKeyring(String),
+    #[error("{path} cannot be edited safely, so nothing was written: {source}")]
+    Unparseable { path: PathBuf, source: EditError },
+    #[error("{path} is not UTF-8 text, so nothing was written")]
+    NotText { path: PathBuf },
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "{path} kept changing while we tried to write it ({attempts} attempts); nothing was written"
+    )]
+    KeptChanging { path: PathBuf, attempts: usize },
+    #[error("{0} has no switch to undo")]
+    NothingToUndo(AssistantId),
+    #[error(
+        "the backup {path} does not hold what the switch history says it should; restore it by hand if you are sure"
+    )]
+    BackupMismatch { path: PathBuf },
+    #[error("no backup named {name:?} for {assistant}; see `weathervane backups {assistant}`")]
+    NoSuchBackup {
+        assistant: AssistantId,
+        name: String,
+    },
+}
+
+/// The file a switch edits for an assistant, its format and backup label.
+pub fn target(
+    ctx: &Context,
+    a: AssistantId,
+) -> Result<(PathBuf, Format, &'static str), SwitchError> {
+    match a {
+        AssistantId::ClaudeCode => Ok((
+            claude::settings_path(&ctx.home, &ctx.env),
+            Format::Json,
+            "claude-code-settings.json",
+        )),
+        AssistantId::Codex => Ok((
+            codex::config_path(&ctx.home, &ctx.env),
+            Format::Toml,
+            "codex-config.toml",
+        )),
+        AssistantId::Gemini | AssistantId::Opencode => Err(SwitchError::Unsupported(a)),
+    }
+}
+
+fn edits_for(profile: &Profile) -> Result<Vec<Edit>, SwitchError> {
+    match profile.assistant {
+        AssistantId::ClaudeCode => {
+            claude::edits(profile).map_err(|e| SwitchError::Profile(e.to_string()))
+        }
+        AssistantId::Codex => {
+            codex::edits(profile).map_err(|e| SwitchError::Profile(e.to_string()))
+        }
+        a => Err(SwitchError::Unsupported(a)),
+    }
+}
+
+/// The profile the file's content matches, if any.
+pub fn active<'a>(
+    a: AssistantId,
+    text: &str,
+    profiles: &'a [Profile],
+) -> Result<Option<&'a Profile>, EditError> {
+    match a {
+        AssistantId::ClaudeCode => claude::active_profile(text, profiles),
+        AssistantId::Codex => codex::active_profile(text, profiles),
+        _ => Ok(None),
+    }
+}
+
+fn text_of(state: &FileState) -> Result<String, SwitchError> {
+    match &state.content {
+        None => Ok(String::new()),
+        Some(b) => String::from_utf8(b.clone()).map_err(|_| SwitchError::NotText {
+            path: state.path.clone(),
+        }),
+    }
+}
+
+/// Key paths are stored dotted; no owned key segment contains a dot.
+fn dotted(path: &[String]) -> String {
+    path.join(".")
+}
+
+fn undotted(s: &str) -> Vec<String> {
+    s.split('.').map(str::to_string).collect()
+}
+
+/// One owned key a write changes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyChange {
+    pub key: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// What a switch would do, shown before it is done.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub assistant: AssistantId,
+    pub profile: String,
+    /// The profile the file matches now (None: hand-edited to something else).
+    pub from: Option<String>,
+    pub path: PathBuf,
+    #[serde(skip)]
+    pub basis: FileState,
+    #[serde(skip)]
+    pub new_text: String,
+    pub changes: Vec<KeyChange>,
+    pub warnings: Vec<String>,
+}
+
+fn looks_secret(key: &str) -> bool {
+    let k = key.to_ascii_uppercase();
+    !k.ends_with("APIKEYHELPER")
+        && (k.contains("TOKEN") || k.contains("KEY") || k.contains("SECRET"))
+}
+
+fn show(key: &str, v: &Option<Value>) -> String {
+    match v {
+        None => "(absent)".into(),
+        Some(Value::String(s)) if s.is_empty() => "\"\"".into(),
+        Some(_) if looks_secret(key) => "•••••• (hidden)".into(),
+        Some(v) => v.to_string(),
+    }
+}
+
+impl Plan {
+    /// A readable key-by-key diff; values of keys that look like secrets are hidden.
+    pub fn diff(&self) -> String {
+        let mut out = String::new();
+        for c in &self.changes {
+            let line = match (&c.before, &c.after) {
+                (None, Some(_)) => format!("+ {} = {}\n", c.key, show(&c.key, &c.after)),
+                (Some(_), None) => format!("- {} (was {})\n", c.key, show(&c.key, &c.before)),
+                _ => format!(
+                    "~ {}: {} -> {}\n",
+                    c.key,
+                    show(&c.key, &c.before),
+                    show(&c.key, &c.after)
+                ),
+            };
+            out.push_str(&line);
+        }
+        out
+    }
+
+    pub fn is_noop(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+fn warnings(ctx: &Context, a: AssistantId, profile: &Profile) -> Vec<String> {
+    let mut w = Vec::new();
+    match a {
+        AssistantId::ClaudeCode => {
+            for k in claude::OWNED_ENV {
+                if ctx.env.get(k).is_some_and(|v| !v.is_empty()) {
+                    w.push(format!(
+                        "{k} is exported in your shell environment; Claude Code gives it precedence over settings.json"
+                    ));
+                }
+            }
+            if let Ok(text) = std::fs::read_to_string(&ctx.claude_managed_settings)
+                && edit::get(&text, Format::Json, &["env".to_string()])
+                    .ok()
+                    .flatten()
+                    .is_some()
+            {
+                w.push(format!(
+                    "managed settings at {} set env values that outrank your own settings",
+                    ctx.claude_managed_settings.display()
+                ));
+            }
+            w.push(
+                "running Claude Code sessions and IDE extensions pick the change up when restarted"
+                    .into(),
+            );
+        }
+        AssistantId::Codex => {
+            if let Some(var) = &profile.key_env
+                && !ctx.env.contains_key(var)
+            {
+                w.push(format!(
+                    "Codex reads this provider's key from ${var}, which is not set in this environment"
+                ));
+            }
+            w.push("running Codex sessions pick the change up when restarted".into());
+        }
+        _ => {}
+    }
+    w
+}
+
+fn plan_from(
+    ctx: &Context,
+    profiles: &[Profile],
+    profile: &Profile,
+    basis: FileState,
+    format: Format,
+) -> Result<Plan, SwitchError> {
+    let text = text_of(&basis)?;
+    let unparseable = |source| SwitchError::Unparseable {
+        path: basis.path.clone(),
+        source,
+    };
+    let from = active(profile.assistant, &text, profiles)
+        .map_err(unparseable)?
+        .map(|p| p.id.clone());
+    let edits = edits_for(profile)?;
+    let mut changes = Vec::new();
+    for e in &edits {
+        let before = edit::get(&text, format, &e.path).map_err(unparseable)?;
+        if before != e.value {
+            changes.push(KeyChange {
+                key: dotted(&e.path),
+                before,
+                after: e.value.clone(),
+            });
+        }
+    }
+    let new_text = if changes.is_empty() {
+        text
+    } else {
+        edit::apply(&text, format, &edits).map_err(unparseable)?
+    };
+    Ok(Plan {
+        assistant: profile.assistant,
+        profile: profile.id.clone(),
+        from,
+        path: basis.path.clone(),
+        basis,
+        new_text,
+        changes,
+        warnings: warnings(ctx, profile.assistant, profile),
+    })
+}
+
+fn profile<'a>(
+    profiles: &'a [Profile],
+    a: AssistantId,
+    id: &str,
+) -> Result<&'a Profile, SwitchError> {
+    let p = find(profiles, a, id).ok_or_else(|| SwitchError::UnknownProfile {
+        assistant: a,
+        id: id.to_string(),
+        known: profiles
+            .iter()
+            .filter(|p| p.assistant == a)
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })?;
+    if p.key && a == AssistantId::ClaudeCode {
+        return Err(SwitchError::NeedsKeyring(p.id.clone()));
+    }
+    Ok(p)
+}
+
+/// What switching `a` to profile `id` would change. Reads, never writes.
+pub fn plan(
+    ctx: &Context,
+    profiles: &[Profile],
+    a: AssistantId,
+    id: &str,
+) -> Result<Plan, SwitchError> {
+    let (path, format, _) = target(ctx, a)?;
+    let p = profile(profiles, a, id)?;
+    plan_from(ctx, profiles, p, fs::read_state(&path)?, format)
+}
+
+/// The result of a write.
+#[derive(Debug, Clone, Serialize)]
+pub struct Applied {
+    pub plan: Plan,
+    pub backup: Option<PathBuf>,
+    pub record: Option<SwitchRecord>,
+}
+
+/// Switch `a` to profile `id`: plan on the current file, back it up, write atomically, record.
+pub fn switch(
+    ctx: &Context,
+    store: &mut Store,
+    profiles: &[Profile],
+    a: AssistantId,
+    id: &str,
+) -> Result<Applied, SwitchError> {
+    let (path, format, label) = target(ctx, a)?;
+    let p = profile(profiles, a, id)?;
+    let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    for _ in 0..ATTEMPTS {
+        let plan = plan_from(ctx, profiles, p, fs::read_state(&path)?, format)?;
+        if plan.is_noop() {
+            return Ok(Applied {
+                plan,
+                backup: None,
+                record: None,
+            });
+        }
+        let backup = match plan.basis.content {
+            Some(_) => Some(fs::backup(
+                &plan.basis,
+                &ctx.backups_dir(),
+                label,
+                KEEP_BACKUPS,
+            )?),
+            None => None,
+        };
+        let secret = holds_secret(&plan.new_text, format);
+        match fs::write_atomic(&plan.basis, plan.new_text.as_bytes(), secret) {
+            Ok(after) => {
+                let mut rec = SwitchRecord {
+                    key: 0,
+                    at: Utc::now(),
+                    assistant: a.as_str().into(),
+                    action: "switch".into(),
+                    from_profile: plan.from.clone(),
+                    to_profile: Some(plan.profile.clone()),
+                    file: plan.basis.target.display().to_string(),
+                    keys: plan.changes.iter().map(|c| c.key.clone()).collect(),
+                    backup: backup.as_ref().map(|b| b.display().to_string()),
+                    hash_before: plan.basis.hash.clone(),
+                    hash_after: after.hash.clone(),
+                    reverted_by: None,
+                };
+                // A switch back is a switch too: undo the open one it returns from,
+                // so history shows one open switch at most.
+                let reverts = store
+                    .open_switch(a.as_str())?
+                    .map(|r| r.key)
+                    .filter(|_| p.default);
+                rec.key = store.record_switch(&rec, reverts)?;
+                return Ok(Applied {
+                    plan,
+                    backup,
+                    record: Some(rec),
+                });
+            }
+            Err(FsError::Conflict { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(SwitchError::KeptChanging {
+        path,
+        attempts: ATTEMPTS,
+    })
+}
+
+/// Does the file hold a secret (then it must be 0600)?
+fn holds_secret(text: &str, format: Format) -> bool {
+    if format != Format::Json {
+        return false;
+    }
+    ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"]
+        .iter()
+        .any(|k| {
+            matches!(
+                edit::get(text, format, &["env".to_string(), (*k).to_string()]),
+                Ok(Some(Value::String(s))) if !s.is_empty() && s != "ollama"
+            )
+        })
+}
+
+/// Undo the newest open switch of `a`: the exact previous bytes when nobody
+/// touched the file since, else only the keys it changed, from the backup.
+pub fn back(ctx: &Context, store: &mut Store, a: AssistantId) -> Result<Applied, SwitchError> {
+    let (_, format, label) = target(ctx, a)?;
+    let rec = store
+        .open_switch(a.as_str())?
+        .ok_or(SwitchError::NothingToUndo(a))?;
+    let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    let path = PathBuf::from(&rec.file);
+    let previous = match &rec.backup {
+        Some(b) => {
+            let bytes = std::fs::read(b).map_err(|source| FsError::Io {
+                op: "reading the backup",
+                path: PathBuf::from(b),
+                source,
+            })?;
+            if fs::hash_bytes(&bytes) != rec.hash_before {
+                return Err(SwitchError::BackupMismatch {
+                    path: PathBuf::from(b),
+                });
+            }
+            Some(bytes)
+        }
+        None => None,
+    };
+    for _ in 0..ATTEMPTS {
+        let now = fs::read_state(&path)?;
+        let untouched = now.hash == rec.hash_after;
+        let current_text = text_of(&now)?;
+        let result = if untouched {
+            match &previous {
+                Some(bytes) => fs::write_atomic(&now, bytes, false).map(|s| s.hash),
+                // The file did not exist before the switch: remove it again.
+                None => fs::remove_checked(&now).map(|()| "absent".to_string()),
+            }
+        } else {
+            let prev_text = match &previous {
+                Some(b) => String::from_utf8(b.clone())
+                    .map_err(|_| SwitchError::NotText { path: path.clone() })?,
+                None => String::new(),
+            };
+            let mut edits = Vec::new();
+            for key in &rec.keys {
+                let p = undotted(key);
+                let value = edit::get(&prev_text, format, &p).map_err(|source| {
+                    SwitchError::Unparseable {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+                edits.push(Edit { path: p, value });
+            }
+            let new_text = edit::apply(&current_text, format, &edits).map_err(|source| {
+                SwitchError::Unparseable {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            if now.content.is_some() {
+                fs::backup(&now, &ctx.backups_dir(), label, KEEP_BACKUPS)?;
+            }
+            fs::write_atomic(&now, new_text.as_bytes(), holds_secret(&new_text, format))
+                .map(|s| s.hash)
+        };
+        match result {
+            Ok(hash_after) => {
+                let after_text = fs::read_state(&path)
+                    .ok()
+                    .and_then(|s| text_of(&s).ok())
+                    .unwrap_or_default();
+                let out = SwitchRecord {
+                    key: 0,
+                    at: Utc::now(),
+                    assistant: a.as_str().into(),
+                    action: "back".into(),
+                    from_profile: rec.to_profile.clone(),
+                    to_profile: rec.from_profile.clone(),
+                    file: rec.file.clone(),
+                    keys: rec.keys.clone(),
+                    backup: None,
+                    hash_before: now.hash.clone(),
+                    hash_after,
+                    reverted_by: None,
+                };
+                let key = store.record_switch(&out, Some(rec.key))?;
+                let plan = Plan {
+                    assistant: a,
+                    profile: rec.from_profile.clone().unwrap_or_default(),
+                    from: rec.to_profile.clone(),
+                    path: path.clone(),
+                    basis: now,
+                    new_text: after_text,
+                    changes: vec![],
+                    warnings: vec![if untouched {
+                        "restored the file exactly as it was before the switch".into()
+                    } else {
+                        "the file was changed since the switch: restored only the keys the switch changed".into()
+                    }],
+                };
+                return Ok(Applied {
+                    plan,
+                    backup: None,
+                    record: Some(SwitchRecord { key, ..out }),
+                });
+            }
+            Err(FsError::Conflict { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(SwitchError::KeptChanging {
+        path,
+        attempts: ATTEMPTS,
+    })
+}
+
+/// Backups of the assistant's file, newest first.
+pub fn backups(ctx: &Context, a: AssistantId) -> Result<Vec<fs::Backup>, SwitchError> {
+    let (_, _, label) = target(ctx, a)?;
+    Ok(fs::list_backups(&ctx.backups_dir(), label)?)
+}
+
+/// Put a backup back in place (after backing up what is there now).
+pub fn restore(
+    ctx: &Context,
+    store: &mut Store,
+    a: AssistantId,
+    name: &str,
+) -> Result<PathBuf, SwitchError> {
+    let (path, _, label) = target(ctx, a)?;
+    let chosen = backups(ctx, a)?
+        .into_iter()
+        .find(|b| {
+            b.path
+                .file_name()
+                .is_some_and(|f| f.to_string_lossy() == name)
+                || b.path == Path::new(name)
+        })
+        .ok_or_else(|| SwitchError::NoSuchBackup {
+            assistant: a,
+            name: name.to_string(),
+        })?;
+    let bytes = std::fs::read(&chosen.path).map_err(|source| FsError::Io {
+        op: "reading the backup",
+        path: chosen.path.clone(),
+        source,
+    })?;
+    let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    let now = fs::read_state(&path)?;
+    let safety = match now.content {
+        Some(_) => Some(fs::backup(&now, &ctx.backups_dir(), label, KEEP_BACKUPS)?),
+        None => None,
+    };
+    let after = fs::write_atomic(&now, &bytes, false)?;
+    store.record_switch(
+        &SwitchRecord {
+            key: 0,
+            at: Utc::now(),
+            assistant: a.as_str().into(),
+            action: "restore".into(),
+            from_profile: None,
+            to_profile: None,
+            file: now.target.display().to_string(),
+            keys: vec![],
+            backup: safety.as_ref().map(|b| b.display().to_string()),
+            hash_before: now.hash.clone(),
+            hash_after: after.hash,
+            reverted_by: None,
+        },
+        None,
+    )?;
+    Ok(chosen.path)
+}

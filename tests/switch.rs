@@ -1,0 +1,327 @@
+//! Switching an assistant as a user does it, in a temp HOME: the file's unowned content survives, back is byte-identical, refusals write nothing.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+use crate::common::*;
+
+/// A real-looking ~/.claude/settings.json: hooks, plugins, status line, permissions, unknown keys.
+const CLAUDE_SETTINGS: &str = r#"{
+  "$schema": "https://json.schemastore.org/claude-code-settings.json",
+  "model": "opus",
+  "env": {
+    "DISABLE_TELEMETRY": "1"
+  },
+  "permissions": {
+    "allow": ["Bash(npm run test:*)"],
+    "deny": ["Read(./.env)"]
+  },
+  "hooks": {
+    "PostToolUse": [
+      { "matcher": "Edit|Write", "hooks": [{ "type": "command", "command": "prettier --write" }] }
+    ]
+  },
+  "enabledPlugins": { "formatter@acme": true },
+  "statusLine": { "type": "command", "command": "~/.claude/statusline.sh", "padding": 0 },
+  "mcpServers": { "memory": { "command": "npx", "args": ["-y", "@mcp/memory"] } },
+  "someFutureKey": [1, 2, 3]
+}
+"#;
+
+const CODEX_CONFIG: &str = r#"# my codex config
+model = "gpt-5-codex"  # default model
+approval_policy = "on-request"
+
+[mcp_servers.github]
+command = "npx"
+args = ["-y", "@modelcontextprotocol/server-github"]
+
+[projects."/home/me/src/app"]
+trust_level = "trusted"
+"#;
+
+fn settings(env: &Env) -> PathBuf {
+    env.home.path().join(".claude/settings.json")
+}
+
+fn write_settings(env: &Env, text: &str) -> PathBuf {
+    let p = settings(env);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn parsed(p: &PathBuf) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+fn without_owned(mut v: serde_json::Value) -> serde_json::Value {
+    let obj = v.as_object_mut().unwrap();
+    obj.remove("apiKeyHelper");
+    if let Some(env) = obj.get_mut("env").and_then(|e| e.as_object_mut()) {
+        env.retain(|k, _| !weathervane::switcher::claude::OWNED_ENV.contains(&k.as_str()));
+    }
+    v
+}
+
+#[test]
+fn claude_code_switch_and_back_is_byte_identical() {
+    let env = Env::new("");
+    let p = write_settings(&env, CLAUDE_SETTINGS);
+
+    // Dry run: shows the change, writes nothing.
+    let out = env.run(&["switch", "claude-code", "bedrock", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("+ env.CLAUDE_CODE_USE_BEDROCK = \"1\""),
+        "{text}"
+    );
+    assert!(text.contains("dry run"), "{text}");
+    assert!(
+        text.contains("restarted"),
+        "the restart caveat is said: {text}"
+    );
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), CLAUDE_SETTINGS);
+
+    // The switch: owned keys only.
+    let out = env.run(&["switch", "claude-code", "bedrock"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = parsed(&p);
+    assert_eq!(v["env"]["CLAUDE_CODE_USE_BEDROCK"], "1");
+    assert_eq!(v["env"]["AWS_REGION"], "us-east-1");
+    assert_eq!(
+        without_owned(v),
+        without_owned(serde_json::from_str(CLAUDE_SETTINGS).unwrap())
+    );
+    let (_, a) = env.json(&["assistants", "--json"]);
+    let claude = a["assistants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "claude-code")
+        .unwrap();
+    assert_eq!(claude["active_profile"], "bedrock");
+    assert_eq!(claude["switched_from"], "anthropic");
+
+    // A backup of the original was made first.
+    let (_, b) = env.json(&["backups", "claude-code", "--json"]);
+    let backups = b["backups"].as_array().unwrap();
+    assert_eq!(backups.len(), 1);
+    let backup_path = backups[0]["path"].as_str().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(backup_path).unwrap(),
+        CLAUDE_SETTINGS
+    );
+    assert_eq!(
+        std::fs::metadata(backup_path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // Back: the exact original bytes.
+    let out = env.run(&["switch", "claude-code", "--back"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), CLAUDE_SETTINGS);
+    let out = env.run(&["switch", "claude-code", "--back"]);
+    assert_eq!(out.status.code(), Some(65), "nothing left to undo");
+    assert!(
+        stderr(&out).contains("no switch to undo"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn back_after_the_assistant_edited_the_file_restores_only_our_keys() {
+    let env = Env::new("");
+    let p = write_settings(&env, CLAUDE_SETTINGS);
+    assert_eq!(
+        env.run(&["switch", "claude-code", "ollama"]).status.code(),
+        Some(0)
+    );
+    // Claude Code rewrites the file meanwhile (e.g. the user allowed a tool).
+    let mut v = parsed(&p);
+    v["permissions"]["allow"]
+        .as_array_mut()
+        .unwrap()
+        .push("Bash(ls)".into());
+    std::fs::write(&p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let out = env.run(&["switch", "claude-code", "--back"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("restored only the keys"),
+        "{}",
+        stdout(&out)
+    );
+    let after = parsed(&p);
+    assert!(after["env"].get("ANTHROPIC_BASE_URL").is_none());
+    assert!(after["env"].get("ANTHROPIC_AUTH_TOKEN").is_none());
+    assert_eq!(
+        after["permissions"]["allow"][1], "Bash(ls)",
+        "their change is kept"
+    );
+    assert_eq!(after["hooks"], v["hooks"]);
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_refused_and_untouched() {
+    let env = Env::new("");
+    let broken = "{\n  \"env\": {\n    \"A\": \"1\",\n";
+    let p = write_settings(&env, broken);
+    let out = env.run(&["switch", "claude-code", "bedrock"]);
+    assert_eq!(out.status.code(), Some(65));
+    let err = stderr(&out);
+    assert!(
+        err.contains("settings.json") && err.contains("nothing was written"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), broken);
+    let (_, b) = env.json(&["backups", "claude-code", "--json"]);
+    assert_eq!(b["backups"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_symlinked_settings_file_stays_a_symlink_and_keeps_its_mode() {
+    let env = Env::new("");
+    let dotfiles = env.home.path().join("dotfiles");
+    std::fs::create_dir_all(&dotfiles).unwrap();
+    let real = dotfiles.join("claude-settings.json");
+    std::fs::write(&real, CLAUDE_SETTINGS).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = settings(&env);
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    assert_eq!(
+        env.run(&["switch", "claude-code", "vertex"]).status.code(),
+        Some(0)
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(parsed(&real)["env"]["CLAUDE_CODE_USE_VERTEX"], "1");
+    assert_eq!(
+        std::fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+}
+
+#[test]
+fn claude_config_dir_is_followed_and_a_missing_file_is_created_then_removed_on_back() {
+    let env = Env::new("");
+    let dir = env.home.path().join("elsewhere");
+    let out = env
+        .command()
+        .env("CLAUDE_CONFIG_DIR", &dir)
+        .args(["switch", "claude-code", "litellm"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let created = dir.join("settings.json");
+    assert_eq!(
+        parsed(&created)["env"]["ANTHROPIC_BASE_URL"],
+        "http://localhost:4000"
+    );
+    assert!(!settings(&env).exists());
+    let out = env
+        .command()
+        .env("CLAUDE_CONFIG_DIR", &dir)
+        .args(["switch", "claude-code", "--back"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!created.exists(), "it did not exist before the switch");
+}
+
+#[test]
+fn profiles_needing_a_keyring_key_are_refused_for_now() {
+    let env = Env::new("");
+    let p = write_settings(&env, CLAUDE_SETTINGS);
+    let out = env.run(&["switch", "claude-code", "openrouter"]);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(stderr(&out).contains("API key"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), CLAUDE_SETTINGS);
+}
+
+#[test]
+fn an_exported_variable_that_outranks_the_switch_is_warned_about() {
+    let env = Env::new("");
+    write_settings(&env, CLAUDE_SETTINGS);
+    let out = env
+        .command()
+        .env("ANTHROPIC_BASE_URL", "https://proxy.example")
+        .args(["switch", "claude-code", "bedrock", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("ANTHROPIC_BASE_URL is exported"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn codex_switch_and_back_keeps_comments_and_is_byte_identical() {
+    let env = Env::new("");
+    let p = env.home.path().join(".codex/config.toml");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, CODEX_CONFIG).unwrap();
+    let out = env.run(&["switch", "codex", "ollama"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains("# my codex config"), "{text}");
+    assert!(text.contains("approval_policy = \"on-request\""), "{text}");
+    assert!(text.contains("[projects.\"/home/me/src/app\"]"), "{text}");
+    let doc: toml::Table = toml::from_str(&text).unwrap();
+    assert_eq!(doc["model_provider"].as_str(), Some("ollama"));
+    assert_eq!(
+        doc["model_providers"]["ollama"]["base_url"].as_str(),
+        Some("http://localhost:11434/v1")
+    );
+    assert_eq!(
+        doc["model_providers"]["ollama"]["wire_api"].as_str(),
+        Some("responses")
+    );
+    let out = env.run(&["switch", "codex", "--back"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), CODEX_CONFIG);
+}
+
+#[test]
+fn restore_puts_a_backup_back() {
+    let env = Env::new("");
+    let p = write_settings(&env, CLAUDE_SETTINGS);
+    assert_eq!(
+        env.run(&["switch", "claude-code", "bedrock"]).status.code(),
+        Some(0)
+    );
+    let (_, b) = env.json(&["backups", "claude-code", "--json"]);
+    let name = b["backups"][0]["name"].as_str().unwrap().to_string();
+    let out = env.run(&["restore", "claude-code", &name]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), CLAUDE_SETTINGS);
+    let (_, b) = env.json(&["backups", "claude-code", "--json"]);
+    assert_eq!(
+        b["backups"].as_array().unwrap().len(),
+        2,
+        "what was there got a backup too"
+    );
+    let out = env.run(&["restore", "claude-code", "nope.bak"]);
+    assert_eq!(out.status.code(), Some(65));
+}
+
+#[test]
+fn assistants_not_yet_switchable_say_so() {
+    let env = Env::new("");
+    let out = env.run(&["switch", "gemini", "google"]);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(
+        stderr(&out).contains("cannot be switched by this version"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["switch", "vim", "x"]);
+    assert_eq!(out.status.code(), Some(64));
+}
