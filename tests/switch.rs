@@ -325,3 +325,96 @@ fn assistants_not_yet_switchable_say_so() {
     let out = env.run(&["switch", "vim", "x"]);
     assert_eq!(out.status.code(), Some(64));
 }
+
+/// The owned keys of a parsed settings file, as (key, value) pairs.
+fn owned_values(v: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    for k in weathervane::switcher::claude::OWNED_ENV {
+        if let Some(x) = v["env"].get(k) {
+            out.push((k.to_string(), x.clone()));
+        }
+    }
+    if let Some(x) = v.get("apiKeyHelper") {
+        out.push(("apiKeyHelper".into(), x.clone()));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn sigkill_at_random_moments_never_leaves_a_broken_or_mixed_file() {
+    use rand::{Rng, SeedableRng};
+    let env = Env::new("");
+    let p = write_settings(&env, CLAUDE_SETTINGS);
+    // What each profile's owned keys look like once applied: the only states allowed.
+    let mut allowed = vec![owned_values(
+        &serde_json::from_str(CLAUDE_SETTINGS).unwrap(),
+    )];
+    let profiles = ["bedrock", "vertex", "ollama", "litellm"];
+    for prof in profiles {
+        let scratch = Env::new("");
+        let sp = write_settings(&scratch, CLAUDE_SETTINGS);
+        assert_eq!(
+            scratch.run(&["switch", "claude-code", prof]).status.code(),
+            Some(0)
+        );
+        allowed.push(owned_values(&parsed(&sp)));
+    }
+    let unowned_original = without_owned(serde_json::from_str(CLAUDE_SETTINGS).unwrap());
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
+    let mut killed = 0;
+    for i in 0..80 {
+        let args: Vec<&str> = if i % 3 == 2 {
+            vec!["switch", "claude-code", "--back"]
+        } else {
+            vec![
+                "switch",
+                "claude-code",
+                profiles[rng.random_range(0..profiles.len())],
+            ]
+        };
+        let mut child = env
+            .command()
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(
+            rng.random_range(0..12_000),
+        ));
+        if child.try_wait().unwrap().is_none() {
+            killed += 1;
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("iteration {i}: the file does not parse ({e}):\n{text}"));
+        assert_eq!(
+            without_owned(v.clone()),
+            unowned_original,
+            "iteration {i}: unowned content changed"
+        );
+        assert!(
+            allowed.contains(&owned_values(&v)),
+            "iteration {i}: owned keys are a mix of profiles: {:?}",
+            owned_values(&v)
+        );
+    }
+    assert!(
+        killed > 10,
+        "only {killed} of 80 runs were killed mid-way: the test did not test much"
+    );
+    // No temp files survive a later successful write.
+    assert_eq!(
+        env.run(&["switch", "claude-code", "bedrock"]).status.code(),
+        Some(0)
+    );
+    let litter: Vec<_> = std::fs::read_dir(p.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".wv-tmp"))
+        .collect();
+    assert!(litter.is_empty(), "temp files left: {litter:?}");
+}

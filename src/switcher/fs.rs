@@ -293,6 +293,36 @@ fn sync_dir(_dir: &Path) -> Result<(), FsError> {
     Ok(())
 }
 
+/// Remove temp files a killed writer left next to the file (`.<stem>.<pid>.…wv-tmp`
+/// whose process no longer exists), so a crash never leaves litter in the user's
+/// config folder for good. Only Linux can tell whether a pid is alive cheaply
+/// (/proc); elsewhere nothing is removed. Best effort: failures are ignored.
+fn remove_orphans(dir: &Path, stem: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{stem}.");
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(rest) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        if !name.ends_with(".wv-tmp") {
+            continue;
+        }
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// A temp file next to its destination, removed on drop unless disarmed, so no error path
 /// can leave one behind.
 struct TempFile {
@@ -307,6 +337,7 @@ impl TempFile {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         // Keep the name well under NAME_MAX (255) however long the original is.
         let stem: String = stem.chars().take(100).collect();
+        remove_orphans(dir, &stem);
         let mut last_err = None;
         for _ in 0..8 {
             let name = format!(
@@ -701,6 +732,38 @@ pub fn lock(dir: &Path, wait: Duration) -> Result<SwitchLock, FsError> {
             return Err(FsError::Locked { path });
         }
         std::thread::sleep(LOCK_POLL.min(wait - waited));
+    }
+}
+
+#[cfg(test)]
+mod orphan_tests {
+    use super::*;
+
+    #[test]
+    fn temp_files_of_dead_writers_are_removed_on_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("settings.json");
+        std::fs::write(&p, "{}").unwrap();
+        // pid 0x7fff_fffe is never a live process; our own pid is.
+        let dead = dir
+            .path()
+            .join(".settings.json.2147483646.0.0000abcd.wv-tmp");
+        let ours = dir.path().join(format!(
+            ".settings.json.{}.99.0000abcd.wv-tmp",
+            std::process::id()
+        ));
+        let other = dir.path().join(".notes.txt.2147483646.0.0000abcd.wv-tmp");
+        for f in [&dead, &ours, &other] {
+            std::fs::write(f, "partial").unwrap();
+        }
+        let st = read_state(&p).unwrap();
+        write_atomic(&st, b"{\"a\": 1}", false).unwrap();
+        assert!(!dead.exists(), "a dead writer's temp file is cleaned up");
+        assert!(ours.exists(), "a live process's temp file is left alone");
+        assert!(
+            other.exists(),
+            "other files' temp files are not ours to judge"
+        );
     }
 }
 
