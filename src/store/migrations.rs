@@ -137,6 +137,10 @@ CREATE TABLE switch_events (
     backup       TEXT,                   -- the pre-write copy of the file, if it existed
     hash_before  TEXT NOT NULL,
     hash_after   TEXT NOT NULL,
+    -- Written before the file (an intent): 1 until the write is known to have
+    -- happened, so a process killed between the two is resolved by the next one.
+    pending      INTEGER NOT NULL DEFAULT 1,
+    reverts      INTEGER REFERENCES switch_events(key),
     reverted_by  INTEGER REFERENCES switch_events(key)
 );
 CREATE INDEX switch_events_by_assistant ON switch_events(assistant, at);

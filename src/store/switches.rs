@@ -29,7 +29,10 @@ pub struct SwitchRecord {
 }
 
 impl Store {
-    /// Record a switch event; when it undoes `reverts`, mark that one reverted.
+    /// Record a switch event as an intent, before the file is written. It counts
+    /// only once [`Store::complete_switch`] says the write happened (then, when
+    /// it undoes `reverts`, that one is marked reverted), and is dropped by
+    /// [`Store::discard_switch`] when the write failed.
     pub fn record_switch(
         &mut self,
         rec: &SwitchRecord,
@@ -40,7 +43,8 @@ impl Store {
             let keys = serde_json::to_string(&rec.keys).unwrap_or_else(|_| "[]".into());
             tx.execute(
                 "INSERT INTO switch_events(at, assistant, action, from_profile, to_profile, file, keys,
-                     backup, hash_before, hash_after) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     backup, hash_before, hash_after, pending, reverts)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11)",
                 params![
                     ts(rec.at),
                     rec.assistant,
@@ -51,20 +55,75 @@ impl Store {
                     keys,
                     rec.backup,
                     rec.hash_before,
-                    rec.hash_after
+                    rec.hash_after,
+                    reverts
                 ],
             )?;
             let key = tx.last_insert_rowid();
-            if let Some(prev) = reverts {
-                tx.execute(
-                    "UPDATE switch_events SET reverted_by = ?2 WHERE key = ?1",
-                    params![prev, key],
-                )?;
-            }
             tx.commit()?;
             Ok(key)
         })();
         self.ctx(r)
+    }
+
+    /// The write of event `key` happened: it counts now.
+    pub fn complete_switch(&mut self, key: i64) -> Result<(), StoreError> {
+        let r = (|| {
+            let tx = self.conn.transaction()?;
+            tx.execute("UPDATE switch_events SET pending = 0 WHERE key = ?1", [key])?;
+            tx.execute(
+                "UPDATE switch_events SET reverted_by = ?1
+                  WHERE key = (SELECT reverts FROM switch_events WHERE key = ?1)",
+                [key],
+            )?;
+            tx.commit()
+        })()
+        .map_err(StoreError::from);
+        self.ctx(r)
+    }
+
+    /// The write of event `key` did not happen: forget it.
+    pub fn discard_switch(&mut self, key: i64) -> Result<(), StoreError> {
+        let r = self
+            .conn
+            .execute(
+                "DELETE FROM switch_events WHERE key = ?1 AND pending = 1",
+                [key],
+            )
+            .map(|_| ())
+            .map_err(StoreError::from);
+        self.ctx(r)
+    }
+
+    /// Settle intents a killed process left behind, given the file's hash now:
+    /// one whose result is on disk happened; the others did not. Call it under
+    /// the switch lock, before reading the history.
+    pub fn resolve_pending(
+        &mut self,
+        assistant: &str,
+        file_hash: &str,
+    ) -> Result<usize, StoreError> {
+        let pending: Vec<(i64, String)> = {
+            let r = (|| {
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT key, hash_after FROM switch_events
+                      WHERE assistant = ?1 AND pending = 1 ORDER BY key",
+                )?;
+                let rows = stmt.query_map([assistant], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<Result<Vec<_>, _>>()
+            })()
+            .map_err(StoreError::from);
+            self.ctx(r)?
+        };
+        let n = pending.len();
+        for (key, hash_after) in pending {
+            if hash_after == file_hash {
+                self.complete_switch(key)?;
+            } else {
+                self.discard_switch(key)?;
+            }
+        }
+        Ok(n)
     }
 
     /// Switch history, newest first (all assistants when `assistant` is None).
@@ -78,7 +137,7 @@ impl Store {
                 "SELECT key, at, assistant, action, from_profile, to_profile, file, keys, backup,
                         hash_before, hash_after, reverted_by
                    FROM switch_events
-                  WHERE ?1 IS NULL OR assistant = ?1
+                  WHERE (?1 IS NULL OR assistant = ?1) AND pending = 0
                   ORDER BY at DESC, key DESC LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![assistant, limit as i64], row)?;
@@ -97,6 +156,7 @@ impl Store {
                             hash_before, hash_after, reverted_by
                        FROM switch_events
                       WHERE assistant = ?1 AND action = 'switch' AND reverted_by IS NULL
+                        AND pending = 0
                       ORDER BY at DESC, key DESC LIMIT 1",
                 )?
                 .query_row([assistant], row)
@@ -151,16 +211,44 @@ mod tests {
     fn switch_back_marks_the_switch_reverted() {
         let mut s = Store::open_in_memory().unwrap();
         let k = s.record_switch(&rec("switch", t0()), None).unwrap();
+        assert_eq!(
+            s.open_switch("claude-code").unwrap(),
+            None,
+            "an intent does not count yet"
+        );
+        s.complete_switch(k).unwrap();
         assert_eq!(s.open_switch("claude-code").unwrap().unwrap().key, k);
         assert_eq!(s.open_switch("codex").unwrap(), None);
         let b = s
             .record_switch(&rec("back", t0() + chrono::Duration::minutes(5)), Some(k))
             .unwrap();
+        assert!(
+            s.open_switch("claude-code").unwrap().is_some(),
+            "not undone until the back is done"
+        );
+        s.complete_switch(b).unwrap();
         assert_eq!(s.open_switch("claude-code").unwrap(), None);
         let all = s.switches(None, 10).unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].action, "back", "newest first");
         assert_eq!(all[1].reverted_by, Some(b));
         assert_eq!(all[1].keys, vec!["env.CLAUDE_CODE_USE_BEDROCK".to_string()]);
+    }
+
+    #[test]
+    fn intents_left_by_a_killed_process_are_settled_by_the_file() {
+        let mut s = Store::open_in_memory().unwrap();
+        // Killed after writing the file: its hash is on disk.
+        let done = s.record_switch(&rec("switch", t0()), None).unwrap();
+        // Killed before writing: the file never got this hash.
+        let mut never = rec("switch", t0() + chrono::Duration::minutes(1));
+        never.hash_after = "c".into();
+        let lost = s.record_switch(&never, None).unwrap();
+        assert_eq!(s.resolve_pending("claude-code", "b").unwrap(), 2);
+        assert_eq!(s.open_switch("claude-code").unwrap().unwrap().key, done);
+        let all = s.switches(None, 10).unwrap();
+        assert_eq!(all.len(), 1);
+        assert!(all.iter().all(|r| r.key != lost));
+        assert_eq!(s.resolve_pending("claude-code", "b").unwrap(), 0);
     }
 }

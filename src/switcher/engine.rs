@@ -370,6 +370,7 @@ pub fn switch(
     let (path, format, label) = target(ctx, a)?;
     let p = profile(profiles, a, id)?;
     let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    settle(store, a, &path)?;
     for _ in 0..ATTEMPTS {
         let plan = plan_from(ctx, profiles, p, fs::read_state(&path)?, format)?;
         if plan.is_noop() {
@@ -388,44 +389,78 @@ pub fn switch(
             )?),
             None => None,
         };
+        let rec = SwitchRecord {
+            key: 0,
+            at: Utc::now(),
+            assistant: a.as_str().into(),
+            action: "switch".into(),
+            from_profile: plan.from.clone(),
+            to_profile: Some(plan.profile.clone()),
+            file: plan.basis.target.display().to_string(),
+            keys: plan.changes.iter().map(|c| c.key.clone()).collect(),
+            backup: backup.as_ref().map(|b| b.display().to_string()),
+            hash_before: plan.basis.hash.clone(),
+            hash_after: fs::hash_bytes(plan.new_text.as_bytes()),
+            reverted_by: None,
+        };
+        // Switching to the default is a way back too: it closes the open switch,
+        // so the history shows one open switch at most.
+        let reverts = store
+            .open_switch(a.as_str())?
+            .map(|r| r.key)
+            .filter(|_| p.default);
         let secret = holds_secret(&plan.new_text, format);
-        match fs::write_atomic(&plan.basis, plan.new_text.as_bytes(), secret) {
-            Ok(after) => {
-                let mut rec = SwitchRecord {
-                    key: 0,
-                    at: Utc::now(),
-                    assistant: a.as_str().into(),
-                    action: "switch".into(),
-                    from_profile: plan.from.clone(),
-                    to_profile: Some(plan.profile.clone()),
-                    file: plan.basis.target.display().to_string(),
-                    keys: plan.changes.iter().map(|c| c.key.clone()).collect(),
-                    backup: backup.as_ref().map(|b| b.display().to_string()),
-                    hash_before: plan.basis.hash.clone(),
-                    hash_after: after.hash.clone(),
-                    reverted_by: None,
-                };
-                // A switch back is a switch too: undo the open one it returns from,
-                // so history shows one open switch at most.
-                let reverts = store
-                    .open_switch(a.as_str())?
-                    .map(|r| r.key)
-                    .filter(|_| p.default);
-                rec.key = store.record_switch(&rec, reverts)?;
+        let written = intent(store, &rec, reverts, || {
+            fs::write_atomic(&plan.basis, plan.new_text.as_bytes(), secret).map(|_| ())
+        })?;
+        match written {
+            Some(key) => {
                 return Ok(Applied {
                     plan,
                     backup,
-                    record: Some(rec),
+                    record: Some(SwitchRecord { key, ..rec }),
                 });
             }
-            Err(FsError::Conflict { .. }) => continue,
-            Err(e) => return Err(e.into()),
+            None => continue,
         }
     }
     Err(SwitchError::KeptChanging {
         path,
         attempts: ATTEMPTS,
     })
+}
+
+/// Settle what a process killed mid-switch left in the history, by the file's hash now.
+fn settle(store: &mut Store, a: AssistantId, path: &Path) -> Result<(), SwitchError> {
+    let now = fs::read_state(path)?;
+    store.resolve_pending(a.as_str(), &now.hash)?;
+    Ok(())
+}
+
+/// Record `rec` as an intent, run the write, then confirm or drop the intent.
+/// A kill between the two steps is settled by [`settle`] next time: the history
+/// never disagrees with the file. `Ok(None)`: the file changed under us (retry).
+fn intent(
+    store: &mut Store,
+    rec: &SwitchRecord,
+    reverts: Option<i64>,
+    write: impl FnOnce() -> Result<(), FsError>,
+) -> Result<Option<i64>, SwitchError> {
+    let key = store.record_switch(rec, reverts)?;
+    match write() {
+        Ok(()) => {
+            store.complete_switch(key)?;
+            Ok(Some(key))
+        }
+        Err(FsError::Conflict { .. }) => {
+            store.discard_switch(key)?;
+            Ok(None)
+        }
+        Err(e) => {
+            store.discard_switch(key)?;
+            Err(e.into())
+        }
+    }
 }
 
 /// Does the file hold a secret (then it must be 0600)?
@@ -446,11 +481,12 @@ fn holds_secret(text: &str, format: Format) -> bool {
 /// Undo the newest open switch of `a`: the exact previous bytes when nobody
 /// touched the file since, else only the keys it changed, from the backup.
 pub fn back(ctx: &Context, store: &mut Store, a: AssistantId) -> Result<Applied, SwitchError> {
-    let (_, format, label) = target(ctx, a)?;
+    let (target_path, format, label) = target(ctx, a)?;
+    let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    settle(store, a, &target_path)?;
     let rec = store
         .open_switch(a.as_str())?
         .ok_or(SwitchError::NothingToUndo(a))?;
-    let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
     let path = PathBuf::from(&rec.file);
     let previous = match &rec.backup {
         Some(b) => {
@@ -471,86 +507,79 @@ pub fn back(ctx: &Context, store: &mut Store, a: AssistantId) -> Result<Applied,
     for _ in 0..ATTEMPTS {
         let now = fs::read_state(&path)?;
         let untouched = now.hash == rec.hash_after;
-        let current_text = text_of(&now)?;
-        let result = if untouched {
-            match &previous {
-                Some(bytes) => fs::write_atomic(&now, bytes, false).map(|s| s.hash),
-                // The file did not exist before the switch: remove it again.
-                None => fs::remove_checked(&now).map(|()| "absent".to_string()),
-            }
+        // What the file will be: the exact bytes from before the switch when
+        // nobody touched it since, else the current file with our keys put back.
+        let new_bytes: Option<Vec<u8>> = if untouched {
+            previous.clone()
         } else {
             let prev_text = match &previous {
                 Some(b) => String::from_utf8(b.clone())
                     .map_err(|_| SwitchError::NotText { path: path.clone() })?,
                 None => String::new(),
             };
+            let unparseable = |source| SwitchError::Unparseable {
+                path: path.clone(),
+                source,
+            };
             let mut edits = Vec::new();
             for key in &rec.keys {
                 let p = undotted(key);
-                let value = edit::get(&prev_text, format, &p).map_err(|source| {
-                    SwitchError::Unparseable {
-                        path: path.clone(),
-                        source,
-                    }
-                })?;
+                let value = edit::get(&prev_text, format, &p).map_err(unparseable)?;
                 edits.push(Edit { path: p, value });
             }
-            let new_text = edit::apply(&current_text, format, &edits).map_err(|source| {
-                SwitchError::Unparseable {
-                    path: path.clone(),
-                    source,
-                }
-            })?;
+            let new_text = edit::apply(&text_of(&now)?, format, &edits).map_err(unparseable)?;
             if now.content.is_some() {
                 fs::backup(&now, &ctx.backups_dir(), label, KEEP_BACKUPS)?;
             }
-            fs::write_atomic(&now, new_text.as_bytes(), holds_secret(&new_text, format))
-                .map(|s| s.hash)
+            Some(new_text.into_bytes())
         };
-        match result {
-            Ok(hash_after) => {
-                let after_text = fs::read_state(&path)
-                    .ok()
-                    .and_then(|s| text_of(&s).ok())
-                    .unwrap_or_default();
-                let out = SwitchRecord {
-                    key: 0,
-                    at: Utc::now(),
-                    assistant: a.as_str().into(),
-                    action: "back".into(),
-                    from_profile: rec.to_profile.clone(),
-                    to_profile: rec.from_profile.clone(),
-                    file: rec.file.clone(),
-                    keys: rec.keys.clone(),
-                    backup: None,
-                    hash_before: now.hash.clone(),
-                    hash_after,
-                    reverted_by: None,
-                };
-                let key = store.record_switch(&out, Some(rec.key))?;
-                let plan = Plan {
-                    assistant: a,
-                    profile: rec.from_profile.clone().unwrap_or_default(),
-                    from: rec.to_profile.clone(),
-                    path: path.clone(),
-                    basis: now,
-                    new_text: after_text,
-                    changes: vec![],
-                    warnings: vec![if untouched {
-                        "restored the file exactly as it was before the switch".into()
-                    } else {
-                        "the file was changed since the switch: restored only the keys the switch changed".into()
-                    }],
-                };
-                return Ok(Applied {
-                    plan,
-                    backup: None,
-                    record: Some(SwitchRecord { key, ..out }),
-                });
+        let out = SwitchRecord {
+            key: 0,
+            at: Utc::now(),
+            assistant: a.as_str().into(),
+            action: "back".into(),
+            from_profile: rec.to_profile.clone(),
+            to_profile: rec.from_profile.clone(),
+            file: rec.file.clone(),
+            keys: rec.keys.clone(),
+            backup: None,
+            hash_before: now.hash.clone(),
+            hash_after: new_bytes
+                .as_deref()
+                .map_or_else(|| "absent".to_string(), fs::hash_bytes),
+            reverted_by: None,
+        };
+        let written = intent(store, &out, Some(rec.key), || match &new_bytes {
+            Some(bytes) => {
+                let secret = std::str::from_utf8(bytes).is_ok_and(|t| holds_secret(t, format));
+                fs::write_atomic(&now, bytes, secret).map(|_| ())
             }
-            Err(FsError::Conflict { .. }) => continue,
-            Err(e) => return Err(e.into()),
-        }
+            // The file did not exist before the switch: remove it again.
+            None => fs::remove_checked(&now),
+        })?;
+        let Some(key) = written else { continue };
+        let plan = Plan {
+            assistant: a,
+            profile: rec.from_profile.clone().unwrap_or_default(),
+            from: rec.to_profile.clone(),
+            path: path.clone(),
+            basis: now,
+            new_text: new_bytes
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default(),
+            changes: vec![],
+            warnings: vec![if untouched {
+                "restored the file exactly as it was before the switch".into()
+            } else {
+                "the file was changed since the switch: restored only the keys the switch changed"
+                    .into()
+            }],
+        };
+        return Ok(Applied {
+            plan,
+            backup: None,
+            record: Some(SwitchRecord { key, ..out }),
+        });
     }
     Err(SwitchError::KeptChanging {
         path,
@@ -590,28 +619,31 @@ pub fn restore(
         source,
     })?;
     let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    settle(store, a, &path)?;
     let now = fs::read_state(&path)?;
     let safety = match now.content {
         Some(_) => Some(fs::backup(&now, &ctx.backups_dir(), label, KEEP_BACKUPS)?),
         None => None,
     };
-    let after = fs::write_atomic(&now, &bytes, false)?;
-    store.record_switch(
-        &SwitchRecord {
-            key: 0,
-            at: Utc::now(),
-            assistant: a.as_str().into(),
-            action: "restore".into(),
-            from_profile: None,
-            to_profile: None,
-            file: now.target.display().to_string(),
-            keys: vec![],
-            backup: safety.as_ref().map(|b| b.display().to_string()),
-            hash_before: now.hash.clone(),
-            hash_after: after.hash,
-            reverted_by: None,
-        },
-        None,
-    )?;
+    let rec = SwitchRecord {
+        key: 0,
+        at: Utc::now(),
+        assistant: a.as_str().into(),
+        action: "restore".into(),
+        from_profile: None,
+        to_profile: None,
+        file: now.target.display().to_string(),
+        keys: vec![],
+        backup: safety.as_ref().map(|b| b.display().to_string()),
+        hash_before: now.hash.clone(),
+        hash_after: fs::hash_bytes(&bytes),
+        reverted_by: None,
+    };
+    let written = intent(store, &rec, None, || {
+        fs::write_atomic(&now, &bytes, false).map(|_| ())
+    })?;
+    if written.is_none() {
+        return Err(FsError::Conflict { path }.into());
+    }
     Ok(chosen.path)
 }
