@@ -22,7 +22,7 @@ test: lint
 	$(CARGO) test --lib --bins --tests
 
 bench: deps
-	$(CARGO) bench --bench parse --bench history
+	$(CARGO) bench --bench parse --bench history --bench switch
 
 fmt:
 	$(CARGO) fmt --all
