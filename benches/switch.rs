@@ -28,6 +28,8 @@ fn switch(c: &mut Criterion) {
         env: HashMap::new(),
         data_dir: dir.path().join("data"),
         claude_managed_settings: dir.path().join("none.json"),
+        keyring: std::sync::Arc::new(weathervane::switcher::keys::MemoryKeyring::default()),
+        program: "weathervane".into(),
     };
     let mut store =
         Store::open(&ctx.data_dir.join("weathervane.db")).unwrap_or_else(|e| panic!("{e}"));

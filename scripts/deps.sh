@@ -4,7 +4,8 @@
 set -euo pipefail
 
 want=${1:-core}
-core_pkgs=(build-essential pkg-config ca-certificates)
+# dbus and gnome-keyring: the tests run a real Secret Service for the keyring.
+core_pkgs=(build-essential pkg-config ca-certificates dbus gnome-keyring)
 desktop_pkgs=(libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev file)
 
 pkgs=("${core_pkgs[@]}")

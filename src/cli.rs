@@ -19,6 +19,7 @@ use crate::poller::{Poller, poll_all};
 use crate::report;
 use crate::store::{Store, StoreError};
 use crate::switcher::engine::{self, Context, SwitchError};
+use crate::switcher::keys::{self, KeyError, Keyring, OsKeyring};
 use crate::switcher::profiles::AssistantId;
 
 #[derive(Debug, Parser)]
@@ -101,6 +102,22 @@ pub enum Command {
     },
     /// Put one of those backups back in place (what is there now is backed up first).
     Restore { assistant: String, backup: String },
+    /// Print a profile's API key from the OS keyring (what Claude Code's apiKeyHelper runs),
+    /// or store one with `key set PROFILE` (read from standard input).
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Key {
+        #[command(subcommand)]
+        action: Option<KeyAction>,
+        /// The profile whose key to print.
+        #[arg(required = true)]
+        profile: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyAction {
+    /// Store PROFILE's key in the OS keyring, read from standard input (never from an argument).
+    Set { profile: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +128,8 @@ pub enum CliError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Switch(#[from] SwitchError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
@@ -124,6 +143,8 @@ impl CliError {
             CliError::Store(_) => 74,
             CliError::Switch(SwitchError::Store(_)) => 74,
             CliError::Switch(_) => 65,
+            CliError::Key(KeyError::NotSet(_)) => 1,
+            CliError::Key(_) => 69,
             CliError::Usage(_) => 64,
             CliError::Other(_) => 70,
         }
@@ -202,6 +223,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         ),
         Command::Backups { assistant, json } => backups(&cli, assistant, *json),
         Command::Restore { assistant, backup } => restore(&cli, assistant, backup),
+        Command::Key { action, profile } => key(action.as_ref(), profile.as_deref()),
     }
 }
 
@@ -1112,4 +1134,35 @@ fn restore(cli: &Cli, assistant: &str, backup: &str) -> Result<i32, CliError> {
     let from = engine::restore(&ctx, &mut store, a, backup)?;
     println!("restored {} from {}", a.label(), from.display());
     Ok(0)
+}
+
+fn key(action: Option<&KeyAction>, profile: Option<&str>) -> Result<i32, CliError> {
+    match (action, profile) {
+        (Some(KeyAction::Set { profile }), _) => {
+            let raw = if std::io::stdin().is_terminal() {
+                eprint!("Paste the API key for {profile} (it is not shown) and press Enter: ");
+                rpassword::read_password()
+                    .map_err(|e| CliError::Other(format!("cannot read the key: {e}")))?
+            } else {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| {
+                    CliError::Other(format!("cannot read the key from standard input: {e}"))
+                })?;
+                s
+            };
+            let k = keys::clean_input(&raw)?;
+            OsKeyring.set(profile, &k)?;
+            eprintln!("stored the key for {profile} in the OS keyring");
+            Ok(0)
+        }
+        (None, Some(profile)) => {
+            let k = OsKeyring.get(profile)?;
+            // Exactly the key: Claude Code reads this output as the key.
+            print!("{k}");
+            Ok(0)
+        }
+        (None, None) => Err(CliError::Usage(
+            "name a profile: `weathervane key PROFILE` or `weathervane key set PROFILE`".into(),
+        )),
+    }
 }

@@ -236,7 +236,7 @@ fn claude_config_dir_is_followed_and_a_missing_file_is_created_then_removed_on_b
 }
 
 #[test]
-fn profiles_needing_a_keyring_key_are_refused_for_now() {
+fn a_keyring_profile_without_a_reachable_key_is_refused() {
     let env = Env::new("");
     let p = write_settings(&env, CLAUDE_SETTINGS);
     let out = env.run(&["switch", "claude-code", "openrouter"]);
@@ -417,4 +417,93 @@ fn sigkill_at_random_moments_never_leaves_a_broken_or_mixed_file() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".wv-tmp"))
         .collect();
     assert!(litter.is_empty(), "temp files left: {litter:?}");
+}
+
+fn have(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+}
+
+#[test]
+fn keyring_profiles_use_a_real_secret_service_and_never_write_the_key() {
+    if !have("dbus-run-session") || !have("gnome-keyring-daemon") {
+        eprintln!(
+            "SKIPPED keyring test: dbus-run-session and gnome-keyring-daemon are needed (apt-get install dbus gnome-keyring)"
+        );
+        return;
+    }
+    let env = Env::new("");
+    let p = write_settings(&env, CLAUDE_SETTINGS);
+    let bin = env!("CARGO_BIN_EXE_weathervane");
+    let runtime = env.home.path().join("run");
+    std::fs::create_dir_all(&runtime).unwrap();
+    std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let script = format!(
+        r#"set -u
+eval "$(printf 'test-password\n' | gnome-keyring-daemon --unlock --components=secrets)"
+W={bin}
+"$W" switch claude-code deepseek; echo "before-key-exit=$?"
+printf 'sk-deepseek-SECRET-42\n' | "$W" key set deepseek || exit 10
+"$W" switch claude-code deepseek || exit 11
+helper=$(sed -n 's/^ *"apiKeyHelper": "\(.*\)",\{{0,1\}}$/\1/p' "{settings}")
+echo "helper=$helper"
+echo "key=[$(sh -c "$helper")]"
+"#,
+        settings = p.display()
+    );
+    let out = std::process::Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", &script])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.home.path())
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("WEATHERVANE_CONFIG", &env.config)
+        .env("WEATHERVANE_DATA_DIR", &env.data)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{text}\nstderr:\n{err}"
+    );
+    // Before the key was stored, the switch was refused and named the fix.
+    assert!(text.contains("before-key-exit=65"), "{text}");
+    assert!(err.contains("weathervane key set deepseek"), "{err}");
+    // After: the helper is our binary, and running it gives the key.
+    assert!(
+        text.contains(&format!("helper={bin} key deepseek")),
+        "{text}"
+    );
+    assert!(text.contains("key=[sk-deepseek-SECRET-42]"), "{text}");
+    // The key is nowhere in our files or the assistant's.
+    let settings_text = std::fs::read_to_string(&p).unwrap();
+    assert!(!settings_text.contains("SECRET-42"));
+    assert_eq!(
+        parsed(&p)["env"]["ANTHROPIC_BASE_URL"],
+        "https://api.deepseek.com/anthropic"
+    );
+    for entry in walk(&env.data) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(9).any(|w| w == b"SECRET-42"),
+            "the key leaked into {}",
+            entry.display()
+        );
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

@@ -59,13 +59,31 @@ pub enum ProfileFitError {
     },
 }
 
-/// The command Claude Code runs for the key, so no key is written into settings.json.
-pub fn key_helper_command(profile_id: &str) -> String {
-    format!("weathervane key {profile_id}")
+/// The command Claude Code runs for the key, so no key is written into
+/// settings.json. `program` is the weathervane binary (an absolute path, so
+/// Claude Code finds it whatever its PATH).
+pub fn key_helper_command(program: &str, profile_id: &str) -> String {
+    if program.contains(char::is_whitespace) {
+        format!("'{program}' key {profile_id}")
+    } else {
+        format!("{program} key {profile_id}")
+    }
+}
+
+/// Is `value` our key helper for `profile_id`, wherever the binary lives?
+pub fn is_key_helper_for(value: &str, profile_id: &str) -> bool {
+    let Some(program) = value.strip_suffix(&format!(" key {profile_id}")) else {
+        return false;
+    };
+    let program = program.trim_matches('\'');
+    std::path::Path::new(program)
+        .file_name()
+        .is_some_and(|f| f.to_string_lossy().starts_with("weathervane"))
 }
 
 /// A profile as edits: every owned key gets the profile's value or is removed.
-pub fn edits(profile: &Profile) -> Result<Vec<Edit>, ProfileFitError> {
+/// `program`: the weathervane binary, for profiles whose key comes from the keyring.
+pub fn edits(profile: &Profile, program: &str) -> Result<Vec<Edit>, ProfileFitError> {
     if profile.assistant != AssistantId::ClaudeCode {
         return Err(ProfileFitError::WrongAssistant {
             id: profile.id.clone(),
@@ -94,7 +112,7 @@ pub fn edits(profile: &Profile) -> Result<Vec<Edit>, ProfileFitError> {
         path: vec![API_KEY_HELPER.into()],
         value: profile
             .key
-            .then(|| Value::String(key_helper_command(&profile.id))),
+            .then(|| Value::String(key_helper_command(program, &profile.id))),
     });
     Ok(out)
 }
@@ -112,7 +130,19 @@ pub fn active_profile<'a>(
     Ok(profiles
         .iter()
         .filter(|p| p.assistant == AssistantId::ClaudeCode)
-        .find(|p| edits(p).is_ok_and(|es| es.iter().zip(&current).all(|(e, c)| &e.value == c))))
+        .find(|p| {
+            edits(p, "weathervane").is_ok_and(|es| {
+                es.iter().zip(&current).all(|(e, c)| match (&e.value, c) {
+                    // The helper names the binary by its path, which may have moved.
+                    (Some(Value::String(_)), Some(Value::String(now)))
+                        if e.path == [API_KEY_HELPER] =>
+                    {
+                        is_key_helper_for(now, &p.id)
+                    }
+                    _ => &e.value == c,
+                })
+            })
+        }))
 }
 
 #[cfg(test)]
@@ -154,7 +184,12 @@ mod tests {
     fn switch(text: &str, id: &str) -> String {
         let all = profiles();
         let p = find(&all, AssistantId::ClaudeCode, id).unwrap();
-        edit::apply(text, Format::Json, &edits(p).unwrap()).unwrap()
+        edit::apply(
+            text,
+            Format::Json,
+            &edits(p, "/usr/local/bin/weathervane").unwrap(),
+        )
+        .unwrap()
     }
 
     fn unowned(text: &str) -> Value {
@@ -175,7 +210,10 @@ mod tests {
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["env"]["ANTHROPIC_BASE_URL"], "https://openrouter.ai/api");
         assert_eq!(v["env"]["ANTHROPIC_API_KEY"], "");
-        assert_eq!(v[API_KEY_HELPER], "weathervane key openrouter");
+        assert_eq!(
+            v[API_KEY_HELPER],
+            "/usr/local/bin/weathervane key openrouter"
+        );
         assert_eq!(
             unowned(&out),
             unowned(SETTINGS),
@@ -238,15 +276,31 @@ mod tests {
         let all = profiles();
         let codex = find(&all, AssistantId::Codex, "openrouter").unwrap();
         assert!(matches!(
-            edits(codex),
+            edits(codex, "weathervane"),
             Err(ProfileFitError::WrongAssistant { .. })
         ));
         let mut bad = find(&all, AssistantId::ClaudeCode, "bedrock")
             .unwrap()
             .clone();
         bad.set.insert("hooks".into(), "x".into());
-        let e = edits(&bad).unwrap_err();
+        let e = edits(&bad, "weathervane").unwrap_err();
         assert!(e.to_string().contains("hooks"), "{e}");
+    }
+
+    #[test]
+    fn key_helper_is_recognised_wherever_the_binary_lives() {
+        assert!(is_key_helper_for("/usr/bin/weathervane key glm", "glm"));
+        assert!(is_key_helper_for(
+            "'/home/me/my apps/weathervane' key glm",
+            "glm"
+        ));
+        assert!(is_key_helper_for("weathervane key glm", "glm"));
+        assert!(!is_key_helper_for("weathervane key glm", "kimi"));
+        assert!(!is_key_helper_for("/usr/bin/other key glm", "glm"));
+        assert_eq!(
+            key_helper_command("/a b/weathervane", "glm"),
+            "'/a b/weathervane' key glm"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -17,6 +18,7 @@ use serde_json::Value;
 
 use super::edit::{self, Edit, EditError, Format};
 use super::fs::{self, FileState, FsError};
+use super::keys::{KeyError, Keyring, OsKeyring};
 use super::profiles::{AssistantId, Profile, find};
 use super::{claude, codex};
 use crate::store::{Store, StoreError, SwitchRecord};
@@ -28,15 +30,19 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 /// Attempts when the assistant keeps rewriting the file under us.
 const ATTEMPTS: usize = 3;
 
-/// Where things are: HOME, the environment (for CLAUDE_CONFIG_DIR, CODEX_HOME...)
-/// and our data dir. Passed in, so tests point everything at a temp dir.
-#[derive(Debug, Clone)]
+/// Where things are: HOME, the environment (for CLAUDE_CONFIG_DIR, CODEX_HOME...),
+/// our data dir and the keyring. Passed in, so tests point everything at a temp dir.
+#[derive(Clone)]
 pub struct Context {
     pub home: PathBuf,
     pub env: HashMap<String, String>,
     pub data_dir: PathBuf,
     /// Claude Code's managed (enterprise) settings file, which outranks the user's.
     pub claude_managed_settings: PathBuf,
+    /// Where profile keys live (the OS keyring outside tests).
+    pub keyring: Arc<dyn Keyring>,
+    /// How an assistant runs us for a key (`apiKeyHelper`): our binary's path.
+    pub program: String,
 }
 
 impl Context {
@@ -50,11 +56,17 @@ impl Context {
         } else {
             PathBuf::from("/etc/claude-code/managed-settings.json")
         };
+        let program = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.to_str().map(str::to_string))
+            .unwrap_or_else(|| "weathervane".to_string());
         Some(Context {
             home,
             env: std::env::vars().collect(),
             data_dir,
             claude_managed_settings: managed,
+            keyring: Arc::new(OsKeyring),
+            program,
         })
     }
 
@@ -75,11 +87,8 @@ pub enum SwitchError {
     },
     #[error("{0}")]
     Profile(String),
-    #[error(
-        "profile {0} needs an API key from the OS keyring, and this version cannot store keys yet; \
-         define your own profile with the key route you use, or pick another"
-    )]
-    NeedsKeyring(String),
+    #[error("profile {profile} needs an API key: {source}")]
+    Key { profile: String, source: KeyError },
     #[error("{path} cannot be edited safely, so nothing was written: {source}")]
     Unparseable { path: PathBuf, source: EditError },
     #[error("{path} is not UTF-8 text, so nothing was written")]
@@ -125,10 +134,10 @@ pub fn target(
     }
 }
 
-fn edits_for(profile: &Profile) -> Result<Vec<Edit>, SwitchError> {
+fn edits_for(ctx: &Context, profile: &Profile) -> Result<Vec<Edit>, SwitchError> {
     match profile.assistant {
         AssistantId::ClaudeCode => {
-            claude::edits(profile).map_err(|e| SwitchError::Profile(e.to_string()))
+            claude::edits(profile, &ctx.program).map_err(|e| SwitchError::Profile(e.to_string()))
         }
         AssistantId::Codex => {
             codex::edits(profile).map_err(|e| SwitchError::Profile(e.to_string()))
@@ -289,7 +298,7 @@ fn plan_from(
     let from = active(profile.assistant, &text, profiles)
         .map_err(unparseable)?
         .map(|p| p.id.clone());
-    let edits = edits_for(profile)?;
+    let edits = edits_for(ctx, profile)?;
     let mut changes = Vec::new();
     for e in &edits {
         let before = edit::get(&text, format, &e.path).map_err(unparseable)?;
@@ -319,6 +328,7 @@ fn plan_from(
 }
 
 fn profile<'a>(
+    ctx: &Context,
     profiles: &'a [Profile],
     a: AssistantId,
     id: &str,
@@ -333,8 +343,13 @@ fn profile<'a>(
             .collect::<Vec<_>>()
             .join(", "),
     })?;
+    // Claude Code will ask us for the key on every start: make sure we have it
+    // before pointing it at a provider it cannot authenticate with.
     if p.key && a == AssistantId::ClaudeCode {
-        return Err(SwitchError::NeedsKeyring(p.id.clone()));
+        ctx.keyring.get(&p.id).map_err(|source| SwitchError::Key {
+            profile: p.id.clone(),
+            source,
+        })?;
     }
     Ok(p)
 }
@@ -347,7 +362,7 @@ pub fn plan(
     id: &str,
 ) -> Result<Plan, SwitchError> {
     let (path, format, _) = target(ctx, a)?;
-    let p = profile(profiles, a, id)?;
+    let p = profile(ctx, profiles, a, id)?;
     plan_from(ctx, profiles, p, fs::read_state(&path)?, format)
 }
 
@@ -368,7 +383,7 @@ pub fn switch(
     id: &str,
 ) -> Result<Applied, SwitchError> {
     let (path, format, label) = target(ctx, a)?;
-    let p = profile(profiles, a, id)?;
+    let p = profile(ctx, profiles, a, id)?;
     let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
     settle(store, a, &path)?;
     for _ in 0..ATTEMPTS {

@@ -5,4 +5,5 @@ pub mod codex;
 pub mod edit;
 pub mod engine;
 pub mod fs;
+pub mod keys;
 pub mod profiles;
