@@ -30,6 +30,7 @@ fn switch(c: &mut Criterion) {
         claude_managed_settings: dir.path().join("none.json"),
         keyring: std::sync::Arc::new(weathervane::switcher::keys::MemoryKeyring::default()),
         program: "weathervane".into(),
+        project_dirs: vec![],
     };
     let mut store =
         Store::open(&ctx.data_dir.join("weathervane.db")).unwrap_or_else(|e| panic!("{e}"));

@@ -221,8 +221,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             *dry_run,
             *json,
         ),
-        Command::Backups { assistant, json } => backups(&cli, assistant, *json),
-        Command::Restore { assistant, backup } => restore(&cli, assistant, backup),
+        Command::Backups { assistant, json } => backups(&cli, &config, assistant, *json),
+        Command::Restore { assistant, backup } => restore(&cli, &config, assistant, backup),
         Command::Key { action, profile } => key(action.as_ref(), profile.as_deref()),
     }
 }
@@ -821,9 +821,11 @@ fn print_observation(out: &mut impl Write, o: &Observation, name: Option<&String
     );
 }
 
-fn switch_context(cli: &Cli) -> Result<Context, CliError> {
-    Context::from_process(data_dir(cli))
-        .ok_or_else(|| CliError::Other("cannot find your home directory (is HOME set?)".into()))
+fn switch_context(cli: &Cli, config: &Config) -> Result<Context, CliError> {
+    let mut ctx = Context::from_process(data_dir(cli))
+        .ok_or_else(|| CliError::Other("cannot find your home directory (is HOME set?)".into()))?;
+    ctx.project_dirs = config.project_dirs.clone();
+    Ok(ctx)
 }
 
 fn assistant_arg(s: &str) -> Result<AssistantId, CliError> {
@@ -861,7 +863,7 @@ struct AssistantOut {
 }
 
 fn assistants(cli: &Cli, config: &Config, json: bool) -> Result<i32, CliError> {
-    let ctx = switch_context(cli)?;
+    let ctx = switch_context(cli, config)?;
     let store = Store::open(&db_path(cli))?;
     let mut out = Vec::new();
     for a in AssistantId::ALL {
@@ -979,7 +981,7 @@ fn switch(
     json: bool,
 ) -> Result<i32, CliError> {
     let a = assistant_arg(assistant)?;
-    let ctx = switch_context(cli)?;
+    let ctx = switch_context(cli, config)?;
     let mut out = anstream::stdout();
     let dim = Style::new().dimmed();
     if back {
@@ -1073,9 +1075,9 @@ fn print_plan(out: &mut impl Write, plan: &engine::Plan, dry_run: bool) {
     }
 }
 
-fn backups(cli: &Cli, assistant: &str, json: bool) -> Result<i32, CliError> {
+fn backups(cli: &Cli, config: &Config, assistant: &str, json: bool) -> Result<i32, CliError> {
     let a = assistant_arg(assistant)?;
-    let ctx = switch_context(cli)?;
+    let ctx = switch_context(cli, config)?;
     let list = engine::backups(&ctx, a)?;
     if json {
         #[derive(Serialize)]
@@ -1127,9 +1129,9 @@ fn backups(cli: &Cli, assistant: &str, json: bool) -> Result<i32, CliError> {
     Ok(0)
 }
 
-fn restore(cli: &Cli, assistant: &str, backup: &str) -> Result<i32, CliError> {
+fn restore(cli: &Cli, config: &Config, assistant: &str, backup: &str) -> Result<i32, CliError> {
     let a = assistant_arg(assistant)?;
-    let ctx = switch_context(cli)?;
+    let ctx = switch_context(cli, config)?;
     let mut store = Store::open(&db_path(cli))?;
     let from = engine::restore(&ctx, &mut store, a, backup)?;
     println!("restored {} from {}", a.label(), from.display());

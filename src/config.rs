@@ -87,6 +87,8 @@ pub struct Config {
     pub prefs: Prefs,
     /// Switch profiles: the presets merged with the user's `[[profiles]]`.
     pub profiles: Vec<Profile>,
+    /// Project folders checked for settings that outrank a switch (`[switch] project_dirs`, `~` expanded).
+    pub project_dirs: Vec<PathBuf>,
     /// The file it was read from, if any.
     pub path: Option<PathBuf>,
 }
@@ -249,12 +251,25 @@ impl Config {
         let profiles =
             profiles::merge(&accepted).map_err(|e| ConfigError::Catalog(e.to_string()))?;
 
+        let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+        let project_dirs = raw
+            .switch
+            .map(|s| s.project_dirs)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| match (d.strip_prefix("~/"), &home) {
+                (Some(rest), Some(h)) => h.join(rest),
+                _ => PathBuf::from(d),
+            })
+            .collect();
+
         Ok(Config {
             providers,
             timeout,
             max_body,
             prefs,
             profiles,
+            project_dirs,
             path: Some(path.to_path_buf()),
         })
     }
@@ -440,6 +455,15 @@ struct RawConfig {
     providers: Vec<RawProvider>,
     #[serde(default)]
     profiles: Vec<Spanned<RawProfile>>,
+    switch: Option<RawSwitch>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSwitch {
+    /// Project folders whose `.claude/settings*.json` may outrank a switch.
+    #[serde(default)]
+    project_dirs: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -507,3 +507,25 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_project_settings_file_that_outranks_the_switch_is_warned_about() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(project.path().join(".claude")).unwrap();
+    std::fs::write(
+        project.path().join(".claude/settings.local.json"),
+        r#"{ "env": { "ANTHROPIC_BASE_URL": "https://team-proxy.example" } }"#,
+    )
+    .unwrap();
+    let env = Env::new(&format!(
+        "[switch]\nproject_dirs = [{:?}]\n",
+        project.path().display().to_string()
+    ));
+    write_settings(&env, CLAUDE_SETTINGS);
+    let out = env.run(&["switch", "claude-code", "bedrock", "--dry-run"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("settings.local.json sets ANTHROPIC_BASE_URL for that project"),
+        "{text}"
+    );
+}

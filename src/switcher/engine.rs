@@ -43,6 +43,8 @@ pub struct Context {
     pub keyring: Arc<dyn Keyring>,
     /// How an assistant runs us for a key (`apiKeyHelper`): our binary's path.
     pub program: String,
+    /// Project folders whose own `.claude/settings*.json` may outrank a switch.
+    pub project_dirs: Vec<PathBuf>,
 }
 
 impl Context {
@@ -67,6 +69,7 @@ impl Context {
             claude_managed_settings: managed,
             keyring: Arc::new(OsKeyring),
             program,
+            project_dirs: Vec::new(),
         })
     }
 
@@ -262,6 +265,25 @@ fn warnings(ctx: &Context, a: AssistantId, profile: &Profile) -> Vec<String> {
                     "managed settings at {} set env values that outrank your own settings",
                     ctx.claude_managed_settings.display()
                 ));
+            }
+            for f in ctx.project_dirs.iter().flat_map(|d| {
+                ["settings.json", "settings.local.json"].map(|n| d.join(".claude").join(n))
+            }) {
+                let Ok(text) = std::fs::read_to_string(&f) else {
+                    continue;
+                };
+                let env_path = |k: &str| ["env".to_string(), k.to_string()];
+                let set: Vec<&str> = claude::OWNED_ENV
+                    .into_iter()
+                    .filter(|k| matches!(edit::get(&text, Format::Json, &env_path(k)), Ok(Some(_))))
+                    .collect();
+                if !set.is_empty() {
+                    w.push(format!(
+                        "{} sets {} for that project, which outranks your user settings there",
+                        f.display(),
+                        set.join(", ")
+                    ));
+                }
             }
             w.push(
                 "running Claude Code sessions and IDE extensions pick the change up when restarted"
