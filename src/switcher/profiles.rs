@@ -134,6 +134,20 @@ fn assistant_of(raw: &RawProfile) -> Result<AssistantId, ProfileError> {
     })
 }
 
+fn from_raw(raw: &RawProfile, assistant: AssistantId, origin: &'static str) -> Profile {
+    Profile {
+        assistant,
+        id: raw.id.clone(),
+        name: raw.name.clone().unwrap_or_else(|| raw.id.clone()),
+        default: raw.default.unwrap_or(false),
+        key: raw.key.unwrap_or(false),
+        key_env: raw.key_env.clone(),
+        set: raw.set.clone().unwrap_or_default(),
+        note: raw.note.clone(),
+        origin,
+    }
+}
+
 /// The presets, then the user's entries: an entry naming an existing
 /// (assistant, id) overrides it field by field (`set` key by key), others are added.
 pub fn merge(user: &[RawProfile]) -> Result<Vec<Profile>, ProfileError> {
@@ -141,17 +155,8 @@ pub fn merge(user: &[RawProfile]) -> Result<Vec<Profile>, ProfileError> {
         toml::from_str(PRESETS).map_err(|e| ProfileError::Presets(e.to_string()))?;
     let mut out: Vec<Profile> = Vec::new();
     for raw in &presets.profiles {
-        out.push(Profile {
-            assistant: assistant_of(raw).map_err(|e| ProfileError::Presets(e.to_string()))?,
-            id: raw.id.clone(),
-            name: raw.name.clone().unwrap_or_else(|| raw.id.clone()),
-            default: raw.default.unwrap_or(false),
-            key: raw.key.unwrap_or(false),
-            key_env: raw.key_env.clone(),
-            set: raw.set.clone().unwrap_or_default(),
-            note: raw.note.clone(),
-            origin: "preset",
-        });
+        let assistant = assistant_of(raw).map_err(|e| ProfileError::Presets(e.to_string()))?;
+        out.push(from_raw(raw, assistant, "preset"));
     }
     for raw in user {
         let assistant = assistant_of(raw)?;
@@ -182,17 +187,7 @@ pub fn merge(user: &[RawProfile]) -> Result<Vec<Profile>, ProfileError> {
             }
             p.origin = "preset+config";
         } else {
-            out.push(Profile {
-                assistant,
-                id: raw.id.clone(),
-                name: raw.name.clone().unwrap_or_else(|| raw.id.clone()),
-                default: raw.default.unwrap_or(false),
-                key: raw.key.unwrap_or(false),
-                key_env: raw.key_env.clone(),
-                set: raw.set.clone().unwrap_or_default(),
-                note: raw.note.clone(),
-                origin: "config",
-            });
+            out.push(from_raw(raw, assistant, "config"));
         }
     }
     for a in AssistantId::ALL {
