@@ -78,10 +78,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Switch a coding assistant to a profile (claude-code, codex), or back with --back.
+    /// Switch a coding assistant to a profile (claude-code, codex, opencode), or back with --back.
     #[command(group(clap::ArgGroup::new("what").required(true).args(["profile", "back"])))]
     Switch {
-        /// claude-code or codex (gemini and opencode are not switchable yet).
+        /// claude-code, codex or opencode (gemini is not switchable yet).
         assistant: String,
         /// The profile to switch to (see `assistants`).
         profile: Option<String>,

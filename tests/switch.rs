@@ -529,3 +529,37 @@ fn a_project_settings_file_that_outranks_the_switch_is_warned_about() {
         "{text}"
     );
 }
+
+#[test]
+fn opencode_jsonc_switch_keeps_comments_and_back_is_byte_identical() {
+    let env = Env::new("");
+    let dir = env.home.path().join(".config/opencode");
+    std::fs::create_dir_all(&dir).unwrap();
+    let original = "{\n  // mine\n  \"theme\": \"tokyonight\",\n  \"model\": \"anthropic/claude-sonnet-4-5\",\n}\n";
+    let p = dir.join("opencode.jsonc");
+    std::fs::write(&p, original).unwrap();
+    let out = env
+        .command()
+        .env("XDG_CONFIG_HOME", env.home.path().join(".config"))
+        .args(["switch", "opencode", "ollama"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(
+        text.contains("// mine") && text.contains("\"theme\": \"tokyonight\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"baseURL\": \"http://localhost:11434/v1\""),
+        "{text}"
+    );
+    let out = env
+        .command()
+        .env("XDG_CONFIG_HOME", env.home.path().join(".config"))
+        .args(["switch", "opencode", "--back"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), original);
+}

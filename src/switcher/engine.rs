@@ -20,7 +20,7 @@ use super::edit::{self, Edit, EditError, Format};
 use super::fs::{self, FileState, FsError};
 use super::keys::{KeyError, Keyring, OsKeyring};
 use super::profiles::{AssistantId, Profile, find};
-use super::{claude, codex};
+use super::{claude, codex, opencode};
 use crate::store::{Store, StoreError, SwitchRecord};
 
 /// Backups kept per file.
@@ -133,7 +133,12 @@ pub fn target(
             Format::Toml,
             "codex-config.toml",
         )),
-        AssistantId::Gemini | AssistantId::Opencode => Err(SwitchError::Unsupported(a)),
+        AssistantId::Opencode => Ok((
+            opencode::config_path(&ctx.home, &ctx.env),
+            Format::Jsonc,
+            "opencode-config.json",
+        )),
+        AssistantId::Gemini => Err(SwitchError::Unsupported(a)),
     }
 }
 
@@ -144,6 +149,9 @@ fn edits_for(ctx: &Context, profile: &Profile) -> Result<Vec<Edit>, SwitchError>
         }
         AssistantId::Codex => {
             codex::edits(profile).map_err(|e| SwitchError::Profile(e.to_string()))
+        }
+        AssistantId::Opencode => {
+            opencode::edits(profile).map_err(|e| SwitchError::Profile(e.to_string()))
         }
         a => Err(SwitchError::Unsupported(a)),
     }
@@ -158,6 +166,7 @@ pub fn active<'a>(
     match a {
         AssistantId::ClaudeCode => claude::active_profile(text, profiles),
         AssistantId::Codex => codex::active_profile(text, profiles),
+        AssistantId::Opencode => opencode::active_profile(text, profiles),
         _ => Ok(None),
     }
 }
@@ -300,7 +309,22 @@ fn warnings(ctx: &Context, a: AssistantId, profile: &Profile) -> Vec<String> {
             }
             w.push("running Codex sessions pick the change up when restarted".into());
         }
-        _ => {}
+        AssistantId::Opencode => {
+            if let Some(var) = &profile.key_env
+                && !ctx.env.contains_key(var)
+            {
+                w.push(format!(
+                    "opencode reads this provider's key from ${var}, which is not set in this environment"
+                ));
+            }
+            if let Some(custom) = ctx.env.get("OPENCODE_CONFIG").filter(|v| !v.is_empty()) {
+                w.push(format!(
+                    "OPENCODE_CONFIG points at {custom}, which outranks the global config this switch edits"
+                ));
+            }
+            w.push("running opencode sessions pick the change up when restarted".into());
+        }
+        AssistantId::Gemini => {}
     }
     w
 }

@@ -6,4 +6,5 @@ pub mod edit;
 pub mod engine;
 pub mod fs;
 pub mod keys;
+pub mod opencode;
 pub mod profiles;
