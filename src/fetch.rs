@@ -297,9 +297,11 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> (ErrorClass, String) {
         || chain.contains("failed to lookup")
         || chain.contains("name or service not known")
     {
+        // The chain says it three times ("dns error: error resolving dns: failed to
+        // lookup..."): say it once, in words.
         return (
             ErrorClass::Dns,
-            format!("cannot resolve the host name ({chain})"),
+            "cannot resolve the host name (DNS lookup failed)".into(),
         );
     }
     if chain.contains("certificate")

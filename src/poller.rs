@@ -399,10 +399,8 @@ impl Poller {
             latest.insert(obs.provider_id.clone(), obs.clone());
             let now_offline = latest.len() == providers.len()
                 && is_offline(&latest.values().cloned().collect::<Vec<_>>());
-            if now_offline != offline {
-                offline = now_offline;
-                let _ = self.events.send(CoreEvent::Offline(offline));
-            }
+            let offline_changed = now_offline != offline;
+            offline = now_offline;
             let input = PolicyInput {
                 provider_id: obs.provider_id.clone(),
                 provider_name: names
@@ -432,6 +430,10 @@ impl Poller {
             let decision = policy::decide(&prev, &input, &self.config.prefs, obs.at);
             policy_states.insert(obs.provider_id.clone(), decision.state);
             let _ = self.events.send(CoreEvent::Observed(Box::new(obs)));
+            // After the observation itself, so listeners see the provider, then the verdict.
+            if offline_changed {
+                let _ = self.events.send(CoreEvent::Offline(offline));
+            }
             for alert in decision.alerts {
                 let _ = self.events.send(CoreEvent::Alert(Box::new(alert)));
             }
