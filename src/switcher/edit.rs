@@ -55,6 +55,12 @@ pub enum EditError {
     /// The value has no spelling in this format (null in TOML).
     #[error("{path}: {message}")]
     Unrepresentable { path: String, message: String },
+    /// The edited text did not read back as exactly the intended change (a bug in
+    /// an editing library): refused, so it can never reach the user's file.
+    #[error(
+        "the edited file would not read back as the intended change ({0}); nothing was written"
+    )]
+    Verify(String),
 }
 
 fn at(line: Option<usize>, column: Option<usize>) -> String {
@@ -106,9 +112,58 @@ pub fn apply(text: &str, format: Format, edits: &[Edit]) -> Result<String, EditE
     if effective.is_empty() {
         return Ok(text.to_string());
     }
-    match format {
-        Format::Json | Format::Jsonc => apply_json(text, format, &effective),
-        Format::Toml => apply_toml(text, &effective),
+    let out = match format {
+        Format::Json | Format::Jsonc => apply_json(text, format, &effective)?,
+        Format::Toml => apply_toml(text, &effective)?,
+    };
+    verify(text, &out, format, &effective)?;
+    Ok(out)
+}
+
+/// Read the edited text back and check it is the original value with the edits
+/// applied, and nothing else changed. Cheap next to a user losing their hooks.
+fn verify(old: &str, new: &str, format: Format, edits: &[&Edit]) -> Result<(), EditError> {
+    let mut expected = get(old, format, &[])?.unwrap_or(Value::Object(Default::default()));
+    for e in edits {
+        apply_to_value(&mut expected, &e.path, e.value.as_ref());
+    }
+    let actual = get(new, format, &[])
+        .map_err(|e| EditError::Verify(format!("it does not parse: {e}")))?
+        .unwrap_or(Value::Object(Default::default()));
+    if actual != expected {
+        return Err(EditError::Verify(
+            "its content differs from the plan".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// What an edit means on a plain value (missing parents created on set, never on remove).
+fn apply_to_value(doc: &mut Value, path: &[String], value: Option<&Value>) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut current = doc;
+    for key in parents {
+        let Value::Object(map) = current else {
+            return;
+        };
+        if value.is_none() && !map.contains_key(key) {
+            return;
+        }
+        current = map
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(Default::default()));
+    }
+    if let Value::Object(map) = current {
+        match value {
+            Some(v) => {
+                map.insert(last.clone(), v.clone());
+            }
+            None => {
+                map.remove(last);
+            }
+        }
     }
 }
 
@@ -560,6 +615,26 @@ args = ["-y", "server-github"]
             .unwrap(),
             CODEX
         );
+    }
+
+    #[test]
+    fn the_read_back_check_catches_an_edit_that_went_wrong() {
+        let old = "{\"a\": 1, \"b\": {\"c\": 2}}";
+        let set_c = e("b.c", Some(json!(3)));
+        assert!(
+            verify(
+                old,
+                "{\"a\": 1, \"b\": {\"c\": 3}}",
+                Format::Json,
+                &[&set_c]
+            )
+            .is_ok()
+        );
+        // A library that also dropped "a" would be caught.
+        let err = verify(old, "{\"b\": {\"c\": 3}}", Format::Json, &[&set_c]).unwrap_err();
+        assert!(matches!(err, EditError::Verify(_)), "{err}");
+        let err = verify(old, "{\"b\": ", Format::Json, &[&set_c]).unwrap_err();
+        assert!(err.to_string().contains("does not parse"), "{err}");
     }
 
     #[test]
