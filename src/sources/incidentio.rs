@@ -18,8 +18,8 @@
 
 use serde_json::Value;
 
-use super::json::{arr_at, impact_word, kind, status_word, str_at, time_at};
-use super::{ParseError, json_body};
+use super::json::{arr_at, impact_word, status_word, str_at, time_at};
+use super::{ParseError, json_object, some_keys};
 use crate::model::{
     Component, Impact, Incident, IncidentKind, IncidentStatus, IncidentUpdate, Snapshot, Status,
 };
@@ -27,19 +27,13 @@ use crate::model::{
 const EXPECTED: &str = "an incident.io widget summary";
 
 pub fn parse_native(body: &[u8]) -> Result<Snapshot, ParseError> {
-    let v: Value = json_body(body)?;
-    let Some(obj) = v.as_object() else {
-        return Err(ParseError::Shape {
-            expected: EXPECTED,
-            detail: format!("top level is {}", kind(&v)),
-        });
-    };
+    let v = json_object(body, EXPECTED)?;
     // `scheduled_maintenances` alone is not enough: a Statuspage summary has it too.
     if !["ongoing_incidents", "in_progress_maintenances"]
         .iter()
-        .any(|k| obj.get(*k).is_some_and(Value::is_array))
+        .any(|k| v.get(*k).is_some_and(Value::is_array))
     {
-        let keys: Vec<&str> = obj.keys().map(String::as_str).take(8).collect();
+        let keys = some_keys(&v);
         return Err(ParseError::Shape {
             expected: EXPECTED,
             detail: format!("no ongoing_incidents or in_progress_maintenances (keys: {keys:?})"),

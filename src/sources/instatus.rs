@@ -11,24 +11,18 @@
 
 use serde_json::Value;
 
-use super::json::{arr_at, impact_word, kind, squash, status_word, str_at, time_at};
-use super::{ParseError, json_body};
+use super::json::{arr_at, impact_word, squash, status_word, str_at, time_at};
+use super::{ParseError, json_object, some_keys};
 use crate::model::{Component, Impact, Incident, IncidentKind, IncidentStatus, Snapshot, Status};
 
 const EXPECTED: &str = "an Instatus summary";
 
 pub fn parse(body: &[u8]) -> Result<Snapshot, ParseError> {
-    let v: Value = json_body(body)?;
-    let Some(obj) = v.as_object() else {
-        return Err(ParseError::Shape {
-            expected: EXPECTED,
-            detail: format!("top level is {}", kind(&v)),
-        });
-    };
+    let v = json_object(body, EXPECTED)?;
     let page_word = v.get("page").and_then(|p| str_at(p, "status"));
-    let has_array = |k: &str| obj.get(k).is_some_and(Value::is_array);
+    let has_array = |k: &str| v.get(k).is_some_and(Value::is_array);
     if page_word.is_none() && !has_array("activeIncidents") && !has_array("activeMaintenances") {
-        let keys: Vec<&str> = obj.keys().map(String::as_str).take(8).collect();
+        let keys = some_keys(&v);
         return Err(ParseError::Shape {
             expected: EXPECTED,
             detail: format!(

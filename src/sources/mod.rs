@@ -119,6 +119,29 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T
     serde_json::from_str(text).map_err(|e| ParseError::Json(e.to_string()))
 }
 
+/// Decode a JSON body that must be an object, the top level of every JSON
+/// status format; anything else is the wrong shape.
+pub(crate) fn json_object(
+    body: &[u8],
+    expected: &'static str,
+) -> Result<serde_json::Value, ParseError> {
+    let v: serde_json::Value = json_body(body)?;
+    if !v.is_object() {
+        return Err(ParseError::Shape {
+            expected,
+            detail: format!("top level is {}", json::kind(&v)),
+        });
+    }
+    Ok(v)
+}
+
+/// The first few top-level keys, to say what an unrecognised object holds.
+pub(crate) fn some_keys(v: &serde_json::Value) -> Vec<&str> {
+    v.as_object()
+        .map(|o| o.keys().map(String::as_str).take(8).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

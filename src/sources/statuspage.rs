@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::json::{arr_at, kind, squash, status_word, str_at, time_at};
-use super::{ParseError, json_body};
+use super::json::{arr_at, squash, status_word, str_at, time_at};
+use super::{ParseError, json_object, some_keys};
 use crate::model::{
     Component, Impact, Incident, IncidentKind, IncidentStatus, IncidentUpdate, Snapshot, Status,
 };
@@ -17,13 +17,7 @@ use crate::model::{
 const EXPECTED: &str = "a Statuspage v2 summary";
 
 pub fn parse(body: &[u8]) -> Result<Snapshot, ParseError> {
-    let v: Value = json_body(body)?;
-    let Some(obj) = v.as_object() else {
-        return Err(ParseError::Shape {
-            expected: EXPECTED,
-            detail: format!("top level is {}", kind(&v)),
-        });
-    };
+    let v = json_object(body, EXPECTED)?;
 
     // incident.io widgets and Instatus summaries share some key names with a
     // Statuspage summary; claiming them would read their statuses wrongly.
@@ -34,14 +28,14 @@ pub fn parse(body: &[u8]) -> Result<Snapshot, ParseError> {
         "activeMaintenances",
     ]
     .into_iter()
-    .find(|k| obj.contains_key(*k))
+    .find(|k| v.get(*k).is_some())
     {
         return Err(ParseError::Shape {
             expected: EXPECTED,
             detail: format!("`{k}` belongs to another platform's summary"),
         });
     }
-    let has_array = |k: &str| obj.get(k).is_some_and(Value::is_array);
+    let has_array = |k: &str| v.get(k).is_some_and(Value::is_array);
     let indicator = v.get("status").and_then(|s| s.get("indicator"));
     let single = v.get("incident").filter(|i| i.is_object());
     if !(has_array("components")
@@ -50,7 +44,7 @@ pub fn parse(body: &[u8]) -> Result<Snapshot, ParseError> {
         || single.is_some()
         || indicator.is_some())
     {
-        let keys: Vec<&str> = obj.keys().map(String::as_str).take(8).collect();
+        let keys = some_keys(&v);
         return Err(ParseError::Shape {
             expected: EXPECTED,
             detail: format!(
