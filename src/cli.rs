@@ -767,9 +767,13 @@ async fn watch(cli: &Cli, config: Config) -> Result<i32, CliError> {
     let mut last: std::collections::HashMap<String, (Status, bool)> = Default::default();
     let mut out = anstream::stdout();
     let dim = Style::new().dimmed();
+    // One listener for the whole run: a fresh ctrl_c() per loop turn would miss a
+    // Ctrl-C that arrives while an event is being printed, and never stop.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut ctrl_c => break,
             ev = rx.recv() => match ev {
                 Ok(CoreEvent::Observed(o)) => {
                     let key = (o.status, o.source_ok);

@@ -319,7 +319,17 @@ async fn watch_prints_the_state_and_stops_cleanly_on_ctrl_c() {
     let _ = std::process::Command::new("kill")
         .args(["-INT", &pid])
         .status();
+    // It must stop by itself; a hang is a failure, not a stuck test run.
+    let stop_deadline = Instant::now() + Duration::from_secs(15);
+    while child.try_wait().unwrap().is_none() && Instant::now() < stop_deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let stopped = child.try_wait().unwrap().is_some();
+    if !stopped {
+        let _ = child.kill();
+    }
     let out = child.wait_with_output().unwrap();
+    assert!(stopped, "watch did not stop within 15 s of Ctrl-C");
     assert!(
         seen.iter()
             .any(|l| l.contains("Partial outage") && l.contains("openai name")),
