@@ -157,8 +157,13 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
 
 /// Where the config is read from, and whether the user named it (then it must exist).
 pub fn config_path(cli: &Cli) -> (PathBuf, bool) {
-    match &cli.config {
-        Some(p) => (p.clone(), true),
+    config_path_of(cli.config.as_deref())
+}
+
+/// [`config_path`] for any front end: the named file, or the platform default.
+pub fn config_path_of(named: Option<&std::path::Path>) -> (PathBuf, bool) {
+    match named {
+        Some(p) => (p.to_path_buf(), true),
         None => (
             project_dirs()
                 .map(|d| d.config_dir().join("config.toml"))
@@ -169,7 +174,12 @@ pub fn config_path(cli: &Cli) -> (PathBuf, bool) {
 }
 
 pub fn data_dir(cli: &Cli) -> PathBuf {
-    cli.data_dir.clone().unwrap_or_else(|| {
+    data_dir_of(cli.data_dir.as_deref())
+}
+
+/// [`data_dir`] for any front end: the named folder, or the platform default.
+pub fn data_dir_of(named: Option<&std::path::Path>) -> PathBuf {
+    named.map(|p| p.to_path_buf()).unwrap_or_else(|| {
         project_dirs()
             .map(|d| d.data_dir().to_path_buf())
             .unwrap_or_else(|| PathBuf::from(".weathervane"))

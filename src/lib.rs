@@ -1,5 +1,6 @@
 //! Weathervane core: status sources, poller, history store, notification policy, CLI. Never imports tauri.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod events;

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 ///
 /// The declaration order is the severity order (worst last) for the five known
 /// states; `Unknown` means "no fresh data" and is never treated as an outage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Operational,
@@ -125,7 +126,8 @@ impl std::fmt::Display for Status {
 }
 
 /// Impact an incident declares, normalised across platforms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Impact {
     None,
@@ -159,7 +161,8 @@ impl Impact {
 }
 
 /// Where an incident or maintenance is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentStatus {
     Investigating,
@@ -219,7 +222,8 @@ impl IncidentStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentKind {
     Incident,
@@ -284,7 +288,8 @@ pub struct Snapshot {
 }
 
 /// Component as shown to the user: with whether they watch it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ComponentState {
     pub id: String,
     pub name: String,

@@ -315,6 +315,7 @@ pub struct Poller {
 pub struct PollerHandle {
     refresh: broadcast::Sender<()>,
     shutdown: watch::Sender<bool>,
+    pause: Arc<watch::Sender<Option<DateTime<Utc>>>>,
 }
 
 impl PollerHandle {
@@ -325,6 +326,11 @@ impl PollerHandle {
 
     pub fn shutdown(&self) {
         let _ = self.shutdown.send(true);
+    }
+
+    /// Tell the policy to announce nothing before `until` ("Pause for 1 hour"); `None` resumes.
+    pub fn pause_until(&self, until: Option<DateTime<Utc>>) {
+        self.pause.send_replace(until);
     }
 }
 
@@ -347,15 +353,22 @@ impl Poller {
     pub fn spawn(self) -> (PollerHandle, tokio::task::JoinHandle<()>) {
         let (refresh_tx, _) = broadcast::channel(8);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let (pause_tx, pause_rx) = watch::channel(self.config.prefs.paused_until);
         let handle = PollerHandle {
             refresh: refresh_tx.clone(),
             shutdown: shutdown_tx,
+            pause: Arc::new(pause_tx),
         };
-        let join = tokio::spawn(self.run(refresh_tx, shutdown_rx));
+        let join = tokio::spawn(self.run(refresh_tx, shutdown_rx, pause_rx));
         (handle, join)
     }
 
-    async fn run(self, refresh: broadcast::Sender<()>, shutdown: watch::Receiver<bool>) {
+    async fn run(
+        self,
+        refresh: broadcast::Sender<()>,
+        shutdown: watch::Receiver<bool>,
+        pause: watch::Receiver<Option<DateTime<Utc>>>,
+    ) {
         let providers: Vec<ProviderConfig> = self.config.enabled().cloned().collect();
         let (obs_tx, mut obs_rx) = mpsc::channel::<Observation>(64);
         let mut tasks = JoinSet::new();
@@ -427,7 +440,15 @@ impl Poller {
                 .get(&obs.provider_id)
                 .cloned()
                 .unwrap_or_default();
-            let decision = policy::decide(&prev, &input, &self.config.prefs, obs.at);
+            let paused = *pause.borrow();
+            let decision = match paused {
+                Some(until) => {
+                    let mut prefs = self.config.prefs.clone();
+                    prefs.paused_until = Some(until);
+                    policy::decide(&prev, &input, &prefs, obs.at)
+                }
+                None => policy::decide(&prev, &input, &self.config.prefs, obs.at),
+            };
             policy_states.insert(obs.provider_id.clone(), decision.state);
             let _ = self.events.send(CoreEvent::Observed(Box::new(obs)));
             // After the observation itself, so listeners see the provider, then the verdict.

@@ -1,0 +1,409 @@
+//! What the desktop app shows, built from the config and the store: the views its commands return.
+//!
+//! Every type here is exported to TypeScript (ts-rs) for the dashboard, so the UI never
+//! restates a shape by hand. The shell calls these functions and only adapts the result.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::config::{Config, ProviderConfig};
+use crate::model::{
+    ComponentState, Impact, IncidentKind, IncidentStatus, Observation, StateReport, Status,
+};
+use crate::report;
+use crate::store::{Store, StoreError};
+use crate::switcher::profiles::AssistantId;
+
+/// The dashboard's overview page and the tray's source of truth.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Overview {
+    pub generated_at: DateTime<Utc>,
+    /// Every source failed on the network: statuses are unknown, not down.
+    pub offline: bool,
+    /// Notifications paused ("Pause for 1 hour") until this instant.
+    pub paused_until: Option<DateTime<Utc>>,
+    pub providers: Vec<ProviderCard>,
+}
+
+/// One provider's card.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ProviderCard {
+    pub id: String,
+    pub name: String,
+    pub status: Status,
+    pub source_ok: bool,
+    pub checked_at: Option<DateTime<Utc>>,
+    /// When the current status began, as far as our history knows.
+    pub since: Option<DateTime<Utc>>,
+    /// Why the source failed or the data is stale.
+    pub reason: Option<String>,
+    /// The status page a person reads.
+    pub url: Option<String>,
+    pub components: Vec<ComponentState>,
+    pub incidents: Vec<IncidentCard>,
+}
+
+/// An open incident on a card, with its newest update.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct IncidentCard {
+    pub id: String,
+    pub title: String,
+    pub impact: Impact,
+    pub status: IncidentStatus,
+    pub started_at: Option<DateTime<Utc>>,
+    pub url: Option<String>,
+    pub latest_update: Option<String>,
+    pub latest_update_at: Option<DateTime<Utc>>,
+}
+
+/// The history page: 90-day bars and the incident timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct History {
+    pub days: u32,
+    pub until: DateTime<Utc>,
+    pub providers: Vec<ProviderHistory>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ProviderHistory {
+    pub id: String,
+    pub name: String,
+    pub uptime_pct: Option<f64>,
+    pub bars: Vec<DayBar>,
+    /// The watched components (all of them when the user watches all).
+    pub components: Vec<ComponentHistory>,
+    /// Newest first.
+    pub incidents: Vec<TimelineIncident>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ComponentHistory {
+    pub id: String,
+    pub name: String,
+    pub uptime_pct: Option<f64>,
+    pub bars: Vec<DayBar>,
+}
+
+/// One UTC day of a bar.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct DayBar {
+    #[ts(type = "string")]
+    pub date: NaiveDate,
+    pub worst: Status,
+    pub uptime_pct: Option<f64>,
+    pub incident_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct TimelineIncident {
+    pub id: String,
+    pub title: String,
+    pub kind: IncidentKind,
+    pub impact: Impact,
+    pub status: IncidentStatus,
+    pub started_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub first_seen_at: DateTime<Utc>,
+    pub duration_secs: Option<f64>,
+    pub url: Option<String>,
+}
+
+/// The overview from the latest stored observations.
+pub fn overview(
+    store: &Store,
+    config: &Config,
+    paused_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Overview, StoreError> {
+    let latest = store.latest_all()?;
+    let StateReport { offline, providers } = report::build(config, &latest, now);
+    // One query for the whole list: status changes over the last 90 days.
+    let transitions = store.transitions(None, now - Duration::days(90))?;
+    let cards = providers
+        .into_iter()
+        .map(|p| {
+            let obs = latest.iter().find(|o| o.provider_id == p.id);
+            let since = transitions
+                .iter()
+                .rev()
+                .find(|t| t.provider_id == p.id && t.component_id.is_none())
+                .filter(|t| t.to == p.status)
+                .map(|t| t.at);
+            ProviderCard {
+                incidents: p.incidents.iter().map(|i| incident_card(i, obs)).collect(),
+                id: p.id,
+                name: p.name,
+                status: p.status,
+                source_ok: p.source_ok,
+                checked_at: p.checked_at,
+                since,
+                reason: p.reason,
+                url: p.url,
+                components: p.components,
+            }
+        })
+        .collect();
+    Ok(Overview {
+        generated_at: now,
+        offline,
+        paused_until: paused_until.filter(|t| *t > now),
+        providers: cards,
+    })
+}
+
+fn incident_card(i: &crate::model::IncidentSummary, obs: Option<&Observation>) -> IncidentCard {
+    let full = obs.and_then(|o| o.incidents.iter().find(|x| x.id == i.id));
+    let newest = full.and_then(|f| f.updates.first());
+    IncidentCard {
+        id: i.id.clone(),
+        title: i.title.clone(),
+        impact: i.impact,
+        status: i.status,
+        started_at: i.started_at,
+        url: i.url.clone(),
+        latest_update: newest
+            .map(|u| u.body.clone())
+            .or_else(|| i.latest_update.clone()),
+        latest_update_at: newest.map(|u| u.at),
+    }
+}
+
+/// Bars and incidents over the last `days` days (1..=90) for every enabled provider.
+pub fn history(
+    store: &Store,
+    config: &Config,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Result<History, StoreError> {
+    let days = days.clamp(1, 90);
+    let since = now - Duration::days(i64::from(days));
+    let today = now.date_naive();
+    let latest = store.latest_all()?;
+    let mut providers = Vec::new();
+    for p in config.enabled() {
+        providers.push(provider_history(
+            store,
+            p,
+            latest.iter().find(|o| o.provider_id == p.id),
+            days,
+            since,
+            now,
+            today,
+        )?);
+    }
+    Ok(History {
+        days,
+        until: now,
+        providers,
+    })
+}
+
+fn provider_history(
+    store: &Store,
+    p: &ProviderConfig,
+    latest: Option<&Observation>,
+    days: u32,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<ProviderHistory, StoreError> {
+    let bars = |component: Option<&str>| -> Result<Vec<DayBar>, StoreError> {
+        Ok(store
+            .daily_bars(&p.id, component, days, today)?
+            .into_iter()
+            .map(|b| DayBar {
+                date: b.date,
+                worst: b.worst,
+                uptime_pct: b.uptime_pct,
+                incident_ids: b.incident_ids,
+            })
+            .collect())
+    };
+    let mut components = Vec::new();
+    for c in latest
+        .map(|o| o.components.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c.watched)
+    {
+        components.push(ComponentHistory {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            uptime_pct: store.uptime(&p.id, Some(&c.id), since, now)?.pct,
+            bars: bars(Some(&c.id))?,
+        });
+    }
+    let incidents = store
+        .incidents(Some(&p.id), since)?
+        .into_iter()
+        .map(|i| TimelineIncident {
+            duration_secs: i.duration.map(|d| d.num_seconds() as f64),
+            id: i.id,
+            title: i.title,
+            kind: i.kind,
+            impact: i.impact,
+            status: i.status,
+            started_at: i.started_at,
+            resolved_at: i.resolved_at,
+            first_seen_at: i.first_seen_at,
+            url: i.url,
+        })
+        .collect();
+    Ok(ProviderHistory {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        uptime_pct: store.uptime(&p.id, None, since, now)?.pct,
+        bars: bars(None)?,
+        components,
+        incidents,
+    })
+}
+
+/// Assistants currently switched to a fallback (the tray's badge).
+pub fn switched_assistants(store: &Store) -> Result<Vec<AssistantId>, StoreError> {
+    let mut out = Vec::new();
+    for a in AssistantId::ALL {
+        if store.open_switch(a.as_str())?.is_some() {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}
+
+/// The words the tray and notifications use for a status.
+pub fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Operational => "Operational",
+        Status::Maintenance => "Maintenance",
+        Status::Degraded => "Degraded performance",
+        Status::PartialOutage => "Partial outage",
+        Status::MajorOutage => "Major outage",
+        Status::Unknown => "Unknown",
+    }
+}
+
+/// The worst status over the providers, for the tray icon: a known problem beats
+/// "unknown", and "unknown" (or offline) beats "operational" so a dead source is visible.
+pub fn tray_status(o: &Overview) -> Status {
+    if o.offline {
+        return Status::Unknown;
+    }
+    let known = Status::worst(o.providers.iter().map(|p| p.status));
+    let any_unknown = o.providers.iter().any(|p| p.status == Status::Unknown);
+    if known.is_problem() || !(any_unknown || o.providers.is_empty()) {
+        known
+    } else {
+        Status::Unknown
+    }
+}
+
+/// The tooltip: one line per provider that is not operational, with since-when.
+pub fn tooltip(o: &Overview, now: DateTime<Utc>) -> String {
+    let mut lines: Vec<String> = o
+        .providers
+        .iter()
+        .filter(|p| p.status != Status::Operational)
+        .map(|p| match p.since {
+            Some(t) => format!(
+                "{}: {} for {}",
+                p.name,
+                status_label(p.status).to_lowercase(),
+                crate::policy::format_duration(now.signed_duration_since(t))
+            ),
+            None => format!("{}: {}", p.name, status_label(p.status).to_lowercase()),
+        })
+        .collect();
+    if o.offline {
+        lines.insert(0, "You appear to be offline".into());
+    }
+    if lines.is_empty() {
+        lines.push(if o.providers.is_empty() {
+            "No providers enabled".into()
+        } else {
+            "All watched services operational".into()
+        });
+    }
+    format!("Weathervane\n{}", lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::{obs, t0};
+    use std::path::Path;
+
+    fn cfg() -> Config {
+        Config::parse(
+            "catalog = false\n[[providers]]\nid = \"a\"\nname = \"Alpha\"\nkind = \"statuspage\"\nurl = \"https://a.example\"\ninterval = \"60s\"\n[[providers]]\nid = \"b\"\nname = \"Beta\"\nkind = \"statuspage\"\nurl = \"https://b.example\"\ninterval = \"60s\"\n",
+            Path::new("t.toml"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn overview_says_since_when_the_current_status_holds() {
+        let mut s = Store::open_in_memory().unwrap();
+        let t = t0();
+        s.record(&obs("a", t, Status::Operational)).unwrap();
+        s.record(&obs("a", t + Duration::minutes(1), Status::MajorOutage))
+            .unwrap();
+        s.record(&obs("a", t + Duration::minutes(2), Status::MajorOutage))
+            .unwrap();
+        s.record(&obs("b", t + Duration::minutes(2), Status::Operational))
+            .unwrap();
+        let now = t + Duration::minutes(2);
+        let o = overview(&s, &cfg(), None, now).unwrap();
+        assert_eq!(o.providers[0].status, Status::MajorOutage);
+        assert_eq!(o.providers[0].since, Some(t + Duration::minutes(1)));
+        assert_eq!(tray_status(&o), Status::MajorOutage);
+        let tip = tooltip(&o, now);
+        assert_eq!(tip, "Weathervane\nAlpha: major outage for 1 min");
+    }
+
+    #[test]
+    fn unknown_shows_but_never_outranks_a_known_problem() {
+        let mut s = Store::open_in_memory().unwrap();
+        let t = t0();
+        s.record(&obs("a", t, Status::Degraded)).unwrap();
+        let o = overview(&s, &cfg(), None, t).unwrap();
+        // b was never checked: unknown, but a degraded a wins.
+        assert_eq!(o.providers[1].status, Status::Unknown);
+        assert_eq!(tray_status(&o), Status::Degraded);
+        s.record(&obs("a", t, Status::Operational)).unwrap();
+        let o = overview(&s, &cfg(), None, t).unwrap();
+        assert_eq!(tray_status(&o), Status::Unknown);
+        assert!(tooltip(&o, t).contains("Beta: unknown"));
+    }
+
+    #[test]
+    fn a_past_pause_is_not_reported() {
+        let s = Store::open_in_memory().unwrap();
+        let t = t0();
+        let o = overview(&s, &cfg(), Some(t - Duration::minutes(1)), t).unwrap();
+        assert_eq!(o.paused_until, None);
+        let o = overview(&s, &cfg(), Some(t + Duration::minutes(1)), t).unwrap();
+        assert_eq!(o.paused_until, Some(t + Duration::minutes(1)));
+    }
+
+    #[test]
+    fn history_has_one_bar_per_day_and_the_incident() {
+        let mut s = Store::open_in_memory().unwrap();
+        let t = t0();
+        s.record(&obs("a", t, Status::Operational)).unwrap();
+        let h = history(&s, &cfg(), 90, t).unwrap();
+        assert_eq!(h.providers.len(), 2);
+        assert_eq!(h.providers[0].bars.len(), 90);
+        assert_eq!(h.providers[0].bars[89].date, t.date_naive());
+        let h = history(&s, &cfg(), 500, t).unwrap();
+        assert_eq!(h.days, 90);
+    }
+}
