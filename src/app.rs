@@ -8,6 +8,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::config::{Config, ProviderConfig};
+use crate::config_edit::NotificationSettings;
 use crate::model::{
     ComponentState, Impact, IncidentKind, IncidentStatus, Observation, StateReport, Status,
 };
@@ -333,6 +334,93 @@ pub fn tooltip(o: &Overview, now: DateTime<Utc>) -> String {
         });
     }
     format!("Weathervane\n{}", lines.join("\n"))
+}
+
+/// The settings page: what the config says, plus the live component list to pick from.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct SettingsView {
+    pub config_path: String,
+    pub config_exists: bool,
+    pub providers: Vec<ProviderSetting>,
+    pub notifications: NotificationSettings,
+    /// Filled in by the shell, which owns the login item.
+    pub autostart: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ProviderSetting {
+    pub id: String,
+    pub name: String,
+    /// As spelled in the config: statuspage, incidentio, google-cloud, instatus, feed.
+    pub kind: String,
+    pub url: String,
+    pub interval_secs: u32,
+    pub enabled: bool,
+    pub pollable: bool,
+    pub note: Option<String>,
+    /// "catalog", "config" or "catalog+config".
+    pub origin: String,
+    /// Names or ids as written in the config; empty = every component.
+    pub watch: Vec<String>,
+    /// Every component the source listed at its last successful check.
+    pub components: Vec<ComponentChoice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ComponentChoice {
+    pub id: String,
+    pub name: String,
+    pub group: Option<String>,
+}
+
+/// The settings page's view of `config` (read from `path`).
+pub fn settings_view(
+    store: &Store,
+    config: &Config,
+    path: &std::path::Path,
+    autostart: bool,
+) -> Result<SettingsView, StoreError> {
+    let latest = store.latest_all()?;
+    let providers = config
+        .providers
+        .iter()
+        .map(|p| ProviderSetting {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            kind: p.kind.as_str().to_string(),
+            url: p.url.to_string(),
+            interval_secs: u32::try_from(p.interval.as_secs()).unwrap_or(u32::MAX),
+            enabled: p.enabled,
+            pollable: p.pollable,
+            note: p.note.clone(),
+            origin: p.origin.to_string(),
+            watch: p.watch.clone(),
+            components: latest
+                .iter()
+                .find(|o| o.provider_id == p.id)
+                .map(|o| {
+                    o.components
+                        .iter()
+                        .map(|c| ComponentChoice {
+                            id: c.id.clone(),
+                            name: c.name.clone(),
+                            group: None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(SettingsView {
+        config_path: path.display().to_string(),
+        config_exists: path.exists(),
+        providers,
+        notifications: NotificationSettings::from_prefs(&config.prefs),
+        autostart,
+    })
 }
 
 #[cfg(test)]

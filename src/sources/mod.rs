@@ -1,5 +1,6 @@
 //! Status-source adapters: one module per platform, each turning a response body into a [`Snapshot`].
 
+pub mod detect;
 pub mod feed;
 pub mod google_cloud;
 pub mod incidentio;
