@@ -1,0 +1,96 @@
+// The dashboard shell: navigation, loading/error states, and re-reading on change events.
+import { errorMessage, type Backend } from "./api";
+import { h } from "./dom";
+import { errorState, loading } from "./views/common";
+import { renderOverview } from "./views/overview";
+import { renderHistory } from "./views/history";
+import { renderSettings } from "./views/settings";
+
+export type Page = "overview" | "history" | "settings";
+
+export function pageFromHash(hash: string): Page {
+  const p = hash.replace(/^#\/?/, "");
+  return p === "history" || p === "settings" ? p : "overview";
+}
+
+export function mountApp(root: HTMLElement, backend: Backend): { render: () => Promise<void> } {
+  const main = h("main", { id: "main", tabindex: -1 });
+  const links: Record<Page, HTMLAnchorElement> = {
+    overview: h("a", { href: "#/overview", "data-testid": "nav-overview" }, "Overview"),
+    history: h("a", { href: "#/history", "data-testid": "nav-history" }, "History"),
+    settings: h("a", { href: "#/settings", "data-testid": "nav-settings" }, "Settings"),
+  };
+  root.replaceChildren(
+    h("a", { class: "skip", href: "#main", onclick: (e: Event) => { e.preventDefault(); main.focus(); } }, "Skip to content"),
+    h("nav", { "aria-label": "Pages" }, h("span", { class: "brand" }, "Weathervane"), Object.values(links)),
+    main,
+  );
+  let generation = 0;
+  // Settings stay put while the user edits them; only a navigation re-renders that page.
+  let lastPage: Page | null = null;
+
+  async function render(): Promise<void> {
+    const page = pageFromHash(location.hash);
+    const mine = ++generation;
+    for (const [p, a] of Object.entries(links)) {
+      if (p === page) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
+    }
+    const firstShow = lastPage !== page;
+    lastPage = page;
+    if (firstShow) main.replaceChildren(loading(page));
+    try {
+      let view: HTMLElement;
+      if (page === "history") {
+        view = renderHistory(await backend.history(90));
+      } else if (page === "settings") {
+        if (!firstShow) return;
+        view = renderSettings(await backend.settings(), {
+          change: async (c) => {
+            try {
+              await backend.updateSettings(c);
+              return null;
+            } catch (e) {
+              return errorMessage(e);
+            }
+          },
+          detect: async (url) => {
+            try {
+              return await backend.detectSource(url);
+            } catch (e) {
+              return errorMessage(e);
+            }
+          },
+          setAutostart: async (on) => {
+            try {
+              await backend.setAutostart(on);
+              return null;
+            } catch (e) {
+              return errorMessage(e);
+            }
+          },
+        });
+      } else {
+        view = renderOverview(await backend.overview(), {
+          refresh: () => void backend.refreshNow(),
+          openStatusPage: (id) => void backend.openStatusPage(id).catch(() => undefined),
+        });
+      }
+      if (mine === generation) main.replaceChildren(view);
+    } catch (e) {
+      if (mine === generation) {
+        main.replaceChildren(errorState(errorMessage(e), () => { lastPage = null; void render(); }));
+      }
+    }
+  }
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const soon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void render(), 300);
+  };
+  window.addEventListener("hashchange", () => void render());
+  void backend.onChanged(soon).catch(() => undefined);
+  void render();
+  return { render };
+}

@@ -1,0 +1,131 @@
+// Sample data for `npm run dev` and the tests: shaped by the generated bindings, so it cannot drift.
+import type { Backend } from "./api";
+import type { Overview } from "./bindings/Overview";
+import type { History } from "./bindings/History";
+import type { DayBar } from "./bindings/DayBar";
+import type { SettingsView } from "./bindings/SettingsView";
+
+const NOW = new Date("2026-11-25T12:00:00Z");
+const iso = (minsAgo: number) => new Date(NOW.getTime() - minsAgo * 60_000).toISOString();
+
+export function sampleOverview(): Overview {
+  return {
+    generated_at: iso(0),
+    offline: false,
+    paused_until: null,
+    providers: [
+      {
+        id: "openai", name: "OpenAI", status: "operational", source_ok: true, checked_at: iso(0.5), since: null, reason: null,
+        url: "https://status.openai.com",
+        components: [
+          { id: "c1", name: "Chat Completions", status: "operational", watched: true },
+          { id: "c2", name: "Responses", status: "operational", watched: true },
+          { id: "c3", name: "Sora", status: "operational", watched: false },
+        ],
+        incidents: [],
+      },
+      {
+        id: "anthropic", name: "Anthropic", status: "major_outage", source_ok: true, checked_at: iso(0.2), since: iso(23), reason: null,
+        url: "https://status.claude.com",
+        components: [
+          { id: "a1", name: "Claude API", status: "major_outage", watched: true },
+          { id: "a2", name: "Claude Code", status: "degraded", watched: true },
+          { id: "a3", name: "claude.ai", status: "operational", watched: true },
+        ],
+        incidents: [
+          {
+            id: "inc1", title: "Elevated error rates across all models", impact: "critical", status: "identified", started_at: iso(25),
+            url: "https://status.claude.com/incidents/inc1", latest_update: "We have identified the cause and are rolling out a fix.",
+            latest_update_at: iso(4),
+          },
+        ],
+      },
+      {
+        id: "gemini", name: "Google Gemini", status: "degraded", source_ok: true, checked_at: iso(1), since: iso(70), reason: null,
+        url: "https://status.cloud.google.com",
+        components: [{ id: "g1", name: "Vertex Gemini API", status: "degraded", watched: true }],
+        incidents: [],
+      },
+      {
+        id: "copilot", name: "GitHub Copilot", status: "unknown", source_ok: false, checked_at: iso(2), since: null,
+        reason: "timed out after 10 s", url: "https://www.githubstatus.com", components: [], incidents: [],
+      },
+    ],
+  };
+}
+
+function days(seed: number, bad: Record<number, DayBar["worst"]>): DayBar[] {
+  const out: DayBar[] = [];
+  for (let i = 89; i >= 0; i--) {
+    const d = new Date(NOW.getTime() - i * 86_400_000).toISOString().slice(0, 10);
+    const idx = 89 - i;
+    const worst = bad[idx] ?? "operational";
+    out.push({
+      date: d,
+      worst: idx < seed ? "unknown" : worst,
+      uptime_pct: idx < seed ? null : worst === "major_outage" ? 97.9 : worst === "partial_outage" ? 99.2 : 100,
+      incident_ids: bad[idx] && idx >= seed ? [`h${idx}`] : [],
+    });
+  }
+  return out;
+}
+
+export function sampleHistory(): History {
+  const a = days(10, { 40: "partial_outage", 75: "degraded", 89: "major_outage" });
+  return {
+    days: 90,
+    until: iso(0),
+    providers: [
+      {
+        id: "anthropic", name: "Anthropic", uptime_pct: 99.61, bars: a,
+        components: [{ id: "a1", name: "Claude API", uptime_pct: 99.5, bars: a }],
+        incidents: [
+          { id: "h89", title: "Elevated error rates across all models", kind: "incident", impact: "critical", status: "identified", started_at: iso(25), resolved_at: null, first_seen_at: iso(24), duration_secs: null, url: null },
+          { id: "h75", title: "Slow responses on Claude Code", kind: "incident", impact: "minor", status: "resolved", started_at: iso(14 * 1440), resolved_at: iso(14 * 1440 - 48), first_seen_at: iso(14 * 1440 - 1), duration_secs: 48 * 60, url: null },
+          { id: "h40", title: "API errors for some requests", kind: "incident", impact: "major", status: "resolved", started_at: iso(49 * 1440), resolved_at: iso(49 * 1440 - 72), first_seen_at: iso(49 * 1440 - 3), duration_secs: 72 * 60, url: null },
+        ],
+      },
+      { id: "openai", name: "OpenAI", uptime_pct: 100, bars: days(10, {}), components: [], incidents: [] },
+    ],
+  };
+}
+
+export function sampleSettings(): SettingsView {
+  return {
+    config_path: "/home/dev/.config/weathervane/config.toml",
+    config_exists: true,
+    autostart: false,
+    notifications: { confirmations: 2, cooldown_secs: 900, quiet_hours: null, muted: [], notify_degraded: true, notify_maintenance: false },
+    providers: [
+      {
+        id: "anthropic", name: "Anthropic", kind: "statuspage", url: "https://status.claude.com/", interval_secs: 60, enabled: true, pollable: true,
+        note: null, origin: "catalog", watch: ["Claude API"],
+        components: [
+          { id: "a1", name: "Claude API", group: null },
+          { id: "a2", name: "Claude Code", group: null },
+        ],
+      },
+      { id: "mistral", name: "Mistral", kind: "statuspage", url: "https://status.mistral.ai/", interval_secs: 60, enabled: false, pollable: false, note: "Its status page has no public feed", origin: "catalog", watch: [], components: [] },
+    ],
+  };
+}
+
+export function devBackend(): Backend {
+  let settings = sampleSettings();
+  return {
+    overview: async () => sampleOverview(),
+    history: async () => sampleHistory(),
+    settings: async () => settings,
+    updateSettings: async (c) => {
+      if (c.type === "provider_enabled") {
+        settings = { ...settings, providers: settings.providers.map((p) => (p.id === c.id ? { ...p, enabled: c.enabled } : p)) };
+      }
+      return settings;
+    },
+    detectSource: async (url) => ({ kind: "statuspage", url, name: "Example", components: 4 }),
+    setAutostart: async (on) => on,
+    refreshNow: async () => undefined,
+    openStatusPage: async () => undefined,
+    onChanged: async () => () => undefined,
+  };
+}

@@ -1,0 +1,31 @@
+import { h } from "../dom";
+import { STATUS_GLYPH, STATUS_LABEL } from "../format";
+import type { Status } from "../bindings/Status";
+
+export function statusBadge(s: Status): HTMLElement {
+  return h(
+    "span",
+    { class: `badge status-${s}` },
+    h("span", { class: "glyph", "aria-hidden": "true" }, STATUS_GLYPH[s]),
+    " ",
+    STATUS_LABEL[s],
+  );
+}
+
+export function loading(what: string): HTMLElement {
+  return h("div", { class: "state loading", role: "status" }, h("div", { class: "spinner", "aria-hidden": "true" }), `Loading ${what}…`);
+}
+
+export function errorState(message: string, retry: () => void): HTMLElement {
+  return h(
+    "div",
+    { class: "state error", role: "alert" },
+    h("h2", {}, "Weathervane could not load this page"),
+    h("p", {}, message),
+    h("button", { type: "button", onclick: retry }, "Retry"),
+  );
+}
+
+export function empty(title: string, ...body: (Node | string)[]): HTMLElement {
+  return h("div", { class: "state empty" }, h("h2", {}, title), h("p", {}, ...body));
+}

@@ -1,0 +1,134 @@
+import { describe, expect, it, vi } from "vitest";
+import { renderOverview } from "../src/views/overview";
+import { barTooltip, renderHistory } from "../src/views/history";
+import { notificationChange, renderSettings } from "../src/views/settings";
+import { sampleHistory, sampleOverview, sampleSettings } from "../src/devdata";
+
+const NOW = new Date("2026-11-25T12:00:00Z");
+const noop = { refresh: () => undefined, openStatusPage: () => undefined };
+
+describe("overview", () => {
+  it("puts the worst provider first and marks every card for tests and styles", () => {
+    const el = renderOverview(sampleOverview(), noop, NOW);
+    const cards = [...el.querySelectorAll<HTMLElement>("[data-testid^=provider-]")];
+    expect(cards.map((c) => c.dataset.status)).toEqual(["major_outage", "degraded", "unknown", "operational"]);
+    const anthropic = el.querySelector("[data-testid=provider-anthropic]")!;
+    expect(anthropic.textContent).toContain("Major outage");
+    expect(anthropic.querySelector("[data-testid=incident-inc1]")!.textContent).toContain("Elevated error rates across all models");
+    expect(anthropic.textContent).toContain("rolling out a fix");
+  });
+  it("shows a failed source as unknown with its reason, never as down", () => {
+    const el = renderOverview(sampleOverview(), noop, NOW);
+    const copilot = el.querySelector("[data-testid=provider-copilot]")!;
+    expect(copilot.textContent).toContain("Unknown");
+    expect(copilot.textContent).toContain("timed out after 10 s");
+    expect(copilot.textContent).not.toContain("outage");
+  });
+  it("says offline plainly", () => {
+    const o = { ...sampleOverview(), offline: true };
+    expect(renderOverview(o, noop, NOW).textContent).toContain("statuses are unknown, not down");
+  });
+  it("has an empty state that leads to Settings", () => {
+    const el = renderOverview({ ...sampleOverview(), providers: [] }, noop, NOW);
+    expect(el.textContent).toContain("No providers are enabled");
+    expect(el.querySelector("a[href='#/settings']")).not.toBeNull();
+  });
+  it("never turns page text into markup", () => {
+    const o = sampleOverview();
+    o.providers[1].incidents[0].title = "<img src=x onerror=alert(1)>";
+    const el = renderOverview(o, noop, NOW);
+    expect(el.querySelector("img")).toBeNull();
+    expect(el.textContent).toContain("<img src=x onerror=alert(1)>");
+  });
+  it("asks the app to open the page, not the webview", () => {
+    const open = vi.fn();
+    const el = renderOverview(sampleOverview(), { ...noop, openStatusPage: open }, NOW);
+    el.querySelector<HTMLButtonElement>("[data-testid=provider-anthropic] footer button")!.click();
+    expect(open).toHaveBeenCalledWith("anthropic");
+  });
+});
+
+describe("history", () => {
+  it("draws 90 bars per provider and a tooltip naming the day's incidents", () => {
+    const h = sampleHistory();
+    const el = renderHistory(h, NOW);
+    expect(el.querySelectorAll("[data-testid=history-anthropic] .bars")[0].children.length).toBe(90);
+    const a = h.providers[0];
+    const tip = barTooltip(a.bars[89], a.incidents);
+    expect(tip).toContain("uptime");
+    expect(tip).toContain("• Elevated error rates across all models");
+    expect(barTooltip(a.bars[0], a.incidents)).toContain("No data");
+    expect(barTooltip(a.bars[50], a.incidents)).toContain("No incidents");
+  });
+  it("lists incidents newest first with durations and ongoing ones marked", () => {
+    const el = renderHistory(sampleHistory(), NOW);
+    const items = [...el.querySelectorAll(".timeline li")].map((li) => li.textContent ?? "");
+    expect(items[0]).toContain("ongoing");
+    expect(items[1]).toContain("lasted 48 min");
+    expect(items[2]).toContain("lasted 1 h 12 min");
+  });
+  it("has an empty state while no history exists", () => {
+    const h = sampleHistory();
+    for (const p of h.providers) p.bars = p.bars.map((b) => ({ ...b, uptime_pct: null, worst: "unknown" }));
+    expect(renderHistory(h, NOW).textContent).toContain("History builds up as Weathervane polls");
+  });
+});
+
+describe("settings", () => {
+  const acts = () => ({
+    change: vi.fn(async () => null as string | null),
+    detect: vi.fn(async (url: string) => ({ kind: "instatus", url, name: "Acme AI", components: 3 })),
+    setAutostart: vi.fn(async () => null as string | null),
+  });
+  it("turning a provider off sends exactly that change", () => {
+    const a = acts();
+    const el = renderSettings(sampleSettings(), a);
+    const box = el.querySelector<HTMLInputElement>("#enabled-anthropic")!;
+    box.checked = false;
+    box.dispatchEvent(new Event("change"));
+    expect(a.change).toHaveBeenCalledWith({ type: "provider_enabled", id: "anthropic", enabled: false });
+  });
+  it("picking components sends the watch list", () => {
+    const a = acts();
+    const el = renderSettings(sampleSettings(), a);
+    const boxes = el.querySelectorAll<HTMLInputElement>("[data-testid=setting-anthropic] fieldset input");
+    boxes[1].checked = true;
+    boxes[1].dispatchEvent(new Event("change"));
+    expect(a.change).toHaveBeenCalledWith({ type: "watch", id: "anthropic", watch: ["Claude API", "Claude Code"] });
+  });
+  it("builds notification settings from the form, quiet hours included", () => {
+    const v = sampleSettings();
+    const el = renderSettings(v, acts());
+    const form = el.querySelector<HTMLFormElement>("form.notifications")!;
+    (form.elements.namedItem("quiet_on") as HTMLInputElement).checked = true;
+    (form.elements.namedItem("quiet_from") as HTMLInputElement).value = "22:30";
+    (form.elements.namedItem("quiet_to") as HTMLInputElement).value = "07:00";
+    (form.elements.namedItem("cooldown_min") as HTMLInputElement).value = "5";
+    const c = notificationChange(v.notifications, form);
+    expect(c).toEqual({
+      type: "notifications",
+      settings: { confirmations: 2, cooldown_secs: 300, quiet_hours: "22:30-07:00", muted: [], notify_degraded: true, notify_maintenance: false },
+    });
+  });
+  it("adds a detected page after the user confirms it", async () => {
+    const a = acts();
+    const el = renderSettings(sampleSettings(), a);
+    document.body.replaceChildren(el);
+    el.querySelector<HTMLInputElement>("#custom-url")!.value = "https://acme.instatus.com";
+    el.querySelector<HTMLFormElement>("form.add-custom")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    await vi.waitFor(() => expect(el.textContent).toContain("Found a instatus page with 3 components"));
+    expect(el.querySelector<HTMLInputElement>("#custom-id")!.value).toBe("acme-ai");
+    [...el.querySelectorAll("button")].find((b) => b.textContent === "Add")!.click();
+    expect(a.change).toHaveBeenCalledWith({ type: "add_provider", id: "acme-ai", name: "Acme AI", kind: "instatus", url: "https://acme.instatus.com" });
+  });
+  it("shows a save error next to the control", async () => {
+    const a = acts();
+    a.change.mockResolvedValueOnce("the change was not saved: bad interval");
+    const el = renderSettings(sampleSettings(), a);
+    const input = el.querySelector<HTMLInputElement>("#interval-anthropic")!;
+    input.value = "5";
+    input.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(el.querySelector("[data-testid=setting-anthropic] .feedback.error")?.textContent).toContain("bad interval"));
+    expect(input.value).toBe("5");
+  });
+});
