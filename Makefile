@@ -1,28 +1,63 @@
 # Weathervane. `make run` runs the app, `make test` runs every test; both set up what they need.
 SHELL := /bin/bash
 CARGO ?= cargo
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+TOOLS ?= /var/cache/weathervane-tools
 
-.PHONY: run test deps build bench lint fmt clean
+.PHONY: run test deps deps-desktop deps-e2e ui build lint fmt clean bench e2e core-test ui-test bindings-check icons footprint
 
 deps:
 	@scripts/deps.sh core
 
-# Until the desktop shell lands, the app is the headless poller.
-run: deps
-	$(CARGO) run --release --bin weathervane -- watch
+deps-desktop:
+	@scripts/deps.sh desktop
 
-build: deps
-	$(CARGO) build --release --bin weathervane
+deps-e2e:
+	@WEATHERVANE_TOOLS=$(TOOLS) scripts/deps.sh e2e
 
-lint: deps
+# The dashboard (ui/dist), which the desktop binary embeds.
+ui: deps-desktop
+	cd ui && npm run build
+
+# The desktop app: tray, notifications, dashboard.
+run: ui
+	$(CARGO) run --release -p weathervane-desktop
+
+# Release binaries `weathervane` and `weathervane-desktop` in the cargo target dir.
+build: ui
+	$(CARGO) build --release -p weathervane --bin weathervane -p weathervane-desktop --bin weathervane-desktop
+	@ls -l $(TARGET_DIR)/release/weathervane $(TARGET_DIR)/release/weathervane-desktop
+
+lint: ui
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	scripts/gen-icons.sh --check
+	cd ui && npm run check
 
-test: lint
-	$(CARGO) test --lib --bins --tests
+core-test: ui
+	$(CARGO) test --workspace --lib --bins --tests
+
+# The TypeScript types are generated from Rust (ts-rs) by the tests above; the committed ones must match.
+bindings-check: core-test
+	@git diff --exit-code --stat -- ui/src/bindings || { echo "ui/src/bindings is out of date: run 'make test' and commit it" >&2; exit 1; }
+	@test -z "$$(git ls-files --others --exclude-standard ui/src/bindings)" || { echo "new generated bindings are not committed:" >&2; git ls-files --others --exclude-standard ui/src/bindings >&2; exit 1; }
+
+ui-test: ui
+	cd ui && npm test
+
+e2e: build deps-e2e
+	TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts
+
+test: lint core-test bindings-check ui-test e2e
 
 bench: deps
 	$(CARGO) bench --bench parse --bench history --bench switch
+
+footprint: build deps-e2e
+	scripts/footprint.sh $(TARGET_DIR)/release/weathervane-desktop
+
+icons:
+	scripts/gen-icons.sh
 
 fmt:
 	$(CARGO) fmt --all

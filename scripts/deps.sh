@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Installs what building and testing Weathervane needs on Debian/Ubuntu, only when missing.
-# Usage: scripts/deps.sh [core|desktop]   (core: the CLI and its tests; desktop: adds Tauri's libraries)
+# Usage: scripts/deps.sh [core|desktop|e2e]
+#   core: the CLI and its tests; desktop: adds Tauri's libraries and the UI's npm packages;
+#   e2e: adds a display, a session bus, a notification daemon, WebKit's WebDriver and tauri-driver.
 set -euo pipefail
 
 want=${1:-core}
 # dbus and gnome-keyring: the tests run a real Secret Service for the keyring.
 core_pkgs=(build-essential pkg-config ca-certificates dbus gnome-keyring)
-desktop_pkgs=(libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev file)
+desktop_pkgs=(libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev file librsvg2-bin)
+e2e_pkgs=(xvfb xauth dbus-x11 dunst webkit2gtk-driver imagemagick python3-dbus python3-gi)
 
 pkgs=("${core_pkgs[@]}")
-[ "$want" = desktop ] && pkgs+=("${desktop_pkgs[@]}")
+case "$want" in
+  desktop) pkgs+=("${desktop_pkgs[@]}") ;;
+  e2e) pkgs+=("${desktop_pkgs[@]}" "${e2e_pkgs[@]}") ;;
+esac
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -47,5 +53,33 @@ if command -v rustup >/dev/null 2>&1 && ! rustup toolchain list | grep -q "^$pin
     rustup toolchain link "$pinned" "$(rustc +stable --print sysroot)"
   else
     rustup toolchain install "$pinned" --profile minimal --component rustfmt,clippy
+  fi
+fi
+
+# The dashboard is built with Node.js (Vite needs 20.19 or newer).
+if [ "$want" != core ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then
+      echo "==> installing nodejs and npm"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    else
+      echo "error: Node.js 20.19+ and npm are needed to build the dashboard" >&2
+      exit 1
+    fi
+  fi
+  ui_dir="$(dirname "$0")/../ui"
+  if [ ! -d "$ui_dir/node_modules" ] || [ "$ui_dir/package-lock.json" -nt "$ui_dir/node_modules/.package-lock.json" ]; then
+    echo "==> npm ci (ui/)"
+    (cd "$ui_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
+# tauri-driver drives the real app through WebKitWebDriver in the end-to-end test.
+if [ "$want" = e2e ]; then
+  tools=${WEATHERVANE_TOOLS:-/var/cache/weathervane-tools}
+  if [ ! -x "$tools/bin/tauri-driver" ]; then
+    echo "==> cargo install tauri-driver (into $tools)"
+    mkdir -p "$tools"
+    CARGO_TARGET_DIR="$tools/build" cargo install tauri-driver --locked --quiet --root "$tools"
   fi
 fi

@@ -1,0 +1,403 @@
+//! Weathervane's desktop shell: opens the store, runs the core poller, and maps core events
+//! to the tray, desktop notifications and the dashboard window. No SQL, HTTP or config I/O here.
+
+mod commands;
+pub mod error;
+mod notify;
+mod settings_cmds;
+pub mod shell;
+mod tray;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use clap::Parser;
+use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime, WebviewUrl, WebviewWindowBuilder};
+use tokio::sync::broadcast::error::RecvError;
+use weathervane::events::CoreEvent;
+
+use crate::error::ShellError;
+use crate::notify::{Action, Notifier};
+use crate::shell::{Locations, Shell};
+
+/// Tells the dashboard to re-read what it shows.
+pub const CHANGED_EVENT: &str = "weathervane://changed";
+pub const DASHBOARD: &str = "dashboard";
+
+/// `weathervane-desktop [--config FILE] [--data-dir DIR]`: the same flags and env vars as the CLI.
+#[derive(Debug, Parser)]
+#[command(
+    name = "weathervane-desktop",
+    version,
+    about = "Weathervane in the tray"
+)]
+struct Args {
+    /// Config file (TOML). Default: the platform config dir's weathervane/config.toml.
+    #[arg(long, env = "WEATHERVANE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the history database lives. Default: the platform data dir's weathervane/.
+    #[arg(long, env = "WEATHERVANE_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+fn locations(args: &Args) -> Locations {
+    let (config, config_must_exist) = weathervane::cli::config_path_of(args.config.as_deref());
+    Locations {
+        config,
+        config_must_exist,
+        data_dir: weathervane::cli::data_dir_of(args.data_dir.as_deref()),
+    }
+}
+
+/// The platform's place for logs: ~/.local/state/weathervane/logs on Linux.
+fn log_dir() -> Option<PathBuf> {
+    let d = directories::ProjectDirs::from("dev", "weathervane", "weathervane")?;
+    Some(
+        d.state_dir()
+            .unwrap_or_else(|| d.data_local_dir())
+            .join("logs"),
+    )
+}
+
+fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use tracing_subscriber::prelude::*;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let file = log_dir().and_then(|dir| {
+        std::fs::create_dir_all(&dir).ok()?;
+        tracing_appender::rolling::Builder::new()
+            .rotation(tracing_appender::rolling::Rotation::DAILY)
+            .filename_prefix("weathervane")
+            .filename_suffix("log")
+            .max_log_files(7)
+            .build(&dir)
+            .ok()
+    });
+    match file {
+        Some(appender) => {
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let file_layer = tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(writer);
+            let _ = tracing_subscriber::registry()
+                .with(filter)
+                .with(stderr)
+                .with(file_layer)
+                .try_init();
+            Some(guard)
+        }
+        None => {
+            let _ = tracing_subscriber::registry()
+                .with(filter)
+                .with(stderr)
+                .try_init();
+            None
+        }
+    }
+}
+
+/// The binary's entry point; returns the exit code.
+pub fn main_entry() -> i32 {
+    let args = Args::parse();
+    let _log = init_logging();
+    let shell = match Shell::open(locations(&args)) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            tracing::error!("cannot start: {}", e.message);
+            eprintln!("weathervane-desktop: {}", e.message);
+            // Tell a user who started us from a menu, not only a terminal.
+            Notifier::new(None).show(&startup_alert(&e), |_| {});
+            return if e.kind == "config" { 78 } else { 74 };
+        }
+    };
+    let builder = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            open_dashboard(app);
+        }))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ));
+    let app = match app_builder(builder, shell.clone(), true).build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!("cannot start the desktop app: {e}");
+            eprintln!("weathervane-desktop: cannot start: {e}");
+            return 1;
+        }
+    };
+    app.run(move |handle, event| match event {
+        // Closing the dashboard destroys its webview; the app lives on in the tray.
+        RunEvent::ExitRequested { api, code, .. } if code.is_none() => api.prevent_exit(),
+        RunEvent::Exit => {
+            let shell = handle.state::<Arc<Shell>>().inner().clone();
+            tauri::async_runtime::block_on(shell.stop_poller());
+            tracing::info!("stopped");
+        }
+        _ => {}
+    });
+    0
+}
+
+fn startup_alert(e: &ShellError) -> weathervane::policy::Alert {
+    weathervane::policy::Alert {
+        provider_id: String::new(),
+        provider_name: "Weathervane".into(),
+        kind: weathervane::policy::AlertKind::Outage,
+        status: weathervane::model::Status::Unknown,
+        previous: weathervane::model::Status::Unknown,
+        since: Utc::now(),
+        duration: None,
+        signal: weathervane::policy::Signal::Official,
+        title: "Weathervane cannot start".into(),
+        body: e.message.clone(),
+    }
+}
+
+/// Everything but the plugins that need a real desktop: testable with `mock_builder()`.
+pub fn app_builder<R: Runtime>(
+    builder: tauri::Builder<R>,
+    shell: Arc<Shell>,
+    with_tray: bool,
+) -> tauri::Builder<R> {
+    builder
+        .manage(shell)
+        .invoke_handler(tauri::generate_handler![
+            commands::overview,
+            commands::history,
+            settings_cmds::settings,
+            settings_cmds::update_settings,
+            settings_cmds::detect_source,
+            commands::set_autostart,
+            commands::refresh_now,
+            commands::open_status_page,
+        ])
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            let shell = handle.state::<Arc<Shell>>().inner().clone();
+            let icon = write_notification_icon(&shell.locations.data_dir);
+            app.manage(Arc::new(Notifier::new(icon)));
+            if with_tray {
+                tray::create(&handle)?;
+            }
+            let pump_shell = shell.clone();
+            let rx = shell.subscribe();
+            tauri::async_runtime::spawn(pump(handle.clone(), pump_shell, rx));
+            tauri::async_runtime::block_on(async { shell.start_poller() })
+                .map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
+            // WebDriver needs a window to attach to: open the dashboard under automation.
+            if std::env::var_os("TAURI_WEBVIEW_AUTOMATION").is_some() {
+                open_dashboard(&handle);
+            }
+            tracing::info!(
+                config = %shell.locations.config.display(),
+                data = %shell.locations.data_dir.display(),
+                "started"
+            );
+            Ok(())
+        })
+}
+
+/// Core events to tray, notifications and the dashboard.
+async fn pump<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Arc<Shell>,
+    mut rx: tokio::sync::broadcast::Receiver<CoreEvent>,
+) {
+    loop {
+        match rx.recv().await {
+            Ok(CoreEvent::Observed(_)) | Ok(CoreEvent::Offline(_)) | Err(RecvError::Lagged(_)) => {
+                refresh_tray(app.clone(), shell.clone());
+                let _ = app.emit(CHANGED_EVENT, ());
+            }
+            Ok(CoreEvent::Alert(alert)) => {
+                let notifier = app.state::<Arc<Notifier>>().inner().clone();
+                let handle = app.clone();
+                notifier.show(&alert, move |action| match action {
+                    Action::OpenDashboard => {
+                        let h = handle.clone();
+                        let _ = handle.run_on_main_thread(move || open_dashboard(&h));
+                    }
+                });
+            }
+            Ok(CoreEvent::StoreError(e)) => {
+                tracing::error!("history not saved: {e}");
+            }
+            Err(RecvError::Closed) => break,
+        }
+    }
+}
+
+/// Recompute the overview and redraw the tray (off the caller's path).
+pub fn refresh_tray<R: Runtime>(app: AppHandle<R>, shell: Arc<Shell>) {
+    tauri::async_runtime::spawn(async move {
+        let overview = shell.overview().await;
+        let switched = shell.switched().await.unwrap_or_default();
+        match overview {
+            Ok(o) => {
+                if let Err(e) = tray::update(&app, &o, &switched) {
+                    tracing::warn!("cannot update the tray: {e}");
+                }
+            }
+            Err(e) => tracing::warn!("cannot read the current state: {}", e.message),
+        }
+    });
+}
+
+/// Tray menu clicks.
+pub(crate) fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    let shell = app.state::<Arc<Shell>>().inner().clone();
+    match id {
+        "refresh" => shell.refresh_now(),
+        "pause" => {
+            let until = match shell.paused_until() {
+                Some(_) => None,
+                None => Some(Utc::now() + Duration::hours(1)),
+            };
+            shell.pause(until);
+            tracing::info!(?until, "notifications paused");
+            refresh_tray(app.clone(), shell);
+            let _ = app.emit(CHANGED_EVENT, ());
+        }
+        "dashboard" => open_dashboard(app),
+        "quit" => app.exit(0),
+        other => {
+            if let Some(pid) = other.strip_prefix("open:")
+                && let Some(p) = shell.config().provider(pid)
+                && let Err(e) = open_url(&p.homepage())
+            {
+                tracing::warn!("{}", e.message);
+            }
+        }
+    }
+}
+
+/// Show the dashboard, creating its webview only now (it is destroyed on close).
+pub fn open_dashboard<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window(DASHBOARD) {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+        return;
+    }
+    let built = WebviewWindowBuilder::new(app, DASHBOARD, WebviewUrl::App("index.html".into()))
+        .title("Weathervane")
+        .inner_size(1000.0, 720.0)
+        .min_inner_size(560.0, 420.0)
+        .build();
+    if let Err(e) = built {
+        tracing::error!("cannot open the dashboard: {e}");
+    }
+}
+
+/// Only web pages leave the app, in the user's browser.
+pub fn open_url(url: &str) -> Result<(), ShellError> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(ShellError::new(
+            "input",
+            format!("not a web address: {url}"),
+        ));
+    }
+    tauri_plugin_opener::open_url(url, None::<&str>)
+        .map_err(|e| ShellError::new("system", format!("cannot open {url}: {e}")))
+}
+
+pub(crate) fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
+    use tauri_plugin_autostart::ManagerExt;
+    app.try_state::<tauri_plugin_autostart::AutoLaunchManager>()
+        .is_some()
+        && app.autolaunch().is_enabled().unwrap_or(false)
+}
+
+pub(crate) fn set_autostart<R: Runtime>(app: &AppHandle<R>, on: bool) -> Result<bool, ShellError> {
+    use tauri_plugin_autostart::ManagerExt;
+    if app
+        .try_state::<tauri_plugin_autostart::AutoLaunchManager>()
+        .is_none()
+    {
+        return Err(ShellError::new("system", "autostart is not available here"));
+    }
+    let a = app.autolaunch();
+    let r = if on { a.enable() } else { a.disable() };
+    r.map_err(|e| ShellError::new("system", format!("cannot change autostart: {e}")))?;
+    a.is_enabled()
+        .map_err(|e| ShellError::new("system", format!("cannot read autostart: {e}")))
+}
+
+/// Notification daemons want an icon file, not bytes: keep a copy in the data dir.
+fn write_notification_icon(data_dir: &std::path::Path) -> Option<PathBuf> {
+    let path = data_dir.join("weathervane.png");
+    let bytes: &[u8] = include_bytes!("../../icons/128x128.png");
+    if std::fs::read(&path).ok().as_deref() != Some(bytes)
+        && let Err(e) = std::fs::write(&path, bytes)
+    {
+        tracing::warn!("cannot write the notification icon: {e}");
+        return None;
+    }
+    Some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_answer_through_ipc_with_a_mock_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        std::fs::write(
+            &config,
+            "catalog = false\n[[providers]]\nid = \"fake\"\nname = \"Fake\"\nkind = \"statuspage\"\nurl = \"http://127.0.0.1:9/fake\"\n",
+        )
+        .unwrap();
+        let shell = Arc::new(
+            Shell::open(Locations {
+                config,
+                config_must_exist: true,
+                data_dir: dir.path().join("data"),
+            })
+            .unwrap(),
+        );
+        let app = app_builder(tauri::test::mock_builder(), shell.clone(), false)
+            .build(tauri::test::mock_context(tauri::test::noop_assets()))
+            .unwrap();
+        let webview = tauri::WebviewWindowBuilder::new(&app, DASHBOARD, Default::default())
+            .build()
+            .unwrap();
+        let res = tauri::test::get_ipc_response(
+            &webview,
+            tauri::webview::InvokeRequest {
+                cmd: "overview".into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::default(),
+                headers: Default::default(),
+                invoke_key: tauri::test::INVOKE_KEY.to_string(),
+            },
+        )
+        .unwrap();
+        let v: serde_json::Value = res.deserialize().unwrap();
+        assert_eq!(v["providers"][0]["id"], "fake");
+        assert_eq!(v["providers"][0]["status"], "unknown");
+        assert_eq!(v["offline"], false);
+        // A bad argument is a typed error, not a panic.
+        let err = tauri::test::get_ipc_response(
+            &webview,
+            tauri::webview::InvokeRequest {
+                cmd: "open_status_page".into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::Json(serde_json::json!({"id": "nope"})),
+                headers: Default::default(),
+                invoke_key: tauri::test::INVOKE_KEY.to_string(),
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err["kind"], "input");
+        tauri::async_runtime::block_on(shell.stop_poller());
+    }
+}

@@ -1,0 +1,157 @@
+//! The shell's state: where things live, the open store, the running poller, the pause.
+//!
+//! Everything here is plain Rust over the core; no Tauri types, so it is testable as is.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::broadcast;
+use weathervane::app::{self, History, Overview};
+use weathervane::config::Config;
+use weathervane::events::CoreEvent;
+use weathervane::fetch::Fetcher;
+use weathervane::poller::{Poller, PollerHandle};
+use weathervane::store::Store;
+use weathervane::switcher::profiles::AssistantId;
+
+use crate::error::ShellError;
+
+/// Where the config and the data live: the same flags, env vars and defaults as the CLI.
+#[derive(Debug, Clone)]
+pub struct Locations {
+    pub config: PathBuf,
+    /// The user named the file, so it must exist.
+    pub config_must_exist: bool,
+    pub data_dir: PathBuf,
+}
+
+pub struct Shell {
+    pub locations: Locations,
+    config: Mutex<Arc<Config>>,
+    store: Arc<Mutex<Store>>,
+    events: broadcast::Sender<CoreEvent>,
+    poller: Mutex<Option<(PollerHandle, tokio::task::JoinHandle<()>)>>,
+    paused_until: Mutex<Option<DateTime<Utc>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not take the tray down with it: the data is still usable.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shell {
+    /// Read the config and open the store; nothing is polled yet.
+    pub fn open(locations: Locations) -> Result<Shell, ShellError> {
+        let config = Config::load(&locations.config, locations.config_must_exist)?;
+        std::fs::create_dir_all(&locations.data_dir).map_err(|e| {
+            ShellError::new(
+                "store",
+                format!(
+                    "cannot create the data folder {}: {e}",
+                    locations.data_dir.display()
+                ),
+            )
+        })?;
+        let store = Store::open(&locations.data_dir.join("weathervane.db"))?;
+        let (events, _) = broadcast::channel(256);
+        Ok(Shell {
+            locations,
+            config: Mutex::new(Arc::new(config)),
+            store: Arc::new(Mutex::new(store)),
+            events,
+            poller: Mutex::new(None),
+            paused_until: Mutex::new(None),
+        })
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        lock(&self.config).clone()
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<CoreEvent> {
+        self.events.subscribe()
+    }
+
+    /// Start polling with the current config. Must run inside the async runtime.
+    pub fn start_poller(&self) -> Result<(), ShellError> {
+        let config = self.config();
+        let fetcher = Fetcher::new(config.timeout, config.max_body)
+            .map_err(|e| ShellError::new("system", e.to_string()))?;
+        let poller = Poller::new(config, fetcher, self.store.clone(), self.events.clone());
+        let (handle, join) = poller.spawn();
+        handle.pause_until(*lock(&self.paused_until));
+        if let Some((old, _)) = lock(&self.poller).replace((handle, join)) {
+            old.shutdown();
+        }
+        Ok(())
+    }
+
+    /// Swap in a new config and restart polling with it.
+    pub fn replace_config(&self, config: Config) -> Result<(), ShellError> {
+        *lock(&self.config) = Arc::new(config);
+        self.start_poller()
+    }
+
+    /// Stop polling and wait (bounded) for the tasks to end.
+    pub async fn stop_poller(&self) {
+        let running = lock(&self.poller).take();
+        if let Some((handle, join)) = running {
+            handle.shutdown();
+            if tokio::time::timeout(Duration::from_secs(3), join)
+                .await
+                .is_err()
+            {
+                tracing::warn!("the poller did not stop within 3 s; exiting anyway");
+            }
+        }
+    }
+
+    pub fn refresh_now(&self) {
+        if let Some((h, _)) = lock(&self.poller).as_ref() {
+            h.refresh_now();
+        }
+    }
+
+    pub fn paused_until(&self) -> Option<DateTime<Utc>> {
+        lock(&self.paused_until).filter(|t| *t > Utc::now())
+    }
+
+    /// Pause notifications until `until` (`None` resumes).
+    pub fn pause(&self, until: Option<DateTime<Utc>>) {
+        *lock(&self.paused_until) = until;
+        if let Some((h, _)) = lock(&self.poller).as_ref() {
+            h.pause_until(until);
+        }
+    }
+
+    /// Run a store query off the async threads.
+    pub async fn with_store<T, F>(&self, f: F) -> Result<T, ShellError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store, &Config) -> Result<T, ShellError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        let config = self.config();
+        tokio::task::spawn_blocking(move || f(&lock(&store), &config))
+            .await
+            .map_err(|e| ShellError::new("system", format!("a background task failed: {e}")))?
+    }
+
+    pub async fn overview(&self) -> Result<Overview, ShellError> {
+        let paused = self.paused_until();
+        self.with_store(move |s, c| Ok(app::overview(s, c, paused, Utc::now())?))
+            .await
+    }
+
+    pub async fn history(&self, days: u32) -> Result<History, ShellError> {
+        self.with_store(move |s, c| Ok(app::history(s, c, days, Utc::now())?))
+            .await
+    }
+
+    pub async fn switched(&self) -> Result<Vec<AssistantId>, ShellError> {
+        self.with_store(|s, _| Ok(app::switched_assistants(s)?))
+            .await
+    }
+}

@@ -1,0 +1,152 @@
+//! The tray icon and its menu, rebuilt from the core's overview whenever a poll lands.
+
+use chrono::Utc;
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder, SubmenuBuilder};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Runtime};
+use weathervane::app::{self, Overview, status_label};
+use weathervane::model::Status;
+use weathervane::switcher::profiles::AssistantId;
+
+pub const TRAY_ID: &str = "main";
+
+macro_rules! tray_png {
+    ($name:literal) => {
+        include_bytes!(concat!("../../icons/tray/tray-", $name, "-32.png"))
+    };
+}
+
+/// The PNG for a status, with the "switched to a fallback" badge or without.
+fn icon_bytes(status: Status, switched: bool) -> &'static [u8] {
+    match (status, switched) {
+        (Status::Operational, false) => tray_png!("operational"),
+        (Status::Maintenance, false) => tray_png!("maintenance"),
+        (Status::Degraded, false) => tray_png!("degraded"),
+        (Status::PartialOutage, false) => tray_png!("partial_outage"),
+        (Status::MajorOutage, false) => tray_png!("major_outage"),
+        (Status::Unknown, false) => tray_png!("unknown"),
+        (Status::Operational, true) => tray_png!("operational-switched"),
+        (Status::Maintenance, true) => tray_png!("maintenance-switched"),
+        (Status::Degraded, true) => tray_png!("degraded-switched"),
+        (Status::PartialOutage, true) => tray_png!("partial_outage-switched"),
+        (Status::MajorOutage, true) => tray_png!("major_outage-switched"),
+        (Status::Unknown, true) => tray_png!("unknown-switched"),
+    }
+}
+
+fn icon(status: Status, switched: bool) -> tauri::Result<Image<'static>> {
+    Image::from_bytes(icon_bytes(status, switched))
+}
+
+/// Create the tray with a "starting" menu; [`update`] fills it in.
+pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let menu = build_menu(app, None, &[], false)?;
+    TrayIconBuilder::with_id(TRAY_ID)
+        .icon(icon(Status::Unknown, false)?)
+        .tooltip("Weathervane: checking…")
+        .menu(&menu)
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| crate::on_menu(app, event.id().as_ref()))
+        .build(app)?;
+    Ok(())
+}
+
+/// Bring icon, tooltip and menu up to date.
+pub fn update<R: Runtime>(
+    app: &AppHandle<R>,
+    o: &Overview,
+    switched: &[AssistantId],
+) -> tauri::Result<()> {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return Ok(());
+    };
+    let status = app::tray_status(o);
+    tray.set_icon(Some(icon(status, !switched.is_empty())?))?;
+    let mut tip = app::tooltip(o, Utc::now());
+    if !switched.is_empty() {
+        let names: Vec<_> = switched.iter().map(|a| a.label()).collect();
+        tip.push_str(&format!("\nSwitched to a fallback: {}", names.join(", ")));
+    }
+    // Linux panels show no tooltips for StatusNotifierItems; the menu's first line says it there.
+    tray.set_tooltip(Some(&tip))?;
+    let menu = build_menu(app, Some(o), switched, o.paused_until.is_some())?;
+    tray.set_menu(Some(menu))?;
+    Ok(())
+}
+
+fn build_menu<R: Runtime>(
+    app: &AppHandle<R>,
+    o: Option<&Overview>,
+    switched: &[AssistantId],
+    paused: bool,
+) -> tauri::Result<Menu<R>> {
+    let mut menu = MenuBuilder::new(app);
+    match o {
+        None => {
+            menu = menu.item(
+                &MenuItemBuilder::with_id("summary", "Checking status pages…")
+                    .enabled(false)
+                    .build(app)?,
+            );
+        }
+        Some(o) => {
+            let tip = app::tooltip(o, Utc::now());
+            for line in tip.lines().skip(1) {
+                menu = menu.item(&MenuItemBuilder::new(line).enabled(false).build(app)?);
+            }
+            for a in switched {
+                menu = menu.item(
+                    &MenuItemBuilder::new(format!("{} is switched to a fallback", a.label()))
+                        .enabled(false)
+                        .build(app)?,
+                );
+            }
+            menu = menu.separator();
+            for p in &o.providers {
+                let mut sub =
+                    SubmenuBuilder::new(app, format!("{}: {}", p.name, status_label(p.status)));
+                let watched: Vec<_> = p.components.iter().filter(|c| c.watched).collect();
+                if watched.is_empty() {
+                    let why = p
+                        .reason
+                        .clone()
+                        .unwrap_or_else(|| "No components reported".into());
+                    sub = sub.item(&MenuItemBuilder::new(why).enabled(false).build(app)?);
+                }
+                for c in watched {
+                    sub = sub.item(
+                        &MenuItemBuilder::new(format!("{}: {}", c.name, status_label(c.status)))
+                            .enabled(false)
+                            .build(app)?,
+                    );
+                }
+                for i in &p.incidents {
+                    sub = sub.item(
+                        &MenuItemBuilder::new(format!("Incident: {}", i.title))
+                            .enabled(false)
+                            .build(app)?,
+                    );
+                }
+                sub = sub.separator().item(
+                    &MenuItemBuilder::with_id(format!("open:{}", p.id), "Open status page")
+                        .enabled(p.url.is_some())
+                        .build(app)?,
+                );
+                menu = menu.item(&sub.build()?);
+            }
+        }
+    }
+    let pause_label = if paused {
+        "Resume notifications"
+    } else {
+        "Pause notifications for 1 hour"
+    };
+    menu.separator()
+        .item(&MenuItemBuilder::with_id("refresh", "Refresh now").build(app)?)
+        .item(&MenuItemBuilder::with_id("pause", pause_label).build(app)?)
+        .item(&MenuItemBuilder::with_id("dashboard", "Open dashboard").build(app)?)
+        .separator()
+        .item(&MenuItemBuilder::with_id("quit", "Quit").build(app)?)
+        .build()
+}
