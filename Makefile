@@ -53,8 +53,10 @@ test: lint core-test bindings-check ui-test e2e
 bench: deps
 	$(CARGO) bench --bench parse --bench history --bench switch
 
+# Idle footprint against a stock Tauri 2 tray app, dashboard memory, detection latency (~8 min).
 footprint: build deps-e2e
-	scripts/footprint.sh $(TARGET_DIR)/release/weathervane-desktop
+	cd bench/stock-tray && $(CARGO) build --release
+	scripts/footprint.py $(TARGET_DIR)/release/weathervane-desktop $(or $(CARGO_TARGET_DIR),$(CURDIR)/bench/stock-tray/target)/release/stock-tray
 
 icons:
 	scripts/gen-icons.sh

@@ -9,7 +9,7 @@ want=${1:-core}
 # dbus and gnome-keyring: the tests run a real Secret Service for the keyring.
 core_pkgs=(build-essential pkg-config ca-certificates dbus gnome-keyring)
 desktop_pkgs=(libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev file librsvg2-bin)
-e2e_pkgs=(xvfb xauth dbus-x11 dunst webkit2gtk-driver imagemagick python3-dbus python3-gi)
+e2e_pkgs=(xvfb xauth dbus-x11 dunst webkit2gtk-driver imagemagick python3-dbus python3-gi python3-xlib)
 
 pkgs=("${core_pkgs[@]}")
 case "$want" in

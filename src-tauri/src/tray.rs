@@ -11,6 +11,9 @@ use weathervane::switcher::profiles::AssistantId;
 
 pub const TRAY_ID: &str = "main";
 
+/// Component lines per provider submenu before the rest is summed up.
+const MAX_COMPONENT_LINES: usize = 8;
+
 macro_rules! tray_png {
     ($name:literal) => {
         include_bytes!(concat!("../../icons/tray/tray-", $name, "-32.png"))
@@ -114,9 +117,21 @@ fn build_menu<R: Runtime>(
                         .unwrap_or_else(|| "No components reported".into());
                     sub = sub.item(&MenuItemBuilder::new(why).enabled(false).build(app)?);
                 }
-                for c in watched {
+                // Problems first; a long list of healthy components is summed up in one line.
+                let (bad, good): (Vec<_>, Vec<_>) = watched
+                    .into_iter()
+                    .partition(|c| c.status != Status::Operational);
+                let room = MAX_COMPONENT_LINES.saturating_sub(bad.len());
+                for c in bad.iter().chain(good.iter().take(room)) {
                     sub = sub.item(
                         &MenuItemBuilder::new(format!("{}: {}", c.name, status_label(c.status)))
+                            .enabled(false)
+                            .build(app)?,
+                    );
+                }
+                if good.len() > room {
+                    sub = sub.item(
+                        &MenuItemBuilder::new(format!("{} more operational", good.len() - room))
                             .enabled(false)
                             .build(app)?,
                     );

@@ -1,0 +1,1002 @@
+#!/usr/bin/python3
+"""End-to-end test of weathervane-desktop: tray (StatusNotifierItem + dbusmenu), desktop
+notifications and the dashboard (WebDriver), against the fake status server.
+
+Run it through tests/e2e/run.sh, which checks the tools, starts Xvfb and a private session
+bus (dbus-run-session) and calls:
+
+    /usr/bin/python3 tests/e2e/e2e.py run --app APP --artifacts DIR --tmp DIR --tauri-driver PATH
+
+It also serves as the test's StatusNotifierWatcher:  e2e.py watcher
+
+Only the standard library, python3-dbus and python3-gi (GLib main loop for the watcher).
+"""
+
+import argparse
+import html
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+FAKE_SERVER = os.path.join(ROOT, "scripts", "fake_status_server.py")
+
+PROVIDER_ID = "fakeai"
+PROVIDER_NAME = "FakeAI"
+INCIDENT_TITLE = "Elevated errors on Codex API"
+# config.rs MIN_INTERVAL: nothing polls faster than 10 s.
+INTERVAL = "10s"
+FIXED_LABELS = ["Refresh now", "Pause notifications for 1 hour", "Open dashboard", "Quit"]
+
+WATCHER_NAME = "org.kde.StatusNotifierWatcher"
+WATCHER_PATH = "/StatusNotifierWatcher"
+SNI_IFACE = "org.kde.StatusNotifierItem"
+DBUSMENU_IFACE = "com.canonical.dbusmenu"
+NOTIFY_NAME = "org.freedesktop.Notifications"
+
+
+def log(msg):
+    sys.stdout.write("[e2e %s] %s\n" % (time.strftime("%H:%M:%S"), msg))
+    sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------------------
+# The StatusNotifierWatcher (a child process: `e2e.py watcher`)
+# --------------------------------------------------------------------------------------
+
+def run_watcher():
+    import dbus
+    import dbus.service
+    import dbus.mainloop.glib
+    from gi.repository import GLib
+
+    dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+    bus = dbus.SessionBus()
+
+    def out(msg):
+        sys.stdout.write("[watcher %s] %s\n" % (time.strftime("%H:%M:%S"), msg))
+        sys.stdout.flush()
+
+    class Watcher(dbus.service.Object):
+        def __init__(self):
+            dbus.service.Object.__init__(self, bus, WATCHER_PATH)
+            self.items = []  # "service/path" strings, like KDE's watcher
+            self.hosts = []
+
+        @dbus.service.method(WATCHER_NAME, in_signature="s", out_signature="", sender_keyword="sender")
+        def RegisterStatusNotifierItem(self, service, sender=None):
+            service = str(service)
+            if service.startswith("/"):
+                # libayatana-appindicator passes its object path; the service is the caller.
+                item = "%s%s" % (sender, service)
+            else:
+                item = "%s/StatusNotifierItem" % service
+            if item not in self.items:
+                self.items.append(item)
+            out("RegisterStatusNotifierItem(%r) from %s -> %s" % (service, sender, item))
+            self.StatusNotifierItemRegistered(item)
+
+        @dbus.service.method(WATCHER_NAME, in_signature="s", out_signature="", sender_keyword="sender")
+        def RegisterStatusNotifierHost(self, service, sender=None):
+            out("RegisterStatusNotifierHost(%r) from %s" % (str(service), sender))
+            if str(service) not in self.hosts:
+                self.hosts.append(str(service))
+            self.StatusNotifierHostRegistered()
+
+        @dbus.service.signal(WATCHER_NAME, signature="s")
+        def StatusNotifierItemRegistered(self, item):
+            pass
+
+        @dbus.service.signal(WATCHER_NAME, signature="s")
+        def StatusNotifierItemUnregistered(self, item):
+            pass
+
+        @dbus.service.signal(WATCHER_NAME, signature="")
+        def StatusNotifierHostRegistered(self):
+            pass
+
+        def props(self):
+            return {
+                "RegisteredStatusNotifierItems": dbus.Array(self.items, signature="s"),
+                "IsStatusNotifierHostRegistered": dbus.Boolean(True),
+                "ProtocolVersion": dbus.Int32(0),
+            }
+
+        @dbus.service.method(dbus.PROPERTIES_IFACE, in_signature="ss", out_signature="v")
+        def Get(self, iface, prop):
+            p = self.props()
+            if prop not in p:
+                raise dbus.exceptions.DBusException(
+                    "no property %s" % prop, name="org.freedesktop.DBus.Error.UnknownProperty")
+            return p[prop]
+
+        @dbus.service.method(dbus.PROPERTIES_IFACE, in_signature="s", out_signature="a{sv}")
+        def GetAll(self, iface):
+            return self.props()
+
+        @dbus.service.method(dbus.PROPERTIES_IFACE, in_signature="ssv", out_signature="")
+        def Set(self, iface, prop, value):
+            raise dbus.exceptions.DBusException(
+                "read-only", name="org.freedesktop.DBus.Error.PropertyReadOnly")
+
+        @dbus.service.signal(dbus.PROPERTIES_IFACE, signature="sa{sv}as")
+        def PropertiesChanged(self, iface, changed, invalidated):
+            pass
+
+        def name_owner_changed(self, name, old, new):
+            if new:
+                return
+            gone = [i for i in self.items if i.split("/", 1)[0] == name]
+            for item in gone:
+                self.items.remove(item)
+                out("item gone: %s" % item)
+                self.StatusNotifierItemUnregistered(item)
+
+    w = Watcher()
+    bus.add_signal_receiver(w.name_owner_changed, signal_name="NameOwnerChanged",
+                            dbus_interface="org.freedesktop.DBus", path="/org/freedesktop/DBus")
+    # Names last: clients react to the watcher name appearing, so everything must be ready.
+    host_name = dbus.service.BusName("org.kde.StatusNotifierHost-%d" % os.getpid(), bus)
+    watcher_name = dbus.service.BusName(WATCHER_NAME, bus)
+    _ = (host_name, watcher_name)
+    out("watcher up (pid %d)" % os.getpid())
+    loop = GLib.MainLoop()
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, loop.quit)
+    loop.run()
+
+
+# --------------------------------------------------------------------------------------
+# Helpers for the test run
+# --------------------------------------------------------------------------------------
+
+class Failure(Exception):
+    pass
+
+
+def wait_for(what, probe, timeout, every=0.5):
+    """Call probe() until it returns (True, seen); raise Failure naming the last thing seen."""
+    deadline = time.monotonic() + timeout
+    seen = None
+    while True:
+        try:
+            ok, seen = probe()
+        except Failure:
+            raise
+        except Exception as e:  # noqa: BLE001 - a probe error is "not yet", reported if it lasts
+            ok, seen = False, "error: %s: %s" % (type(e).__name__, e)
+        if ok:
+            return seen
+        if time.monotonic() > deadline:
+            raise Failure("%s: not within %d s; last seen: %s" % (what, timeout, seen))
+        time.sleep(every)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def tail(path, n=50):
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+    except OSError as e:
+        return ["(cannot read: %s)" % e]
+    return lines[-n:]
+
+
+class Procs:
+    """Children, each in its own process group, all stopped at the end."""
+
+    def __init__(self):
+        self.procs = []  # (name, Popen, log path)
+
+    def start(self, name, argv, logpath, env=None, **kw):
+        logf = open(logpath, "ab")
+        p = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                             env=env, start_new_session=True, **kw)
+        logf.close()
+        self.procs.append((name, p, logpath))
+        log("started %s (pid %d): %s" % (name, p.pid, " ".join(argv)))
+        return p
+
+    def check_alive(self, name):
+        for n, p, path in self.procs:
+            if n == name and p.poll() is not None:
+                raise Failure("%s exited early with status %s (log %s)" % (name, p.returncode, path))
+
+    def stop_all(self):
+        for name, p, _ in reversed(self.procs):
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 5
+        for name, p, _ in reversed(self.procs):
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            try:  # the group may hold grandchildren even after the leader exited
+                os.killpg(p.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                p.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                log("warning: %s (pid %d) did not exit" % (name, p.pid))
+
+
+def marked_pids(marker):
+    """Processes whose environment carries this run's marker (everything this run started)."""
+    want = ("WEATHERVANE_E2E_RUN=" + marker).encode()
+    me = os.getpid()
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) == me:
+            continue
+        try:
+            with open("/proc/%s/environ" % d, "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if want in env:
+            out.append(int(d))
+    return out
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        return "?"
+
+
+def descendants(root_pid):
+    kids = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        kids.setdefault(ppid, []).append(int(d))
+    out, todo = [], [root_pid]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            out.append(k)
+            todo.append(k)
+    return out
+
+
+def app_pids(exe, marker, driver_pid=None):
+    """Running copies of the app: descendants of tauri-driver, or anything carrying our marker."""
+    exe = os.path.realpath(exe)
+    cands = set(marked_pids(marker)) if marker else set()
+    if driver_pid:
+        cands.update(descendants(driver_pid))
+    out = []
+    for pid in sorted(cands):
+        try:
+            path = os.readlink("/proc/%d/exe" % pid)
+        except OSError:
+            continue
+        path = path[:-len(" (deleted)")] if path.endswith(" (deleted)") else path
+        if os.path.realpath(path) == exe or os.path.basename(path) == os.path.basename(exe):
+            out.append(pid)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# WebDriver
+# --------------------------------------------------------------------------------------
+
+ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf"
+
+
+class WebDriver:
+    def __init__(self, port):
+        self.base = "http://127.0.0.1:%d" % port
+        self.session = None
+
+    def call(self, method, path, body=None, timeout=30):
+        data = None
+        if body is not None or method == "POST":
+            data = json.dumps(body if body is not None else {}).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                raw = r.read()
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            try:
+                v = json.loads(raw)["value"]
+                msg = "%s: %s" % (v.get("error"), v.get("message"))
+            except Exception:  # noqa: BLE001
+                msg = raw[:300].decode("utf-8", "replace")
+            raise RuntimeError("WebDriver %s %s -> HTTP %d %s" % (method, path, e.code, msg))
+        return json.loads(raw or b"{}").get("value") if raw else None
+
+    def new_session(self, app, timeout=60):
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": app}}}}
+        v = self.call("POST", "/session", caps, timeout=timeout)
+        self.session = v["sessionId"]
+        return v
+
+    def s(self, path):
+        return "/session/%s%s" % (self.session, path)
+
+    def find(self, css, parent=None):
+        """Element ids matching css (under parent when given)."""
+        path = self.s("/element/%s/elements" % parent) if parent else self.s("/elements")
+        v = self.call("POST", path, {"using": "css selector", "value": css})
+        return [e[ELEMENT_KEY] for e in v]
+
+    def attr(self, el, name):
+        return self.call("GET", self.s("/element/%s/attribute/%s" % (el, name)))
+
+    def text(self, el):
+        return self.call("GET", self.s("/element/%s/text" % el))
+
+    def screenshot(self, path):
+        import base64
+        v = self.call("GET", self.s("/screenshot"), timeout=30)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(v))
+
+    def delete(self, timeout=30):
+        if self.session:
+            sid, self.session = self.session, None
+            self.call("DELETE", "/session/%s" % sid, timeout=timeout)
+
+
+def dashboard_card(wd):
+    """(data-status, [incident texts]) of the fakeai card, or (None, []) while absent."""
+    cards = wd.find('[data-testid="provider-%s"]' % PROVIDER_ID)
+    if not cards:
+        return None, []
+    status = wd.attr(cards[0], "data-status")
+    incidents = [wd.text(e) for e in wd.find('[data-testid^="incident-"]', parent=cards[0])]
+    return status, incidents
+
+
+# --------------------------------------------------------------------------------------
+# Tray: watcher -> StatusNotifierItem -> dbusmenu
+# --------------------------------------------------------------------------------------
+
+class Tray:
+    def __init__(self):
+        import dbus
+        self.dbus = dbus
+        self.bus = dbus.SessionBus()
+
+    def items(self):
+        w = self.bus.get_object(WATCHER_NAME, WATCHER_PATH)
+        v = w.Get(WATCHER_NAME, "RegisteredStatusNotifierItems",
+                  dbus_interface=self.dbus.PROPERTIES_IFACE, timeout=5)
+        return [str(x) for x in v]
+
+    def menu_tree(self, item):
+        service, path = item.split("/", 1)
+        path = "/" + path
+        obj = self.bus.get_object(service, path)
+        menu_path = obj.Get(SNI_IFACE, "Menu", dbus_interface=self.dbus.PROPERTIES_IFACE, timeout=5)
+        menu = self.bus.get_object(service, str(menu_path))
+        _rev, layout = menu.GetLayout(0, -1, self.dbus.Array([], signature="s"),
+                                      dbus_interface=DBUSMENU_IFACE, timeout=5)
+        return self._node(layout)
+
+    def _node(self, layout):
+        ident, props, children = layout
+        p = {str(k): v for k, v in props.items()}
+        node = {
+            "id": int(ident),
+            "label": str(p.get("label", "")).replace("__", "\0").replace("_", "").replace("\0", "_"),
+            "type": str(p.get("type", "standard")),
+            "enabled": bool(p.get("enabled", True)),
+            "visible": bool(p.get("visible", True)),
+            "submenu": str(p.get("children-display", "")) == "submenu" or len(children) > 0,
+            "toggle": str(p.get("toggle-type", "")),
+            "toggled": int(p.get("toggle-state", 0)) == 1,
+            "children": [self._node(c) for c in children],
+        }
+        return node
+
+
+def flatten(node):
+    out = []
+    for c in node["children"]:
+        if c["visible"] and c["label"]:
+            out.append(c["label"])
+        out.extend(flatten(c))
+    return out
+
+
+def menu_text(node, depth=0):
+    lines = []
+    for c in node["children"]:
+        if not c["visible"]:
+            continue
+        if c["type"] == "separator":
+            lines.append("  " * depth + "-" * 24)
+            continue
+        mark = ""
+        if c["toggle"]:
+            mark = "[x] " if c["toggled"] else "[ ] "
+        suffix = "  >" if c["children"] else ""
+        dis = "  (disabled)" if not c["enabled"] else ""
+        lines.append("  " * depth + mark + c["label"] + suffix + dis)
+        lines.extend(menu_text(c, depth + 1))
+    return lines
+
+
+def menu_svg(node, title):
+    """A picture of the menu tree, drawn like a desktop menu (submenus indented)."""
+    rows = []
+
+    def walk(n, depth):
+        for c in n["children"]:
+            if not c["visible"]:
+                continue
+            rows.append((depth, c))
+            walk(c, depth + 1)
+
+    walk(node, 0)
+    row_h, sep_h, pad, width = 26, 11, 8, 460
+    height = pad * 2 + sum(sep_h if c["type"] == "separator" else row_h for _, c in rows) + 30
+    parts = [
+        '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d">' % (width + 20, height + 20),
+        '<rect x="12" y="12" width="%d" height="%d" rx="6" fill="#000" opacity="0.18"/>' % (width, height),
+        '<rect x="8" y="8" width="%d" height="%d" rx="6" fill="#fbfbfb" stroke="#b8b8b8"/>' % (width, height),
+        '<text x="20" y="30" font-family="DejaVu Sans" font-size="12" fill="#777">%s</text>' % html.escape(title),
+        '<line x1="9" y1="40" x2="%d" y2="40" stroke="#ddd"/>' % (width + 7),
+    ]
+    y = 8 + 30 + pad
+    for depth, c in rows:
+        x = 22 + depth * 22
+        if c["type"] == "separator":
+            parts.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#d0d0d0"/>'
+                         % (x - 4, y + sep_h // 2, width - 6, y + sep_h // 2))
+            y += sep_h
+            continue
+        color = "#222" if c["enabled"] else "#999"
+        label = c["label"]
+        if c["toggle"]:
+            label = ("\u2611 " if c["toggled"] else "\u2610 ") + label
+        if depth:
+            parts.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#ccc"/>'
+                         % (x - 12, y + 2, x - 12, y + row_h - 2))
+        parts.append('<text x="%d" y="%d" font-family="DejaVu Sans Mono" font-size="14" fill="%s">%s</text>'
+                     % (x, y + 18, color, html.escape(label)))
+        if c["children"]:
+            parts.append('<text x="%d" y="%d" font-family="DejaVu Sans" font-size="13" fill="#555">\u25b8</text>'
+                         % (width - 14, y + 18))
+        y += row_h
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------------------
+# Notifications seen on the bus (dbus-monitor's log)
+# --------------------------------------------------------------------------------------
+
+NOTIFY_RE = re.compile(
+    r'^method call [^\n]*member=Notify\n'
+    r'\s+string "(?P<app>.*?)"\n'
+    r'\s+uint32 \d+\n'
+    r'\s+string "(?P<icon>.*?)"\n'
+    r'\s+string "(?P<summary>.*?)"\n'
+    r'\s+string "(?P<body>.*?)"\n'
+    r'\s+array \[',
+    re.M | re.S)
+
+
+def notifications(path):
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    return [m.groupdict() for m in NOTIFY_RE.finditer(text)]
+
+
+def short(ns):
+    return [(n["app"], n["summary"], n["body"][:80]) for n in ns] or "no Notify calls"
+
+
+# --------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------
+
+def write_config(path, port):
+    with open(path, "w") as f:
+        f.write(
+            "# Written by tests/e2e/e2e.py: only the fake status server, polled as often as allowed.\n"
+            "catalog = false\n"
+            'timeout = "5s"\n'
+            "\n"
+            "[notifications]\n"
+            "confirmations = 1\n"
+            'cooldown = "1s"\n'
+            "degraded = true\n"
+            "\n"
+            "[[providers]]\n"
+            'id = "%s"\n'
+            'name = "%s"\n'
+            'kind = "statuspage"\n'
+            'url = "http://127.0.0.1:%d/%s"\n'
+            'interval = "%s"\n'
+            "# A few components, so the tray menu and the card stay short (the outage hits Codex API).\n"
+            'watch = ["Codex API", "Codex Web", "VS Code extension"]\n'
+            % (PROVIDER_ID, PROVIDER_NAME, port, PROVIDER_ID, INTERVAL))
+
+
+DUNSTRC = """\
+[global]
+    monitor = 0
+    follow = none
+    width = 420
+    height = 200
+    origin = top-right
+    offset = 12x12
+    notification_limit = 4
+    font = DejaVu Sans 10
+    frame_width = 2
+    frame_color = "#555555"
+    separator_color = frame
+    padding = 10
+    horizontal_padding = 10
+    markup = no
+    format = "<b>%s</b>\\n%b\\n<small>(%a)</small>"
+    alignment = left
+    word_wrap = yes
+    icon_position = left
+    max_icon_size = 48
+    show_indicators = no
+    idle_threshold = 0
+    sticky_history = yes
+    mouse_left_click = none
+    mouse_middle_click = none
+    mouse_right_click = none
+
+[urgency_low]
+    background = "#eef6ee"
+    foreground = "#1b3d1b"
+    frame_color = "#3c8c3c"
+    timeout = 0
+
+[urgency_normal]
+    background = "#fff7e0"
+    foreground = "#3d2e00"
+    timeout = 0
+
+[urgency_critical]
+    background = "#fde8e8"
+    foreground = "#5a0000"
+    frame_color = "#c62828"
+    timeout = 0
+"""
+
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.app = os.path.realpath(args.app)
+        self.art = os.path.abspath(args.artifacts)
+        self.tmp = os.path.abspath(args.tmp)
+        self.logs = os.path.join(self.tmp, "logs")
+        self.marker = os.environ.get("WEATHERVANE_E2E_RUN", "")
+        self.procs = Procs()
+        self.results = []  # (name, ok, detail)
+        self.display = os.environ.get("DISPLAY", "")
+        self.fake_port = None
+        self.wd = None
+        self.tray = None
+        self.item = None
+        self.logfiles = {}
+        self.driver_pid = None
+        self.app_pid_list = []
+
+    # -- bookkeeping --
+    def check(self, name, fn):
+        t0 = time.monotonic()
+        try:
+            detail = fn()
+            self.results.append((name, True, detail or ""))
+            log("PASS %s (%.1f s)%s" % (name, time.monotonic() - t0, (": %s" % detail) if detail else ""))
+            return True
+        except Exception as e:  # noqa: BLE001
+            msg = str(e) if isinstance(e, Failure) else "%s: %s" % (type(e).__name__, e)
+            self.results.append((name, False, msg))
+            log("FAIL %s (%.1f s): %s" % (name, time.monotonic() - t0, msg))
+            return False
+
+    def logpath(self, name):
+        p = os.path.join(self.logs, name + ".log")
+        self.logfiles[name] = p
+        return p
+
+    # -- setup --
+    def setup(self):
+        os.makedirs(self.art, exist_ok=True)
+        os.makedirs(self.logs, exist_ok=True)
+        home = os.path.join(self.tmp, "home")
+        self.xdg = {
+            "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+            "XDG_DATA_HOME": os.path.join(home, ".local", "share"),
+            "XDG_CACHE_HOME": os.path.join(home, ".cache"),
+            "XDG_STATE_HOME": os.path.join(home, ".local", "state"),
+            "XDG_RUNTIME_DIR": os.path.join(self.tmp, "runtime"),
+        }
+        for d in self.xdg.values():
+            os.makedirs(d, mode=0o700, exist_ok=True)
+        os.chmod(self.xdg["XDG_RUNTIME_DIR"], 0o700)
+        self.home = home
+        self.config = os.path.join(self.xdg["XDG_CONFIG_HOME"], "weathervane", "config.toml")
+        self.data = os.path.join(self.xdg["XDG_DATA_HOME"], "weathervane")
+        os.makedirs(os.path.dirname(self.config), exist_ok=True)
+        os.makedirs(self.data, exist_ok=True)
+        self.env = dict(os.environ)
+        self.env.update(self.xdg)
+        self.env.update({
+            "HOME": home,
+            "WEATHERVANE_CONFIG": self.config,
+            "WEATHERVANE_DATA_DIR": self.data,
+            "RUST_LOG": os.environ.get("E2E_RUST_LOG", "info"),
+            "RUST_BACKTRACE": "1",
+            "NO_AT_BRIDGE": "1",
+            "GTK_A11Y": "none",
+        })
+        for k in ("WAYLAND_DISPLAY", "XDG_SESSION_TYPE"):
+            self.env.pop(k, None)
+        if not self.display:
+            raise Failure("DISPLAY is not set (run through tests/e2e/run.sh)")
+        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            raise Failure("DBUS_SESSION_BUS_ADDRESS is not set (run through tests/e2e/run.sh)")
+
+    def start_fake_server(self):
+        port_file = os.path.join(self.tmp, "fake.port")
+        self.procs.start("fake-server", ["/usr/bin/python3", FAKE_SERVER, "--port", "0",
+                                         "--port-file", port_file],
+                         self.logpath("fake-server"), env=dict(self.env, FAKE_STATUS_VERBOSE="1"))
+
+        def probe():
+            self.procs.check_alive("fake-server")
+            try:
+                with open(port_file) as f:
+                    return bool(f.read().strip()), None
+            except OSError:
+                return False, "no port file yet"
+        wait_for("fake status server writes its port", probe, 15, 0.2)
+        with open(port_file) as f:
+            self.fake_port = int(f.read().strip())
+        self.set_mode("operational")
+        write_config(self.config, self.fake_port)
+        log("fake status server on port %d; config %s" % (self.fake_port, self.config))
+
+    def set_mode(self, mode):
+        url = "http://127.0.0.1:%d/_control/%s/%s" % (self.fake_port, PROVIDER_ID, mode)
+        with urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=10) as r:
+            r.read()
+        log("fake server: %s -> %s" % (PROVIDER_ID, mode))
+
+    def name_owned(self, name):
+        import dbus
+        bus = dbus.SessionBus()
+        d = bus.get_object("org.freedesktop.DBus", "/org/freedesktop/DBus")
+        return bool(d.NameHasOwner(name, dbus_interface="org.freedesktop.DBus"))
+
+    def start_desktop_services(self):
+        self.procs.start("watcher", ["/usr/bin/python3", "-u", os.path.abspath(__file__), "watcher"],
+                         self.logpath("watcher"), env=self.env)
+
+        def watcher_up():
+            self.procs.check_alive("watcher")
+            return self.name_owned(WATCHER_NAME), "org.kde.StatusNotifierWatcher not owned yet"
+        wait_for("StatusNotifierWatcher on the bus", watcher_up, 15)
+
+        dunstrc = os.path.join(self.tmp, "dunstrc")
+        with open(dunstrc, "w") as f:
+            f.write(DUNSTRC)
+        self.procs.start("dunst", ["dunst", "-config", dunstrc, "-verbosity", "info"],
+                         self.logpath("dunst"), env=self.env)
+
+        def dunst_up():
+            self.procs.check_alive("dunst")
+            return self.name_owned(NOTIFY_NAME), "org.freedesktop.Notifications not owned yet"
+        wait_for("dunst owns org.freedesktop.Notifications", dunst_up, 15)
+
+        self.monitor_log = self.logpath("dbus-monitor")
+        self.procs.start("dbus-monitor", ["dbus-monitor", "--session",
+                                          "interface='org.freedesktop.Notifications',member='Notify'"],
+                         self.monitor_log, env=self.env)
+
+        def monitor_up():
+            self.procs.check_alive("dbus-monitor")
+            with open(self.monitor_log, "rb") as f:
+                # dbus-monitor logs its own NameAcquired/NameLost once it became a monitor.
+                return b"NameLost" in f.read(), "dbus-monitor not monitoring yet"
+        wait_for("dbus-monitor attached", monitor_up, 10, 0.2)
+
+    def start_app(self):
+        port, native = free_port(), free_port()
+        argv = [self.args.tauri_driver, "--port", str(port), "--native-port", str(native),
+                "--native-driver", self.args.native_driver]
+        self.procs.start("tauri-driver", argv, self.logpath("app"), env=self.env)
+
+        def driver_up():
+            self.procs.check_alive("tauri-driver")
+            return port_open(port), "port %d closed" % port
+        wait_for("tauri-driver listens on 127.0.0.1:%d" % port, driver_up, 20, 0.2)
+        self.wd = WebDriver(port)
+        t0 = time.monotonic()
+        try:
+            v = self.wd.new_session(self.app, timeout=60)
+        except Exception as e:  # noqa: BLE001
+            raise Failure("WebDriver POST /session (tauri-driver launching %s) failed: %s: %s. Expected a session "
+                          "within 60 s: the app must open its dashboard window when TAURI_WEBVIEW_AUTOMATION "
+                          "is set (see the app log below)" % (self.app, type(e).__name__, e))
+        log("WebDriver session %s in %.1f s (%s)" % (v["sessionId"], time.monotonic() - t0,
+                                                    v.get("capabilities", {}).get("browserName")))
+        self.driver_pid = self.procs.procs[-1][1].pid
+        pids = app_pids(self.app, self.marker, self.driver_pid)
+        if not pids:
+            raise Failure("WebDriver session created but no %s process runs under tauri-driver" % self.app)
+        self.app_pid_list = pids
+        with_marker = [p for p in pids if p in marked_pids(self.marker)] if self.marker else []
+        log("app pid(s): %s (run marker in env: %s)" % (pids, bool(with_marker)))
+
+    # -- checks --
+    def find_item(self):
+        import dbus  # noqa: F401
+        self.tray = Tray()
+
+        def probe():
+            items = self.tray.items()
+            return bool(items), items
+        items = wait_for("a StatusNotifierItem registers with the watcher", probe, 30)
+        self.item = items[-1]
+        return "registered %s" % items
+
+    def menu(self):
+        if not self.item:
+            raise Failure("no tray item registered, so no menu to read")
+        return self.tray.menu_tree(self.item)
+
+    def wait_menu_label(self, label, timeout):
+        def probe():
+            labels = flatten(self.menu())
+            return label in labels, labels
+        return wait_for("tray menu has %r" % label, probe, timeout)
+
+    def check_menu_initial(self):
+        labels = self.wait_menu_label("%s: Operational" % PROVIDER_NAME, 30)
+        missing = [x for x in FIXED_LABELS if x not in labels]
+        if missing:
+            raise Failure("tray menu lacks %s; labels read: %s" % (missing, labels))
+        return "labels: %s" % labels
+
+    def wait_card(self, status, incident=None, timeout=60):
+        def probe():
+            st, incs = dashboard_card(self.wd)
+            ok = st == status and (incident is None or any(incident in t for t in incs))
+            return ok, "data-status=%r incidents=%r" % (st, incs)
+        return wait_for('dashboard [data-testid="provider-%s"] data-status=%r%s'
+                        % (PROVIDER_ID, status, (" with incident %r" % incident) if incident else ""),
+                        probe, timeout)
+
+    def wait_notify(self, summary, body_part=None, after=0, timeout=60):
+        def probe():
+            ns = notifications(self.monitor_log)[after:]
+            for n in ns:
+                if n["summary"] == summary and n["app"] == "Weathervane" and (
+                        body_part is None or body_part in n["body"]):
+                    return True, n
+            return False, short(ns)
+        n = wait_for("Notify(app_name='Weathervane', summary=%r%s)"
+                     % (summary, (", body containing %r" % body_part) if body_part else ""), probe, timeout)
+        return "summary=%r body=%r" % (n["summary"], n["body"])
+
+    def screenshot(self, name):
+        path = os.path.join(self.art, name)
+        r = subprocess.run(["import", "-window", "root", "-display", self.display, path],
+                           capture_output=True, timeout=30)
+        if r.returncode != 0:
+            raise Failure("import failed: %s" % r.stderr.decode("utf-8", "replace"))
+        log("screenshot %s" % path)
+
+    def save_menu(self, tree):
+        lines = menu_text(tree)
+        txt = os.path.join(self.art, "tray-menu.txt")
+        with open(txt, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        svg = os.path.join(self.tmp, "tray-menu.svg")
+        with open(svg, "w") as f:
+            f.write(menu_svg(tree, "Weathervane tray menu (read over D-Bus, at outage)"))
+        png = os.path.join(self.art, "tray-menu.png")
+        if shutil.which("rsvg-convert"):
+            subprocess.run(["rsvg-convert", "-o", png, svg], check=True, timeout=30)
+        else:
+            subprocess.run(["convert", svg, png], check=True, timeout=30)
+        return "%s, %s" % (txt, png)
+
+    def quit_app(self):
+        pids = self.app_pid_list
+
+        def alive(pid):
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            except OSError:
+                return False
+        self.wd.delete(timeout=30)
+
+        def gone():
+            left = [p for p in set(pids) | set(app_pids(self.app, self.marker, self.driver_pid)) if alive(p)]
+            return not left, ["%d %s" % (p, cmdline(p)) for p in left]
+        wait_for("the app exits after DELETE /session", gone, 20)
+        return "session deleted; app pid(s) %s exited" % pids
+
+    # -- main --
+    def run(self):
+        try:
+            self.setup()
+            self.start_fake_server()
+            self.start_desktop_services()
+            self.start_app()
+        except Exception as e:  # noqa: BLE001
+            msg = str(e) if isinstance(e, Failure) else "%s: %s" % (type(e).__name__, e)
+            self.results.append(("setup", False, msg))
+            log("FAIL setup: %s" % msg)
+            return self.finish()
+
+        self.check("a. tray item registered with the watcher", self.find_item)
+        self.check("a. tray menu: '%s: Operational' + Refresh now/Pause/Open dashboard/Quit"
+                   % PROVIDER_NAME, self.check_menu_initial)
+        self.check("b. dashboard card data-status=operational",
+                   lambda: self.wait_card("operational", timeout=30))
+        try:
+            self.wd.screenshot(os.path.join(self.art, "dashboard-operational.png"))
+        except Exception as e:  # noqa: BLE001
+            log("warning: WebDriver screenshot failed: %s" % e)
+
+        before = len(notifications(self.monitor_log))
+        self.set_mode("major")
+        t0 = time.monotonic()
+        self.check("c. Notify 'FakeAI: major outage'",
+                   lambda: self.wait_notify("%s: major outage" % PROVIDER_NAME, after=before, timeout=60))
+        left = lambda: max(5, 60 - (time.monotonic() - t0))  # noqa: E731
+        self.check("c. tray menu shows 'FakeAI: Major outage'",
+                   lambda: "labels: %s" % self.wait_menu_label("%s: Major outage" % PROVIDER_NAME, left()))
+        self.check("c. dashboard card major_outage with incident %r" % INCIDENT_TITLE,
+                   lambda: self.wait_card("major_outage", INCIDENT_TITLE, timeout=left()))
+        time.sleep(1.5)  # let dunst draw
+        self.check("c. screenshot outage.png", lambda: self.screenshot("outage.png"))
+        try:
+            self.wd.screenshot(os.path.join(self.art, "dashboard-outage.png"))
+        except Exception as e:  # noqa: BLE001
+            log("warning: WebDriver screenshot failed: %s" % e)
+        self.check("e. tray menu saved (tray-menu.txt, tray-menu.png)", lambda: self.save_menu(self.menu()))
+
+        before = len(notifications(self.monitor_log))
+        self.set_mode("operational")
+        t0 = time.monotonic()
+        self.check("d. Notify 'FakeAI recovered' ('Operational again after ...')",
+                   lambda: self.wait_notify("%s recovered" % PROVIDER_NAME, "Operational again after",
+                                            after=before, timeout=60))
+        self.check("d. tray menu back to 'FakeAI: Operational'",
+                   lambda: "labels: %s" % self.wait_menu_label("%s: Operational" % PROVIDER_NAME, left()))
+        self.check("d. dashboard card back to operational",
+                   lambda: self.wait_card("operational", timeout=left()))
+        time.sleep(1.5)
+        self.check("d. screenshot recovered.png", lambda: self.screenshot("recovered.png"))
+
+        self.check("f. WebDriver session deleted and the app exited", self.quit_app)
+        return self.finish()
+
+    def finish(self):
+        try:
+            if self.wd and self.wd.session:
+                self.wd.delete(timeout=15)
+        except Exception as e:  # noqa: BLE001
+            log("warning: deleting the WebDriver session: %s" % e)
+        self.procs.stop_all()
+        if self.marker:
+            left = [p for p in marked_pids(self.marker) if p != os.getpid() and p not in ancestors()]
+            left = [p for p in left if not is_harness(p)]
+            if left:
+                log("killing leftovers: %s" % ["%d %s" % (p, cmdline(p)) for p in left])
+                for p in left:
+                    try:
+                        os.kill(p, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+        ok = all(r[1] for r in self.results) and bool(self.results)
+        # copy logs next to the screenshots
+        for name, path in self.logfiles.items():
+            try:
+                shutil.copy(path, os.path.join(self.art, "log-%s.txt" % name))
+            except OSError:
+                pass
+        if not ok:
+            for name, path in self.logfiles.items():
+                print("\n----- last 50 lines of %s (%s) -----" % (name, path))
+                for line in tail(path):
+                    print(line)
+        print("\n===== e2e results =====")
+        for name, good, detail in self.results:
+            print("%s  %s%s" % ("PASS" if good else "FAIL", name, "" if good else "\n      " + detail))
+        failed = [r for r in self.results if not r[1]]
+        print("E2E %s: %d/%d checks passed (artifacts in %s)"
+              % ("PASS" if ok else "FAIL", len(self.results) - len(failed), len(self.results), self.art))
+        sys.stdout.flush()
+        return 0 if ok else 1
+
+
+def ancestors():
+    out, pid = set(), os.getpid()
+    while pid > 1:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+        out.add(pid)
+    return out
+
+
+def is_harness(pid):
+    """Xvfb and dbus-run-session belong to run.sh, which stops them itself."""
+    c = cmdline(pid)
+    return c.startswith("Xvfb") or c.startswith("/usr/bin/Xvfb") or "dbus-daemon" in c \
+        or c.startswith("dbus-run-session")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("watcher", help="run the StatusNotifierWatcher (on the session bus)")
+    r = sub.add_parser("run", help="run the test (inside Xvfb + dbus-run-session; see run.sh)")
+    r.add_argument("--app", required=True)
+    r.add_argument("--artifacts", required=True)
+    r.add_argument("--tmp", required=True)
+    r.add_argument("--tauri-driver", required=True)
+    r.add_argument("--native-driver", default="/usr/bin/WebKitWebDriver")
+    r.add_argument("--display", help="ignored: DISPLAY from the environment is used")
+    argv = sys.argv[1:]
+    if argv and argv[0].startswith("--"):
+        argv = ["run"] + argv  # `e2e.py --app ...` means `e2e.py run --app ...`
+    args = ap.parse_args(argv)
+    if args.cmd == "watcher":
+        run_watcher()
+        return 0
+    return Run(args).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
