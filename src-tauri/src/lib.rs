@@ -179,6 +179,7 @@ pub fn app_builder<R: Runtime>(
             let shell = handle.state::<Arc<Shell>>().inner().clone();
             let icon = write_notification_icon(&shell.locations.data_dir);
             app.manage(Arc::new(Notifier::new(icon)));
+            app.manage(TrayShown::default());
             if with_tray {
                 tray::create(&handle)?;
             }
@@ -230,6 +231,10 @@ async fn pump<R: Runtime>(
     }
 }
 
+/// What the tray shows now (see [`tray::signature`]).
+#[derive(Default)]
+struct TrayShown(std::sync::Mutex<String>);
+
 /// Recompute the overview and redraw the tray (off the caller's path).
 pub fn refresh_tray<R: Runtime>(app: AppHandle<R>, shell: Arc<Shell>) {
     tauri::async_runtime::spawn(async move {
@@ -237,8 +242,15 @@ pub fn refresh_tray<R: Runtime>(app: AppHandle<R>, shell: Arc<Shell>) {
         let switched = shell.switched().await.unwrap_or_default();
         match overview {
             Ok(o) => {
-                if let Err(e) = tray::update(&app, &o, &switched) {
-                    tracing::warn!("cannot update the tray: {e}");
+                let sig = tray::signature(&o, &switched);
+                let last = app.state::<TrayShown>();
+                let mut shown = last.0.lock().unwrap_or_else(|p| p.into_inner());
+                if *shown == sig {
+                    return;
+                }
+                match tray::update(&app, &o, &switched) {
+                    Ok(()) => *shown = sig,
+                    Err(e) => tracing::warn!("cannot update the tray: {e}"),
                 }
             }
             Err(e) => tracing::warn!("cannot read the current state: {}", e.message),

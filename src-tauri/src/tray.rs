@@ -55,6 +55,28 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
+/// Everything the tray shows, as text: when it has not changed, the tray is left alone.
+/// Rebuilding a menu costs GTK and D-Bus work, and most polls change nothing visible.
+pub fn signature(o: &Overview, switched: &[AssistantId]) -> String {
+    let mut sig = format!(
+        "{:?}|{:?}|{}|{}",
+        app::tray_status(o),
+        switched,
+        o.paused_until.is_some(),
+        app::tooltip(o, Utc::now())
+    );
+    for p in &o.providers {
+        sig.push_str(&format!("|{}:{:?}:{:?}", p.id, p.status, p.reason));
+        for c in p.components.iter().filter(|c| c.watched) {
+            sig.push_str(&format!(",{}={:?}", c.name, c.status));
+        }
+        for i in &p.incidents {
+            sig.push_str(&format!(",!{}", i.title));
+        }
+    }
+    sig
+}
+
 /// Bring icon, tooltip and menu up to date.
 pub fn update<R: Runtime>(
     app: &AppHandle<R>,
