@@ -308,7 +308,12 @@ pub struct Poller {
     fetcher: Fetcher,
     store: Arc<Mutex<Store>>,
     events: broadcast::Sender<CoreEvent>,
+    policy: PolicyStates,
 }
+
+/// What the notification policy remembers per provider (what was announced, since when).
+/// Shared so a poller restarted with a new config does not announce an ongoing outage again.
+pub type PolicyStates = Arc<Mutex<HashMap<String, ProviderPolicyState>>>;
 
 /// How to talk to a running poller.
 #[derive(Clone)]
@@ -346,7 +351,18 @@ impl Poller {
             fetcher,
             store,
             events,
+            policy: PolicyStates::default(),
         }
+    }
+
+    /// Carry the policy's memory over from an earlier poller (see [`PolicyStates`]).
+    pub fn with_policy_states(mut self, states: PolicyStates) -> Poller {
+        self.policy = states;
+        self
+    }
+
+    pub fn policy_states(&self) -> PolicyStates {
+        self.policy.clone()
     }
 
     /// Start every task; returns the handle and a join handle that ends after shutdown.
@@ -389,7 +405,6 @@ impl Poller {
             .map(|p| (p.id.clone(), p.name.clone()))
             .collect();
         let mut latest: HashMap<String, Observation> = HashMap::new();
-        let mut policy_states: HashMap<String, ProviderPolicyState> = HashMap::new();
         let mut offline = false;
         // Roll up and prune at start, then hourly.
         let mut last_maintenance: Option<Instant> = None;
@@ -436,9 +451,10 @@ impl Poller {
                     .find(|i| i.is_open())
                     .map(|i| i.title.clone()),
             };
-            let prev = policy_states
-                .get(&obs.provider_id)
-                .cloned()
+            let prev = self
+                .policy
+                .lock()
+                .map(|m| m.get(&obs.provider_id).cloned().unwrap_or_default())
                 .unwrap_or_default();
             let paused = *pause.borrow();
             let decision = match paused {
@@ -449,7 +465,9 @@ impl Poller {
                 }
                 None => policy::decide(&prev, &input, &self.config.prefs, obs.at),
             };
-            policy_states.insert(obs.provider_id.clone(), decision.state);
+            if let Ok(mut m) = self.policy.lock() {
+                m.insert(obs.provider_id.clone(), decision.state);
+            }
             let _ = self.events.send(CoreEvent::Observed(Box::new(obs)));
             // After the observation itself, so listeners see the provider, then the verdict.
             if offline_changed {

@@ -12,7 +12,7 @@ use weathervane::app::{self, History, Overview};
 use weathervane::config::Config;
 use weathervane::events::CoreEvent;
 use weathervane::fetch::Fetcher;
-use weathervane::poller::{Poller, PollerHandle};
+use weathervane::poller::{PolicyStates, Poller, PollerHandle};
 use weathervane::store::Store;
 use weathervane::switcher::profiles::AssistantId;
 
@@ -34,6 +34,8 @@ pub struct Shell {
     events: broadcast::Sender<CoreEvent>,
     poller: Mutex<Option<(PollerHandle, tokio::task::JoinHandle<()>)>>,
     paused_until: Mutex<Option<DateTime<Utc>>>,
+    /// Kept across poller restarts, so a settings change does not re-announce an outage.
+    policy: PolicyStates,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -63,6 +65,7 @@ impl Shell {
             events,
             poller: Mutex::new(None),
             paused_until: Mutex::new(None),
+            policy: PolicyStates::default(),
         })
     }
 
@@ -79,7 +82,8 @@ impl Shell {
         let config = self.config();
         let fetcher = Fetcher::new(config.timeout, config.max_body)
             .map_err(|e| ShellError::new("system", e.to_string()))?;
-        let poller = Poller::new(config, fetcher, self.store.clone(), self.events.clone());
+        let poller = Poller::new(config, fetcher, self.store.clone(), self.events.clone())
+            .with_policy_states(self.policy.clone());
         let (handle, join) = poller.spawn();
         handle.pause_until(*lock(&self.paused_until));
         if let Some((old, _)) = lock(&self.poller).replace((handle, join)) {
