@@ -101,6 +101,11 @@ fn valid_new_id(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// Does the built-in catalog have a provider with this id?
+fn in_catalog(id: &str) -> bool {
+    Config::parse("", Path::new("catalog")).is_ok_and(|c| c.provider(id).is_some())
+}
+
 /// The `[[providers]]` entry with this id, if the file has one.
 fn provider_entry<'a>(doc: &'a mut DocumentMut, id: &str) -> Option<&'a mut Table> {
     doc.get_mut("providers")?
@@ -232,10 +237,7 @@ pub fn edit_text(text: &str, change: &SettingsChange) -> Result<String, ConfigEd
             }
             config::parse_kind(kind).map_err(ConfigEditError::Invalid)?;
             config::parse_source_url(url).map_err(ConfigEditError::Invalid)?;
-            let exists_in_catalog = Config::parse("", Path::new("catalog"))
-                .map(|c| c.provider(id).is_some())
-                .unwrap_or(false);
-            if exists_in_catalog || provider_entry(&mut doc, id).is_some() {
+            if in_catalog(id) || provider_entry(&mut doc, id).is_some() {
                 return Err(ConfigEditError::Invalid(format!(
                     "a provider with the id {id:?} already exists; pick another"
                 )));
@@ -246,10 +248,7 @@ pub fn edit_text(text: &str, change: &SettingsChange) -> Result<String, ConfigEd
             t.insert("url", value(url.trim()));
         }
         SettingsChange::RemoveProvider { id } => {
-            let in_catalog = Config::parse("", Path::new("catalog"))
-                .map(|c| c.provider(id).is_some())
-                .unwrap_or(false);
-            if in_catalog {
+            if in_catalog(id) {
                 return Err(ConfigEditError::Invalid(format!(
                     "{id:?} comes with Weathervane; turn it off instead of removing it"
                 )));

@@ -242,13 +242,14 @@ pub fn refresh_tray<R: Runtime>(app: AppHandle<R>, shell: Arc<Shell>) {
         let switched = shell.switched().await.unwrap_or_default();
         match overview {
             Ok(o) => {
-                let sig = tray::signature(&o, &switched);
+                let view = tray::View::new(&o, &switched);
+                let sig = tray::signature(&view);
                 let last = app.state::<TrayShown>();
                 let mut shown = last.0.lock().unwrap_or_else(|p| p.into_inner());
                 if *shown == sig {
                     return;
                 }
-                match tray::update(&app, &o, &switched) {
+                match tray::update(&app, &view) {
                     Ok(()) => *shown = sig,
                     Err(e) => tracing::warn!("cannot update the tray: {e}"),
                 }
@@ -355,6 +356,26 @@ fn write_notification_icon(data_dir: &std::path::Path) -> Option<PathBuf> {
 mod tests {
     use super::*;
 
+    /// One command call over the mock runtime's IPC.
+    fn invoke(
+        webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+        cmd: &str,
+        args: serde_json::Value,
+    ) -> Result<tauri::ipc::InvokeResponseBody, serde_json::Value> {
+        tauri::test::get_ipc_response(
+            webview,
+            tauri::webview::InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: tauri::test::INVOKE_KEY.to_string(),
+            },
+        )
+    }
+
     #[test]
     fn commands_answer_through_ipc_with_a_mock_runtime() {
         let dir = tempfile::tempdir().unwrap();
@@ -378,35 +399,16 @@ mod tests {
         let webview = tauri::WebviewWindowBuilder::new(&app, DASHBOARD, Default::default())
             .build()
             .unwrap();
-        let res = tauri::test::get_ipc_response(
-            &webview,
-            tauri::webview::InvokeRequest {
-                cmd: "overview".into(),
-                callback: tauri::ipc::CallbackFn(0),
-                error: tauri::ipc::CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: tauri::ipc::InvokeBody::default(),
-                headers: Default::default(),
-                invoke_key: tauri::test::INVOKE_KEY.to_string(),
-            },
-        )
-        .unwrap();
+        let res = invoke(&webview, "overview", serde_json::json!({})).unwrap();
         let v: serde_json::Value = res.deserialize().unwrap();
         assert_eq!(v["providers"][0]["id"], "fake");
         assert_eq!(v["providers"][0]["status"], "unknown");
         assert_eq!(v["offline"], false);
         // A bad argument is a typed error, not a panic.
-        let err = tauri::test::get_ipc_response(
+        let err = invoke(
             &webview,
-            tauri::webview::InvokeRequest {
-                cmd: "open_status_page".into(),
-                callback: tauri::ipc::CallbackFn(0),
-                error: tauri::ipc::CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: tauri::ipc::InvokeBody::Json(serde_json::json!({"id": "nope"})),
-                headers: Default::default(),
-                invoke_key: tauri::test::INVOKE_KEY.to_string(),
-            },
+            "open_status_page",
+            serde_json::json!({"id": "nope"}),
         )
         .unwrap_err();
         assert_eq!(err["kind"], "input");

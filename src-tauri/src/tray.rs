@@ -44,7 +44,7 @@ fn icon(status: Status, switched: bool) -> tauri::Result<Image<'static>> {
 
 /// Create the tray with a "starting" menu; [`update`] fills it in.
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let menu = build_menu(app, None, &[], false)?;
+    let menu = build_menu(app, None)?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(Status::Unknown, false)?)
         .tooltip("Weathervane: checking…")
@@ -55,15 +55,35 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
+/// What the tray shows for one overview, worked out once: the tooltip text feeds the
+/// signature, the tooltip and the menu's first lines.
+pub struct View<'a> {
+    pub overview: &'a Overview,
+    pub switched: &'a [AssistantId],
+    /// [`app::tooltip`] as of now.
+    pub tip: String,
+}
+
+impl<'a> View<'a> {
+    pub fn new(overview: &'a Overview, switched: &'a [AssistantId]) -> View<'a> {
+        View {
+            overview,
+            switched,
+            tip: app::tooltip(overview, Utc::now()),
+        }
+    }
+}
+
 /// Everything the tray shows, as text: when it has not changed, the tray is left alone.
 /// Rebuilding a menu costs GTK and D-Bus work, and most polls change nothing visible.
-pub fn signature(o: &Overview, switched: &[AssistantId]) -> String {
+pub fn signature(v: &View<'_>) -> String {
+    let (o, switched) = (v.overview, v.switched);
     let mut sig = format!(
         "{:?}|{:?}|{}|{}",
         app::tray_status(o),
         switched,
         o.paused_until.is_some(),
-        app::tooltip(o, Utc::now())
+        v.tip
     );
     for p in &o.providers {
         sig.push_str(&format!("|{}:{:?}:{:?}", p.id, p.status, p.reason));
@@ -78,36 +98,29 @@ pub fn signature(o: &Overview, switched: &[AssistantId]) -> String {
 }
 
 /// Bring icon, tooltip and menu up to date.
-pub fn update<R: Runtime>(
-    app: &AppHandle<R>,
-    o: &Overview,
-    switched: &[AssistantId],
-) -> tauri::Result<()> {
+pub fn update<R: Runtime>(app: &AppHandle<R>, v: &View<'_>) -> tauri::Result<()> {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return Ok(());
     };
+    let (o, switched) = (v.overview, v.switched);
     let status = app::tray_status(o);
     tray.set_icon(Some(icon(status, !switched.is_empty())?))?;
-    let mut tip = app::tooltip(o, Utc::now());
+    let mut tip = v.tip.clone();
     if !switched.is_empty() {
         let names: Vec<_> = switched.iter().map(|a| a.label()).collect();
         tip.push_str(&format!("\nSwitched to a fallback: {}", names.join(", ")));
     }
     // Linux panels show no tooltips for StatusNotifierItems; the menu's first line says it there.
     tray.set_tooltip(Some(&tip))?;
-    let menu = build_menu(app, Some(o), switched, o.paused_until.is_some())?;
+    let menu = build_menu(app, Some(v))?;
     tray.set_menu(Some(menu))?;
     Ok(())
 }
 
-fn build_menu<R: Runtime>(
-    app: &AppHandle<R>,
-    o: Option<&Overview>,
-    switched: &[AssistantId],
-    paused: bool,
-) -> tauri::Result<Menu<R>> {
+fn build_menu<R: Runtime>(app: &AppHandle<R>, v: Option<&View<'_>>) -> tauri::Result<Menu<R>> {
     let mut menu = MenuBuilder::new(app);
-    match o {
+    let paused = v.is_some_and(|v| v.overview.paused_until.is_some());
+    match v {
         None => {
             menu = menu.item(
                 &MenuItemBuilder::with_id("summary", "Checking status pages…")
@@ -115,12 +128,12 @@ fn build_menu<R: Runtime>(
                     .build(app)?,
             );
         }
-        Some(o) => {
-            let tip = app::tooltip(o, Utc::now());
-            for line in tip.lines().skip(1) {
+        Some(v) => {
+            let o = v.overview;
+            for line in v.tip.lines().skip(1) {
                 menu = menu.item(&MenuItemBuilder::new(line).enabled(false).build(app)?);
             }
-            for a in switched {
+            for a in v.switched {
                 menu = menu.item(
                     &MenuItemBuilder::new(format!("{} is switched to a fallback", a.label()))
                         .enabled(false)
