@@ -30,6 +30,8 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+# The end-to-end test's StatusNotifierWatcher (`e2e.py watcher`), so the tray registers.
+E2E = os.path.join(ROOT, "tests", "e2e", "e2e.py")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PROVIDERS = 15
 INTERVAL = 60
@@ -157,7 +159,7 @@ def inner(args):
         return p
 
     try:
-        start([sys.executable, args.watcher], "watcher.log")
+        start([sys.executable, E2E, "watcher"], "watcher.log")
         start(["dunst", "-config", "/dev/null"], "dunst.log")
         mon = start(["dbus-monitor", "--session", "interface='org.freedesktop.Notifications',member='Notify'"],
                     "notify.log")
@@ -251,7 +253,6 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("app")
     ap.add_argument("stock")
-    ap.add_argument("--watcher", default=os.path.join(ROOT, "tests", "e2e", "sni_watcher.py"))
     ap.add_argument("--settle", type=float, default=20)
     ap.add_argument("--cpu-window", type=float, default=180)
     ap.add_argument("--inner", action="store_true")
@@ -268,7 +269,7 @@ def main():
         wait_for(lambda: os.path.exists(f"/tmp/.X11-unix/X{disp}"), 10, "Xvfb")
         env = dict(os.environ, DISPLAY=f":{disp}")
         cmd = ["dbus-run-session", "--", sys.executable, os.path.abspath(__file__), args.app, args.stock,
-               "--inner", "--tmp", tmp, "--display", str(disp), "--watcher", args.watcher,
+               "--inner", "--tmp", tmp, "--display", str(disp),
                "--settle", str(args.settle), "--cpu-window", str(args.cpu_window)]
         rc = subprocess.call(cmd, env=env)
         if rc != 0:
