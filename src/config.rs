@@ -1,6 +1,6 @@
 //! The user's config file (TOML) merged over the built-in catalog, validated with errors that name the line and the field.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::policy::{Prefs, QuietHours};
 use crate::sources::SourceKind;
-use crate::switcher::profiles::{self, Profile, RawProfile};
+use crate::switcher::profiles::{self, AssistantId, Profile, RawProfile};
 
 /// The catalog compiled into the binary.
 pub const CATALOG: &str = include_str!("catalog.toml");
@@ -89,6 +89,8 @@ pub struct Config {
     pub profiles: Vec<Profile>,
     /// Project folders checked for settings that outrank a switch (`[switch] project_dirs`, `~` expanded).
     pub project_dirs: Vec<PathBuf>,
+    /// The profile each assistant falls back to when its provider is down (`[switch] fallback`).
+    pub fallbacks: BTreeMap<AssistantId, String>,
     /// The file it was read from, if any.
     pub path: Option<PathBuf>,
 }
@@ -251,11 +253,39 @@ impl Config {
         let profiles =
             profiles::merge(&accepted).map_err(|e| ConfigError::Catalog(e.to_string()))?;
 
-        let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
-        let project_dirs = raw
+        let (project_dirs, raw_fallbacks) = raw
             .switch
-            .map(|s| s.project_dirs)
-            .unwrap_or_default()
+            .map(|s| (s.project_dirs, s.fallback))
+            .unwrap_or_default();
+        let mut fallbacks = BTreeMap::new();
+        for (assistant, profile) in raw_fallbacks {
+            let Some(a) = AssistantId::parse(&assistant) else {
+                return Err(err(
+                    profile.span(),
+                    format!(
+                        "switch.fallback: unknown assistant {assistant:?}; expected one of claude-code, codex, gemini, opencode"
+                    ),
+                ));
+            };
+            let id = profile.get_ref();
+            if profiles::find(&profiles, a, id).is_none() {
+                let known: Vec<&str> = profiles
+                    .iter()
+                    .filter(|p| p.assistant == a)
+                    .map(|p| p.id.as_str())
+                    .collect();
+                return Err(err(
+                    profile.span(),
+                    format!(
+                        "switch.fallback: {assistant} has no profile {id:?}; known: {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+            fallbacks.insert(a, id.clone());
+        }
+        let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+        let project_dirs = project_dirs
             .into_iter()
             .map(|d| match (d.strip_prefix("~/"), &home) {
                 (Some(rest), Some(h)) => h.join(rest),
@@ -270,6 +300,7 @@ impl Config {
             prefs,
             profiles,
             project_dirs,
+            fallbacks,
             path: Some(path.to_path_buf()),
         })
     }
@@ -464,6 +495,9 @@ struct RawSwitch {
     /// Project folders whose `.claude/settings*.json` may outrank a switch.
     #[serde(default)]
     project_dirs: Vec<String>,
+    /// The profile each assistant is switched to when its provider is down.
+    #[serde(default)]
+    fallback: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -516,6 +550,37 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("/cfg/weathervane.toml"))
+    }
+
+    #[test]
+    fn fallbacks_name_known_profiles() {
+        let c =
+            parse("[switch]\nfallback = { claude-code = \"openrouter\", codex = \"ollama\" }\n")
+                .unwrap();
+        assert_eq!(c.fallbacks[&AssistantId::ClaudeCode], "openrouter");
+        assert_eq!(c.fallbacks[&AssistantId::Codex], "ollama");
+        let e = parse("[switch]\nfallback = { claude-code = \"nope\" }\n").unwrap_err();
+        assert!(e.to_string().contains("has no profile \"nope\""), "{e}");
+        let e = parse("[switch]\nfallback = { claude = \"openrouter\" }\n").unwrap_err();
+        assert!(e.to_string().contains("unknown assistant"), "{e}");
+    }
+
+    #[test]
+    fn preset_providers_are_catalog_ids() {
+        let c = parse("").unwrap();
+        for p in &c.profiles {
+            if let Some(id) = &p.provider {
+                assert!(c.provider(id).is_some(), "{}/{}: {id}", p.assistant, p.id);
+            }
+        }
+        assert!(
+            c.profiles
+                .iter()
+                .filter(|p| p.default)
+                .all(|p| p.provider.is_some()
+                    || p.assistant == AssistantId::Opencode
+                    || p.assistant == AssistantId::Gemini)
+        );
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct Profile {
     /// The owned settings this profile gives a value; every other owned key is absent.
     pub set: BTreeMap<String, String>,
     pub note: Option<String>,
+    /// The watched provider (catalog id) this profile's requests depend on:
+    /// when it is down, the assistant on this profile is affected.
+    pub provider: Option<String>,
     /// "preset", "config" or "preset+config".
     pub origin: &'static str,
 }
@@ -100,6 +103,7 @@ pub struct RawProfile {
     pub key_env: Option<String>,
     pub set: Option<BTreeMap<String, String>>,
     pub note: Option<String>,
+    pub provider: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,6 +148,7 @@ fn from_raw(raw: &RawProfile, assistant: AssistantId, origin: &'static str) -> P
         key_env: raw.key_env.clone(),
         set: raw.set.clone().unwrap_or_default(),
         note: raw.note.clone(),
+        provider: raw.provider.clone(),
         origin,
     }
 }
@@ -184,6 +189,9 @@ pub fn merge(user: &[RawProfile]) -> Result<Vec<Profile>, ProfileError> {
             }
             if let Some(n) = &raw.note {
                 p.note = Some(n.clone());
+            }
+            if let Some(n) = &raw.provider {
+                p.provider = Some(n.clone());
             }
             p.origin = "preset+config";
         } else {
