@@ -850,21 +850,14 @@ fn assistant_arg(s: &str) -> Result<AssistantId, CliError> {
     })
 }
 
-fn on_path(program: &str, env: &std::collections::HashMap<String, String>) -> Option<PathBuf> {
-    let path = env.get("PATH")?;
-    std::env::split_paths(path)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-}
-
 #[derive(Debug, Serialize)]
 struct AssistantOut {
     id: AssistantId,
-    name: &'static str,
+    name: String,
     /// The program, when found on PATH.
-    installed: Option<PathBuf>,
+    installed: Option<String>,
     switchable: bool,
-    config: Option<PathBuf>,
+    config: Option<String>,
     config_exists: bool,
     /// The profile the config matches now; null when hand-edited to something else.
     active_profile: Option<String>,
@@ -873,60 +866,33 @@ struct AssistantOut {
     problem: Option<String>,
     /// Undone by `switch ... --back`.
     switched_from: Option<String>,
+    /// The watched provider the active profile depends on.
+    provider: Option<String>,
+    /// The profile offered when that provider is down.
+    fallback: Option<String>,
     profiles: Vec<String>,
 }
 
 fn assistants(cli: &Cli, config: &Config, json: bool) -> Result<i32, CliError> {
     let ctx = switch_context(cli, config)?;
     let store = Store::open(&db_path(cli))?;
-    let mut out = Vec::new();
-    for a in AssistantId::ALL {
-        let program = match a {
-            AssistantId::ClaudeCode => "claude",
-            AssistantId::Codex => "codex",
-            AssistantId::Gemini => "gemini",
-            AssistantId::Opencode => "opencode",
-        };
-        let mut item = AssistantOut {
-            id: a,
-            name: a.label(),
-            installed: on_path(program, &ctx.env),
-            switchable: false,
-            config: None,
-            config_exists: false,
-            active_profile: None,
-            problem: None,
-            switched_from: None,
-            profiles: config
-                .profiles
-                .iter()
-                .filter(|p| p.assistant == a)
-                .map(|p| p.id.clone())
-                .collect(),
-        };
-        if let Ok((path, _, _)) = engine::target(&ctx, a) {
-            item.switchable = true;
-            item.config_exists = path.exists();
-            match std::fs::read_to_string(&path) {
-                Ok(text) => match engine::active(a, &text, &config.profiles) {
-                    Ok(p) => item.active_profile = p.map(|p| p.id.clone()),
-                    Err(e) => {
-                        item.problem = Some(format!("{} does not parse: {e}", path.display()))
-                    }
-                },
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    item.active_profile = engine::active(a, "", &config.profiles)
-                        .ok()
-                        .flatten()
-                        .map(|p| p.id.clone());
-                }
-                Err(e) => item.problem = Some(format!("cannot read {}: {e}", path.display())),
-            }
-            item.config = Some(path);
-            item.switched_from = store.open_switch(a.as_str())?.and_then(|r| r.from_profile);
-        }
-        out.push(item);
-    }
+    let out: Vec<AssistantOut> = crate::assistants::list(&ctx, config, &store)?
+        .into_iter()
+        .map(|v| AssistantOut {
+            id: v.id,
+            name: v.name,
+            installed: v.installed,
+            switchable: v.switchable,
+            config: v.config,
+            config_exists: v.config_exists,
+            active_profile: v.active_profile,
+            problem: v.problem,
+            switched_from: v.open_switch.and_then(|o| o.from_profile),
+            provider: v.provider,
+            fallback: v.fallback,
+            profiles: v.profiles.into_iter().map(|p| p.id).collect(),
+        })
+        .collect();
     if json {
         #[derive(Serialize)]
         struct Out {
@@ -959,7 +925,7 @@ fn assistants(cli: &Cli, config: &Config, json: bool) -> Result<i32, CliError> {
             } else {
                 " (does not exist yet)"
             };
-            let _ = writeln!(w, "    config:  {}{exists}", c.display());
+            let _ = writeln!(w, "    config:  {c}{exists}");
         }
         match (&a.active_profile, &a.problem) {
             (_, Some(p)) => {

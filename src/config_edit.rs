@@ -45,6 +45,11 @@ pub enum SettingsChange {
     RemoveProvider {
         id: String,
     },
+    /// The profile an assistant is switched to when its provider is down; None: no fallback.
+    Fallback {
+        assistant: String,
+        profile: Option<String>,
+    },
 }
 
 /// The `[notifications]` table as the Settings page edits it.
@@ -136,7 +141,7 @@ fn provider_entry_or_new<'a>(
 }
 
 /// Set `key`, keeping the comment and spacing around an existing value.
-fn set(table: &mut Table, key: &str, new: toml_edit::Value) {
+fn set(table: &mut dyn toml_edit::TableLike, key: &str, new: toml_edit::Value) {
     let mut new = new;
     match table.get_mut(key) {
         // Replace in place: the key (and the comment above it) stays as written.
@@ -223,6 +228,30 @@ pub fn edit_text(text: &str, change: &SettingsChange) -> Result<String, ConfigEd
             set(table, "muted", string_array(&s.muted).into());
             set(table, "degraded", s.notify_degraded.into());
             set(table, "maintenance", s.notify_maintenance.into());
+        }
+        SettingsChange::Fallback { assistant, profile } => {
+            let switch = doc
+                .entry("switch")
+                .or_insert(Item::Table(Table::new()))
+                .as_table_like_mut()
+                .ok_or_else(|| {
+                    ConfigEditError::Invalid("`switch` in the config is not a table".into())
+                })?;
+            let fallback = switch
+                .entry("fallback")
+                .or_insert(Item::Value(toml_edit::InlineTable::new().into()))
+                .as_table_like_mut()
+                .ok_or_else(|| {
+                    ConfigEditError::Invalid(
+                        "`switch.fallback` in the config is not a table".into(),
+                    )
+                })?;
+            match profile {
+                Some(p) => set(fallback, assistant, p.as_str().into()),
+                None => {
+                    fallback.remove(assistant);
+                }
+            }
         }
         SettingsChange::AddProvider {
             id,
@@ -375,6 +404,38 @@ url = "https://status.internal.example"
             parse(&out).provider("openai").unwrap().interval.as_secs(),
             120
         );
+    }
+
+    #[test]
+    fn fallbacks_are_set_changed_and_cleared_keeping_the_rest() {
+        use crate::switcher::profiles::AssistantId;
+        let fb = |a: &str, p: Option<&str>| SettingsChange::Fallback {
+            assistant: a.into(),
+            profile: p.map(str::to_string),
+        };
+        let out = edit_text(USER, &fb("claude-code", Some("openrouter"))).unwrap();
+        assert!(out.starts_with(USER), "{out}");
+        assert_eq!(
+            parse(&out).fallbacks[&AssistantId::ClaudeCode],
+            "openrouter"
+        );
+        let out = edit_text(&out, &fb("codex", Some("ollama"))).unwrap();
+        let out = edit_text(&out, &fb("claude-code", Some("deepseek"))).unwrap();
+        let c = parse(&out);
+        assert_eq!(c.fallbacks[&AssistantId::ClaudeCode], "deepseek");
+        assert_eq!(c.fallbacks[&AssistantId::Codex], "ollama");
+        let out = edit_text(&out, &fb("claude-code", None)).unwrap();
+        let c = parse(&out);
+        assert!(!c.fallbacks.contains_key(&AssistantId::ClaudeCode));
+        assert_eq!(c.fallbacks[&AssistantId::Codex], "ollama");
+        // A hand-written [switch.fallback] table is edited in place, its comment kept.
+        let hand = "[switch]\nproject_dirs = [\"~/src\"]\n\n[switch.fallback]\n# when Anthropic is down\nclaude-code = \"kimi\"\n";
+        let out = edit_text(hand, &fb("claude-code", Some("glm"))).unwrap();
+        assert!(
+            out.contains("# when Anthropic is down\nclaude-code = \"glm\""),
+            "{out}"
+        );
+        assert!(out.contains("project_dirs = [\"~/src\"]"), "{out}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Weathervane core: status sources, poller, history store, notification policy, CLI. Never imports tauri.
 
 pub mod app;
+pub mod assistants;
 pub mod cli;
 pub mod config;
 pub mod config_edit;

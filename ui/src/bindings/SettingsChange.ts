@@ -4,4 +4,4 @@ import type { NotificationSettings } from "./NotificationSettings";
 /**
  * One change the Settings page asks for.
  */
-export type SettingsChange = { "type": "provider_enabled", id: string, enabled: boolean, } | { "type": "watch", id: string, watch: Array<string>, } | { "type": "interval", id: string, interval_secs: number, } | { "type": "notifications", settings: NotificationSettings, } | { "type": "add_provider", id: string, name: string, kind: string, url: string, } | { "type": "remove_provider", id: string, };
+export type SettingsChange = { "type": "provider_enabled", id: string, enabled: boolean, } | { "type": "watch", id: string, watch: Array<string>, } | { "type": "interval", id: string, interval_secs: number, } | { "type": "notifications", settings: NotificationSettings, } | { "type": "add_provider", id: string, name: string, kind: string, url: string, } | { "type": "remove_provider", id: string, } | { "type": "fallback", assistant: string, profile: string | null, };
