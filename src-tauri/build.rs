@@ -9,6 +9,13 @@ const COMMANDS: &[&str] = &[
     "set_autostart",
     "refresh_now",
     "open_status_page",
+    "assistants",
+    "plan_switch",
+    "switch_assistant",
+    "switch_back",
+    "switch_history",
+    "backups",
+    "restore_backup",
 ];
 
 fn main() {

@@ -14,7 +14,6 @@ use crate::model::{
 };
 use crate::report;
 use crate::store::{Store, StoreError};
-use crate::switcher::profiles::AssistantId;
 
 /// The dashboard's overview page and the tray's source of truth.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -267,17 +266,6 @@ fn provider_history(
         components,
         incidents,
     })
-}
-
-/// Assistants currently switched to a fallback (the tray's badge).
-pub fn switched_assistants(store: &Store) -> Result<Vec<AssistantId>, StoreError> {
-    let mut out = Vec::new();
-    for a in AssistantId::ALL {
-        if store.open_switch(a.as_str())?.is_some() {
-            out.push(a);
-        }
-    }
-    Ok(out)
 }
 
 /// The words the tray and notifications use for a status.

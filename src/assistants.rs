@@ -13,7 +13,7 @@ use ts_rs::TS;
 
 use crate::config::Config;
 use crate::store::{Store, StoreError, SwitchRecord};
-use crate::switcher::engine::{self, Context, Plan};
+use crate::switcher::engine::{self, Applied, Context, Plan};
 use crate::switcher::fs::Backup;
 use crate::switcher::profiles::{AssistantId, Profile, find};
 
@@ -177,6 +177,65 @@ impl From<&Plan> for PlanView {
             noop: p.is_noop(),
             diff: p.diff().lines().map(str::to_string).collect(),
             warnings: p.warnings.clone(),
+        }
+    }
+}
+
+/// What a switch, switch back or restore from the desktop did, in words for a notification.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct SwitchOutcome {
+    pub assistant: AssistantId,
+    pub plan: PlanView,
+    /// The copy of the file as it was before, when one was made.
+    pub backup: Option<String>,
+    /// One line: "Claude Code now uses OpenRouter".
+    pub summary: String,
+    /// What to do next (the restart caveat) and any warning.
+    pub details: Vec<String>,
+}
+
+fn profile_name(profiles: &[Profile], a: AssistantId, id: Option<&str>) -> String {
+    match id {
+        None | Some("") => "its previous setup".to_string(),
+        Some(id) => find(profiles, a, id).map_or_else(|| id.to_string(), |p| p.name.clone()),
+    }
+}
+
+impl SwitchOutcome {
+    /// After `engine::switch`.
+    pub fn switched(done: &Applied, profiles: &[Profile]) -> SwitchOutcome {
+        let a = done.plan.assistant;
+        let to = profile_name(profiles, a, Some(&done.plan.profile));
+        let summary = if done.plan.is_noop() {
+            format!("{} is already on {to}", a.label())
+        } else {
+            format!("{} now uses {to}", a.label())
+        };
+        SwitchOutcome {
+            assistant: a,
+            plan: PlanView::from(&done.plan),
+            backup: done.backup.as_ref().map(|b| b.display().to_string()),
+            summary,
+            details: done.plan.warnings.clone(),
+        }
+    }
+
+    /// After `engine::back`.
+    pub fn back(done: &Applied, profiles: &[Profile]) -> SwitchOutcome {
+        let a = done.plan.assistant;
+        let to = profile_name(profiles, a, Some(&done.plan.profile));
+        let mut details = done.plan.warnings.clone();
+        details.push(format!(
+            "running {} sessions pick the change up when restarted",
+            a.label()
+        ));
+        SwitchOutcome {
+            assistant: a,
+            plan: PlanView::from(&done.plan),
+            backup: None,
+            summary: format!("{} is back on {to}", a.label()),
+            details,
         }
     }
 }

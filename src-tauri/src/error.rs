@@ -7,7 +7,7 @@ use ts_rs::TS;
 #[ts(export)]
 #[error("{message}")]
 pub struct ShellError {
-    /// A stable machine-readable class: config, store, network, input, system.
+    /// A stable machine-readable class: config, store, network, input, switch, system.
     pub kind: String,
     /// What went wrong, in words for the user.
     pub message: String,
@@ -43,6 +43,12 @@ impl From<weathervane::config_edit::ConfigEditError> for ShellError {
 impl From<weathervane::sources::detect::DetectError> for ShellError {
     fn from(e: weathervane::sources::detect::DetectError) -> Self {
         ShellError::new("network", e.to_string())
+    }
+}
+
+impl From<weathervane::switcher::engine::SwitchError> for ShellError {
+    fn from(e: weathervane::switcher::engine::SwitchError) -> Self {
+        ShellError::new("switch", e.to_string())
     }
 }
 

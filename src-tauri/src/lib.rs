@@ -6,6 +6,7 @@ pub mod error;
 mod notify;
 mod settings_cmds;
 pub mod shell;
+mod switch_cmds;
 mod tray;
 
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use chrono::{Duration, Utc};
 use clap::Parser;
 use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime, WebviewUrl, WebviewWindowBuilder};
 use tokio::sync::broadcast::error::RecvError;
+use weathervane::assistants::{self, Offer};
 use weathervane::events::CoreEvent;
 
 use crate::error::ShellError;
@@ -108,7 +110,7 @@ pub fn main_entry() -> i32 {
             tracing::error!("cannot start: {}", e.message);
             eprintln!("weathervane-desktop: {}", e.message);
             // Tell a user who started us from a menu, not only a terminal.
-            Notifier::new(None).show(&startup_alert(&e), |_| {});
+            Notifier::new(None).show(&startup_alert(&e), &[], |_| {});
             return if e.kind == "config" { 78 } else { 74 };
         }
     };
@@ -173,6 +175,13 @@ pub fn app_builder<R: Runtime>(
             commands::set_autostart,
             commands::refresh_now,
             commands::open_status_page,
+            switch_cmds::assistants,
+            switch_cmds::plan_switch,
+            switch_cmds::switch_assistant,
+            switch_cmds::switch_back,
+            switch_cmds::switch_history,
+            switch_cmds::backups,
+            switch_cmds::restore_backup,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -215,12 +224,14 @@ async fn pump<R: Runtime>(
             }
             Ok(CoreEvent::Alert(alert)) => {
                 let notifier = app.state::<Arc<Notifier>>().inner().clone();
+                let offers = offers_for(&shell, &alert).await;
                 let handle = app.clone();
-                notifier.show(&alert, move |action| match action {
+                notifier.show(&alert, &offers, move |action| match action {
                     Action::OpenDashboard => {
                         let h = handle.clone();
                         let _ = handle.run_on_main_thread(move || open_dashboard(&h));
                     }
+                    Action::Switch(id) => run_switch_action(&handle, &id),
                 });
             }
             Ok(CoreEvent::StoreError(e)) => {
@@ -231,6 +242,61 @@ async fn pump<R: Runtime>(
     }
 }
 
+/// The switches an alert offers: to the fallback on an outage, back on a recovery.
+async fn offers_for(shell: &Shell, alert: &weathervane::policy::Alert) -> Vec<Offer> {
+    use weathervane::policy::AlertKind;
+    let views = match shell.assistants().await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!("cannot read the assistants: {}", e.message);
+            return Vec::new();
+        }
+    };
+    match alert.kind {
+        AlertKind::Outage | AlertKind::Escalation => {
+            assistants::outage_offers(&views, &alert.provider_id)
+        }
+        AlertKind::Recovery => assistants::recovery_offers(&views, &alert.provider_id),
+        _ => Vec::new(),
+    }
+}
+
+/// Run a `switch:<assistant>:<profile>` or `back:<assistant>` from the tray or a
+/// notification, and say what happened in a notification.
+pub(crate) fn run_switch_action<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    let Some((a, profile)) = assistants::parse_action(id) else {
+        tracing::warn!(id, "unknown action");
+        return;
+    };
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let shell = app.state::<Arc<Shell>>().inner().clone();
+        let notifier = app.state::<Arc<Notifier>>().inner().clone();
+        let result = match profile {
+            Some(p) => shell.switch(a, p).await,
+            None => shell.switch_back(a).await,
+        };
+        match result {
+            Ok(out) => notifier.message(&out.summary, &out.details.join("\n")),
+            Err(e) => {
+                tracing::warn!(assistant = %a, "switch refused: {}", e.message);
+                notifier.message(&format!("Cannot switch {}", a.label()), &e.message);
+            }
+        }
+        after_switch(&app, &shell);
+    });
+}
+
+/// After any write to an assistant's file: redraw the tray (even if it looks the same, so a
+/// check mark GTK toggled on a refused switch is put right) and tell the dashboard.
+pub(crate) fn after_switch<R: Runtime>(app: &AppHandle<R>, shell: &Arc<Shell>) {
+    if let Some(shown) = app.try_state::<TrayShown>() {
+        shown.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+    refresh_tray(app.clone(), shell.clone());
+    let _ = app.emit(CHANGED_EVENT, ());
+}
+
 /// What the tray shows now (see [`tray::signature`]).
 #[derive(Default)]
 struct TrayShown(std::sync::Mutex<String>);
@@ -239,10 +305,13 @@ struct TrayShown(std::sync::Mutex<String>);
 pub fn refresh_tray<R: Runtime>(app: AppHandle<R>, shell: Arc<Shell>) {
     tauri::async_runtime::spawn(async move {
         let overview = shell.overview().await;
-        let switched = shell.switched().await.unwrap_or_default();
+        let assistants = shell.assistants().await.unwrap_or_else(|e| {
+            tracing::warn!("cannot read the assistants: {}", e.message);
+            Vec::new()
+        });
         match overview {
             Ok(o) => {
-                let view = tray::View::new(&o, &switched);
+                let view = tray::View::new(&o, &assistants);
                 let sig = tray::signature(&view);
                 let last = app.state::<TrayShown>();
                 let mut shown = last.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -276,6 +345,9 @@ pub(crate) fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         }
         "dashboard" => open_dashboard(app),
         "quit" => app.exit(0),
+        other if other.starts_with("switch:") || other.starts_with("back:") => {
+            run_switch_action(app, other)
+        }
         other => {
             if let Some(pid) = other.strip_prefix("open:")
                 && let Some(p) = shell.config().provider(pid)
@@ -412,6 +484,17 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err["kind"], "input");
+        let err = invoke(
+            &webview,
+            "plan_switch",
+            serde_json::json!({"assistantId": "claude", "profile": "openrouter"}),
+        )
+        .unwrap_err();
+        assert_eq!(err["kind"], "input");
+        assert!(err["message"].as_str().unwrap().contains("claude-code"));
+        let res = invoke(&webview, "switch_history", serde_json::json!({})).unwrap();
+        let v: serde_json::Value = res.deserialize().unwrap();
+        assert_eq!(v, serde_json::json!([]));
         tauri::async_runtime::block_on(shell.stop_poller());
     }
 }

@@ -1,14 +1,19 @@
-//! Desktop notifications for the core policy's alerts (notify-rust), with an "Open dashboard" action.
+//! Desktop notifications (notify-rust): the core policy's alerts with "Open dashboard" and,
+//! where an assistant depends on the provider, "Switch to <fallback>" or "Switch back";
+//! and the outcome of a switch.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use weathervane::assistants::Offer;
 use weathervane::policy::{Alert, AlertKind};
 
 /// What a click on a notification asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     OpenDashboard,
+    /// An [`Offer::action_id`]: switch an assistant, or switch it back.
+    Switch(String),
 }
 
 pub struct Notifier {
@@ -25,46 +30,79 @@ impl Notifier {
         }
     }
 
-    /// Show an alert; `on_action` runs on a background thread if the user clicks an action.
-    /// A missing notification service is logged once and otherwise ignored.
-    pub fn show(&self, alert: &Alert, on_action: impl FnOnce(Action) + Send + 'static) {
+    /// Show an alert with its offers; `on_action` runs on a background thread if the user
+    /// clicks an action. A missing notification service is logged once and otherwise ignored.
+    pub fn show(
+        &self,
+        alert: &Alert,
+        offers: &[Offer],
+        on_action: impl FnOnce(Action) + Send + 'static,
+    ) {
+        let urgent = matches!(alert.kind, AlertKind::Outage | AlertKind::Escalation)
+            && alert.status == weathervane::model::Status::MajorOutage;
+        let low = matches!(alert.kind, AlertKind::Recovery | AlertKind::Maintenance);
+        self.send(
+            &alert.title,
+            &alert.body,
+            if urgent {
+                2
+            } else if low {
+                0
+            } else {
+                1
+            },
+            offers,
+            on_action,
+        );
+    }
+
+    /// A plain message (what a switch did, or why it could not).
+    pub fn message(&self, title: &str, body: &str) {
+        self.send(title, body, 1, &[], |_| {});
+    }
+
+    fn send(
+        &self,
+        title: &str,
+        body: &str,
+        urgency: u8,
+        offers: &[Offer],
+        on_action: impl FnOnce(Action) + Send + 'static,
+    ) {
         let mut n = notify_rust::Notification::new();
-        n.appname("Weathervane")
-            .summary(&alert.title)
-            .body(&alert.body);
+        n.appname("Weathervane").summary(title).body(body);
         if let Some(icon) = &self.icon {
             n.icon(&icon.to_string_lossy());
         }
         #[cfg(all(unix, not(target_os = "macos")))]
         {
             use notify_rust::{Hint, Urgency};
-            let urgency = match alert.kind {
-                AlertKind::Outage | AlertKind::Escalation
-                    if alert.status == weathervane::model::Status::MajorOutage =>
-                {
-                    Urgency::Critical
-                }
-                AlertKind::Recovery | AlertKind::Maintenance => Urgency::Low,
+            n.urgency(match urgency {
+                2 => Urgency::Critical,
+                0 => Urgency::Low,
                 _ => Urgency::Normal,
-            };
-            n.urgency(urgency)
-                .hint(Hint::Category("network".into()))
-                .hint(Hint::DesktopEntry("weathervane-desktop".into()))
-                .action("default", "Open dashboard")
-                .action("open-dashboard", "Open dashboard");
+            })
+            .hint(Hint::Category("network".into()))
+            .hint(Hint::DesktopEntry("weathervane-desktop".into()))
+            .action("default", "Open dashboard");
+            for o in offers {
+                n.action(&o.action_id(), &o.label);
+            }
+            n.action("open-dashboard", "Open dashboard");
         }
         #[cfg(not(all(unix, not(target_os = "macos"))))]
-        let _ = alert.kind == AlertKind::Outage;
+        let _ = (urgency, offers);
         match n.show() {
             Ok(handle) => {
-                tracing::info!(title = %alert.title, "notification sent");
+                tracing::info!(%title, "notification sent");
                 self.warned.store(false, Ordering::Relaxed);
                 #[cfg(all(unix, not(target_os = "macos")))]
                 std::thread::spawn(move || {
-                    handle.wait_for_action(|action| {
-                        if action == "default" || action == "open-dashboard" {
-                            on_action(Action::OpenDashboard);
-                        }
+                    handle.wait_for_action(|action| match action {
+                        "default" | "open-dashboard" => on_action(Action::OpenDashboard),
+                        // Closed or expired: nothing asked.
+                        "__closed" => {}
+                        other => on_action(Action::Switch(other.to_string())),
                     });
                 });
                 #[cfg(not(all(unix, not(target_os = "macos"))))]

@@ -9,11 +9,15 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::broadcast;
 use weathervane::app::{self, History, Overview};
+use weathervane::assistants::{
+    self, AssistantView, BackupView, PlanView, SwitchEvent, SwitchOutcome,
+};
 use weathervane::config::Config;
 use weathervane::events::CoreEvent;
 use weathervane::fetch::Fetcher;
 use weathervane::poller::{PolicyStates, Poller, PollerHandle};
 use weathervane::store::Store;
+use weathervane::switcher::engine::{self, Context};
 use weathervane::switcher::profiles::AssistantId;
 
 use crate::error::ShellError;
@@ -154,8 +158,100 @@ impl Shell {
             .await
     }
 
-    pub async fn switched(&self) -> Result<Vec<AssistantId>, ShellError> {
-        self.with_store(|s, _| Ok(app::switched_assistants(s)?))
+    /// Where switches look: this process's HOME and environment, our data dir, the
+    /// project folders from the config.
+    fn switch_context(&self, config: &Config) -> Result<Context, ShellError> {
+        let mut ctx = Context::from_process(self.locations.data_dir.clone()).ok_or_else(|| {
+            ShellError::new("system", "cannot find your home directory (is HOME set?)")
+        })?;
+        ctx.project_dirs = config.project_dirs.clone();
+        Ok(ctx)
+    }
+
+    /// Run a switch-engine call off the async threads, with the store writable.
+    async fn with_switch<T, F>(&self, f: F) -> Result<T, ShellError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Context, &mut Store, &Config) -> Result<T, ShellError> + Send + 'static,
+    {
+        let config = self.config();
+        let ctx = self.switch_context(&config)?;
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&ctx, &mut lock(&store), &config))
             .await
+            .map_err(|e| ShellError::new("system", format!("a background task failed: {e}")))?
+    }
+
+    /// Every assistant: detected, its profile, its open switch, its fallback.
+    pub async fn assistants(&self) -> Result<Vec<AssistantView>, ShellError> {
+        self.with_switch(|ctx, s, c| Ok(assistants::list(ctx, c, s)?))
+            .await
+    }
+
+    /// What switching would change; writes nothing.
+    pub async fn plan_switch(
+        &self,
+        a: AssistantId,
+        profile: String,
+    ) -> Result<PlanView, ShellError> {
+        self.with_switch(move |ctx, _, c| {
+            Ok(PlanView::from(&engine::plan(
+                ctx,
+                &c.profiles,
+                a,
+                &profile,
+            )?))
+        })
+        .await
+    }
+
+    pub async fn switch(
+        &self,
+        a: AssistantId,
+        profile: String,
+    ) -> Result<SwitchOutcome, ShellError> {
+        self.with_switch(move |ctx, s, c| {
+            let done = engine::switch(ctx, s, &c.profiles, a, &profile)?;
+            tracing::info!(assistant = %a, profile, changed = done.plan.changes.len(), "switched");
+            Ok(SwitchOutcome::switched(&done, &c.profiles))
+        })
+        .await
+    }
+
+    pub async fn switch_back(&self, a: AssistantId) -> Result<SwitchOutcome, ShellError> {
+        self.with_switch(move |ctx, s, c| {
+            let done = engine::back(ctx, s, a)?;
+            tracing::info!(assistant = %a, "switched back");
+            Ok(SwitchOutcome::back(&done, &c.profiles))
+        })
+        .await
+    }
+
+    pub async fn switch_history(
+        &self,
+        a: Option<AssistantId>,
+    ) -> Result<Vec<SwitchEvent>, ShellError> {
+        self.with_store(move |s, _| Ok(assistants::history(s, a, 100)?))
+            .await
+    }
+
+    pub async fn backups(&self, a: AssistantId) -> Result<Vec<BackupView>, ShellError> {
+        self.with_switch(move |ctx, _, _| {
+            Ok(engine::backups(ctx, a)?
+                .into_iter()
+                .map(BackupView::from)
+                .collect())
+        })
+        .await
+    }
+
+    /// Put a backup back (after backing up what is there now); returns the backup restored.
+    pub async fn restore(&self, a: AssistantId, name: String) -> Result<String, ShellError> {
+        self.with_switch(move |ctx, s, _| {
+            let path = engine::restore(ctx, s, a, &name)?;
+            tracing::info!(assistant = %a, backup = %path.display(), "restored");
+            Ok(path.display().to_string())
+        })
+        .await
     }
 }

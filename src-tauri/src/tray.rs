@@ -2,10 +2,11 @@
 
 use chrono::Utc;
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder, SubmenuBuilder};
+use tauri::menu::{CheckMenuItemBuilder, Menu, MenuBuilder, MenuItemBuilder, SubmenuBuilder};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Runtime};
 use weathervane::app::{self, Overview, status_label};
+use weathervane::assistants::{AssistantView, Offer};
 use weathervane::model::Status;
 use weathervane::switcher::profiles::AssistantId;
 
@@ -59,25 +60,39 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 /// signature, the tooltip and the menu's first lines.
 pub struct View<'a> {
     pub overview: &'a Overview,
-    pub switched: &'a [AssistantId],
+    pub assistants: &'a [AssistantView],
+    /// Assistants switched to a fallback (the icon's badge).
+    pub switched: Vec<AssistantId>,
     /// [`app::tooltip`] as of now.
     pub tip: String,
 }
 
 impl<'a> View<'a> {
-    pub fn new(overview: &'a Overview, switched: &'a [AssistantId]) -> View<'a> {
+    pub fn new(overview: &'a Overview, assistants: &'a [AssistantView]) -> View<'a> {
         View {
             overview,
-            switched,
+            assistants,
+            switched: assistants
+                .iter()
+                .filter(|a| a.open_switch.is_some())
+                .map(|a| a.id)
+                .collect(),
             tip: app::tooltip(overview, Utc::now()),
         }
+    }
+
+    /// The assistants the tray offers to switch: installed or configured, and switchable.
+    fn switchable(&self) -> impl Iterator<Item = &AssistantView> {
+        self.assistants
+            .iter()
+            .filter(|a| a.switchable && a.detected())
     }
 }
 
 /// Everything the tray shows, as text: when it has not changed, the tray is left alone.
 /// Rebuilding a menu costs GTK and D-Bus work, and most polls change nothing visible.
 pub fn signature(v: &View<'_>) -> String {
-    let (o, switched) = (v.overview, v.switched);
+    let (o, switched) = (v.overview, &v.switched);
     let mut sig = format!(
         "{:?}|{:?}|{}|{}",
         app::tray_status(o),
@@ -94,6 +109,15 @@ pub fn signature(v: &View<'_>) -> String {
             sig.push_str(&format!(",!{}", i.title));
         }
     }
+    for a in v.switchable() {
+        sig.push_str(&format!(
+            "|{}:{}:{:?}:{:?}",
+            a.id,
+            a.title(),
+            a.open_switch.as_ref().map(|o| &o.from_profile),
+            a.profiles.iter().map(|p| &p.id).collect::<Vec<_>>()
+        ));
+    }
     sig
 }
 
@@ -102,7 +126,7 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, v: &View<'_>) -> tauri::Result<()>
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return Ok(());
     };
-    let (o, switched) = (v.overview, v.switched);
+    let (o, switched) = (v.overview, &v.switched);
     let status = app::tray_status(o);
     tray.set_icon(Some(icon(status, !switched.is_empty())?))?;
     let mut tip = v.tip.clone();
@@ -115,6 +139,49 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, v: &View<'_>) -> tauri::Result<()>
     let menu = build_menu(app, Some(v))?;
     tray.set_menu(Some(menu))?;
     Ok(())
+}
+
+/// "Claude Code: Anthropic (direct) ▸" with its profiles (the active one ticked) and
+/// "Switch back" while a switch is open.
+fn assistant_menu<R: Runtime>(
+    app: &AppHandle<R>,
+    a: &AssistantView,
+) -> tauri::Result<tauri::menu::Submenu<R>> {
+    let mut sub = SubmenuBuilder::new(app, a.title());
+    if let Some(problem) = &a.problem {
+        sub = sub.item(&MenuItemBuilder::new(problem).enabled(false).build(app)?);
+    }
+    for p in &a.profiles {
+        let active = a.active_profile.as_deref() == Some(p.id.as_str());
+        let offer = Offer {
+            assistant: a.id,
+            profile: Some(p.id.clone()),
+            label: String::new(),
+        };
+        sub = sub.item(
+            &CheckMenuItemBuilder::with_id(offer.action_id(), &p.name)
+                .checked(active)
+                .enabled(!active && a.problem.is_none())
+                .build(app)?,
+        );
+    }
+    if let Some(open) = &a.open_switch {
+        let back = Offer {
+            assistant: a.id,
+            profile: None,
+            label: String::new(),
+        };
+        let to = open
+            .from_profile
+            .as_deref()
+            .and_then(|id| a.profile(id))
+            .map_or_else(|| "the previous setup".to_string(), |p| p.name.clone());
+        sub = sub.separator().item(
+            &MenuItemBuilder::with_id(back.action_id(), format!("Switch back to {to}"))
+                .build(app)?,
+        );
+    }
+    sub.build()
 }
 
 fn build_menu<R: Runtime>(app: &AppHandle<R>, v: Option<&View<'_>>) -> tauri::Result<Menu<R>> {
@@ -133,7 +200,7 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, v: Option<&View<'_>>) -> tauri::Re
             for line in v.tip.lines().skip(1) {
                 menu = menu.item(&MenuItemBuilder::new(line).enabled(false).build(app)?);
             }
-            for a in v.switched {
+            for a in &v.switched {
                 menu = menu.item(
                     &MenuItemBuilder::new(format!("{} is switched to a fallback", a.label()))
                         .enabled(false)
@@ -184,6 +251,13 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, v: Option<&View<'_>>) -> tauri::Re
                         .build(app)?,
                 );
                 menu = menu.item(&sub.build()?);
+            }
+            let mut first = true;
+            for a in v.switchable() {
+                if std::mem::take(&mut first) {
+                    menu = menu.separator();
+                }
+                menu = menu.item(&assistant_menu(app, a)?);
             }
         }
     }

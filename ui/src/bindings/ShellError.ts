@@ -2,7 +2,7 @@
 
 export type ShellError = { 
 /**
- * A stable machine-readable class: config, store, network, input, system.
+ * A stable machine-readable class: config, store, network, input, switch, system.
  */
 kind: string, 
 /**
