@@ -38,6 +38,8 @@ pub struct AssistantView {
     pub open_switch: Option<OpenSwitch>,
     /// The watched provider the active profile depends on.
     pub provider: Option<String>,
+    /// Its name, for people.
+    pub provider_name: Option<String>,
     /// The profile offered when that provider is down (`[switch] fallback`).
     pub fallback: Option<String>,
     pub profiles: Vec<ProfileChoice>,
@@ -92,6 +94,7 @@ pub struct ProfileChoice {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
 pub struct SwitchEvent {
+    #[ts(type = "number")]
     pub key: i64,
     pub at: DateTime<Utc>,
     pub assistant: String,
@@ -286,6 +289,7 @@ pub fn view(
         problem: None,
         open_switch: None,
         provider: None,
+        provider_name: None,
         fallback: config.fallbacks.get(&a).cloned(),
         profiles: config
             .profiles
@@ -318,6 +322,11 @@ pub fn view(
         .as_deref()
         .and_then(|id| find(&config.profiles, a, id))
         .and_then(|p| p.provider.clone());
+    item.provider_name = item
+        .provider
+        .as_deref()
+        .and_then(|id| config.provider(id))
+        .map(|p| p.name.clone());
     item.open_switch = store.open_switch(a.as_str())?.map(|r| OpenSwitch {
         at: r.at,
         from_profile: r.from_profile,
@@ -445,6 +454,7 @@ mod tests {
             problem: None,
             open_switch: None,
             provider: provider.map(str::to_string),
+            provider_name: None,
             fallback: fallback.map(str::to_string),
             profiles: vec![
                 ProfileChoice {

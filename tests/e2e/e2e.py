@@ -428,6 +428,15 @@ class Tray:
         return node
 
 
+def emit_action_invoked(bus, nid, key):
+    """Send ActionInvoked(nid, key), as a notification daemon does when the user clicks an action."""
+    import dbus.lowlevel
+    msg = dbus.lowlevel.SignalMessage("/org/freedesktop/Notifications", NOTIFY_NAME, "ActionInvoked")
+    msg.append(dbus.UInt32(nid), key, signature="us")
+    bus.send_message(msg)
+    bus.flush()
+
+
 def flatten(node):
     out = []
     for c in node["children"]:
@@ -525,6 +534,38 @@ def notifications(path):
     return [m.groupdict() for m in NOTIFY_RE.finditer(text)]
 
 
+NOTIFY_CALL_RE = re.compile(
+    r'^method call [^\n]*sender=(?P<sender>\S+) [^\n]*serial=(?P<serial>\d+) [^\n]*member=Notify\n'
+    r'\s+string "(?P<app>.*?)"\n'
+    r'\s+uint32 \d+\n'
+    r'\s+string "(?P<icon>.*?)"\n'
+    r'\s+string "(?P<summary>.*?)"\n'
+    r'\s+string "(?P<body>.*?)"\n'
+    r'\s+array \[\n(?P<actions>(?:\s+string "[^"\n]*"\n)*)\s+\]',
+    re.M | re.S)
+
+
+def notify_calls(path):
+    """Notify calls with their actions [(key, label)] and the id the daemon answered with."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    out = []
+    for m in NOTIFY_CALL_RE.finditer(text):
+        strings = re.findall(r'string "([^"\n]*)"', m.group("actions"))
+        reply = re.search(r'^method return [^\n]*destination=%s serial=\d+ reply_serial=%s\n\s+uint32 (\d+)'
+                          % (re.escape(m.group("sender")), m.group("serial")), text, re.M)
+        out.append({
+            "summary": m.group("summary"),
+            "body": m.group("body"),
+            "actions": list(zip(strings[0::2], strings[1::2])),
+            "id": int(reply.group(1)) if reply else None,
+        })
+    return out
+
+
 def short(ns):
     return [(n["app"], n["summary"], n["body"][:80]) for n in ns] or "no Notify calls"
 
@@ -553,7 +594,41 @@ def write_config(path, port):
             'interval = "%s"\n'
             "# A few components, so the tray menu and the card stay short (the outage hits Codex API).\n"
             'watch = ["Codex API", "Codex Web", "VS Code extension"]\n'
-            % (PROVIDER_ID, PROVIDER_NAME, port, PROVIDER_ID, INTERVAL))
+            "\n"
+            "# Claude Code's direct profile depends on the fake provider here, so its outage\n"
+            "# offers the fallback (Ollama needs no key, so no keyring is involved).\n"
+            "[[profiles]]\n"
+            'assistant = "claude-code"\n'
+            'id = "anthropic"\n'
+            'provider = "%s"\n'
+            "\n"
+            "[switch]\n"
+            'fallback = { claude-code = "ollama" }\n'
+            % (PROVIDER_ID, PROVIDER_NAME, port, PROVIDER_ID, INTERVAL, PROVIDER_ID))
+
+
+# A real-looking ~/.claude/settings.json: a switch must keep every byte of what it does not own.
+CLAUDE_SETTINGS = """{
+  "$schema": "https://json.schemastore.org/claude-code-settings.json",
+  "model": "opus",
+  "env": {
+    "DISABLE_TELEMETRY": "1"
+  },
+  "permissions": {
+    "allow": ["Bash(npm run test:*)"],
+    "deny": ["Read(./.env)"]
+  },
+  "hooks": {
+    "PostToolUse": [
+      { "matcher": "Edit|Write", "hooks": [{ "type": "command", "command": "prettier --write" }] }
+    ]
+  },
+  "enabledPlugins": { "formatter@acme": true },
+  "statusLine": { "type": "command", "command": "~/.claude/statusline.sh", "padding": 0 },
+  "someFutureKey": [1, 2, 3]
+}
+"""
+CLAUDE_OWNED_ENV = ["ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"]
 
 
 DUNSTRC = """\
@@ -661,6 +736,10 @@ class Run:
         self.data = os.path.join(self.xdg["XDG_DATA_HOME"], "weathervane")
         os.makedirs(os.path.dirname(self.config), exist_ok=True)
         os.makedirs(self.data, exist_ok=True)
+        self.claude_settings = os.path.join(home, ".claude", "settings.json")
+        os.makedirs(os.path.dirname(self.claude_settings), exist_ok=True)
+        with open(self.claude_settings, "w") as f:
+            f.write(CLAUDE_SETTINGS)
         self.env = dict(os.environ)
         self.env.update(self.xdg)
         self.env.update({
@@ -733,7 +812,9 @@ class Run:
 
         self.monitor_log = self.logpath("dbus-monitor")
         self.procs.start("dbus-monitor", ["dbus-monitor", "--session",
-                                          "interface='org.freedesktop.Notifications',member='Notify'"],
+                                          "interface='org.freedesktop.Notifications',member='Notify'",
+                                          # The daemon's replies: the id each notification got.
+                                          "type='method_return',sender='org.freedesktop.Notifications'"],
                          self.monitor_log, env=self.env)
 
         def monitor_up():
@@ -822,6 +903,107 @@ class Run:
                      % (summary, (", body containing %r" % body_part) if body_part else ""), probe, timeout)
         return "summary=%r body=%r" % (n["summary"], n["body"])
 
+    def wait_notify_call(self, summary, after=0, timeout=60):
+        def probe():
+            ns = notify_calls(self.monitor_log)[after:]
+            for n in ns:
+                if n["summary"] == summary and n["id"] is not None:
+                    return True, n
+            return False, [(n["summary"], n["actions"]) for n in ns]
+        return wait_for("Notify(summary=%r) and its id" % summary, probe, timeout)
+
+    def check_offer(self, summary, action, label, after):
+        n = self.wait_notify_call(summary, after=after)
+        if (action, label) not in n["actions"]:
+            raise Failure("%r offers %s, not (%r, %r)" % (summary, n["actions"], action, label))
+        self.offered = n
+        return "actions=%s id=%s" % (n["actions"], n["id"])
+
+    def claude_submenu(self):
+        for c in self.menu()["children"]:
+            if c["label"].startswith("Claude Code: "):
+                return c
+        raise Failure("no 'Claude Code: ...' submenu; labels: %s" % flatten(self.menu()))
+
+    def click_menu(self, node_id):
+        service, path = self.item.split("/", 1)
+        obj = self.tray.bus.get_object(service, "/" + path)
+        menu_path = obj.Get(SNI_IFACE, "Menu", dbus_interface=self.tray.dbus.PROPERTIES_IFACE, timeout=5)
+        menu = self.tray.bus.get_object(service, str(menu_path))
+        menu.Event(self.tray.dbus.Int32(node_id), "clicked", self.tray.dbus.Int32(0, variant_level=1),
+                   self.tray.dbus.UInt32(int(time.time())), dbus_interface=DBUSMENU_IFACE, timeout=5)
+
+    def claude_json(self):
+        with open(self.claude_settings, "rb") as f:
+            return json.loads(f.read())
+
+    def check_tray_switch(self):
+        sub = self.claude_submenu()
+        if sub["label"] != "Claude Code: Anthropic (direct)":
+            raise Failure("submenu is %r" % sub["label"])
+        items = {c["label"]: c for c in sub["children"] if c["label"]}
+        target = items.get("Ollama (local)")
+        if not target:
+            raise Failure("no 'Ollama (local)' item; items: %s" % list(items))
+        if not items.get("Anthropic (direct)", {}).get("toggled"):
+            raise Failure("the active profile is not ticked: %s" % menu_text(sub))
+        t0 = time.monotonic()
+        self.click_menu(target["id"])
+        deadline = t0 + 10
+        while time.monotonic() < deadline:
+            try:
+                env = self.claude_json().get("env", {})
+            except (OSError, ValueError):
+                env = {}
+            if env.get("ANTHROPIC_BASE_URL") == "http://localhost:11434":
+                break
+            time.sleep(0.002)
+        else:
+            raise Failure("settings.json not switched within 10 s: %s" % self.claude_json())
+        ms = (time.monotonic() - t0) * 1000
+        self.click_to_file_ms = ms
+        with open(os.path.join(self.art, "switch-click-to-file.txt"), "w") as f:
+            f.write("%.1f ms from the dbusmenu click to the switched settings.json on disk\n" % ms)
+        now = self.claude_json()
+        before = json.loads(CLAUDE_SETTINGS)
+        for k in CLAUDE_OWNED_ENV:
+            now["env"].pop(k, None)
+        if now != before:
+            raise Failure("unowned settings changed: %s" % now)
+        return "click -> file on disk in %.1f ms; hooks, plugins, statusLine, permissions, unknown keys kept" % ms
+
+    def check_back_via_notification(self):
+        n = self.offered
+        # What a notification daemon sends when the user clicks the action.
+        emit_action_invoked(self.tray.bus, n["id"], "back:claude-code")
+
+        def probe():
+            with open(self.claude_settings) as f:
+                text = f.read()
+            return text == CLAUDE_SETTINGS, text[:200]
+        wait_for("settings.json byte-identical to the original", probe, 15, 0.05)
+        return "ActionInvoked(%d, 'back:claude-code') -> settings.json byte-identical" % n["id"]
+
+    def check_assistants_page(self):
+        self.wd.call("POST", self.wd.s("/execute/sync"),
+                     {"script": "location.hash = '#/assistants'; return true;", "args": []})
+
+        def probe():
+            cards = self.wd.find('[data-testid="assistant-claude-code"]')
+            if not cards:
+                return False, "no card yet"
+            active = self.wd.attr(cards[0], "data-active")
+            rows = self.wd.find('[data-testid="switch-history"] tbody tr')
+            return active == "anthropic" and len(rows) >= 2, "data-active=%r history rows=%d" % (active, len(rows))
+        detail = wait_for("Assistants page: Claude Code on anthropic with 2 history rows", probe, 20)
+        try:
+            self.wd.screenshot(os.path.join(self.art, "dashboard-assistants.png"))
+        except Exception as e:  # noqa: BLE001
+            log("warning: WebDriver screenshot failed: %s" % e)
+        self.wd.call("POST", self.wd.s("/execute/sync"),
+                     {"script": "location.hash = '#/overview'; return true;", "args": []})
+        return detail
+
     def screenshot(self, name):
         path = os.path.join(self.art, name)
         r = subprocess.run(["import", "-window", "root", "-display", self.display, path],
@@ -891,6 +1073,9 @@ class Run:
         self.check("c. Notify 'FakeAI: major outage'",
                    lambda: self.wait_notify("%s: major outage" % PROVIDER_NAME, after=before, timeout=60))
         left = lambda: max(5, 60 - (time.monotonic() - t0))  # noqa: E731
+        self.check("g. outage notification offers 'Switch Claude Code to Ollama (local)'",
+                   lambda: self.check_offer("%s: major outage" % PROVIDER_NAME, "switch:claude-code:ollama",
+                                            "Switch Claude Code to Ollama (local)", before))
         self.check("c. tray menu shows 'FakeAI: Major outage'",
                    lambda: "labels: %s" % self.wait_menu_label("%s: Major outage" % PROVIDER_NAME, left()))
         self.check("c. dashboard card major_outage with incident %r" % INCIDENT_TITLE,
@@ -901,6 +1086,14 @@ class Run:
             self.wd.screenshot(os.path.join(self.art, "dashboard-outage.png"))
         except Exception as e:  # noqa: BLE001
             log("warning: WebDriver screenshot failed: %s" % e)
+        n_before_switch = len(notifications(self.monitor_log))
+        self.check("h. tray: Claude Code > Ollama (local) switches settings.json, keeping the rest",
+                   self.check_tray_switch)
+        self.check("h. Notify 'Claude Code now uses Ollama (local)'",
+                   lambda: self.wait_notify("Claude Code now uses Ollama (local)", after=n_before_switch,
+                                            timeout=15))
+        self.check("h. tray menu: 'Claude Code: Ollama (local)' with 'Switch back to Anthropic (direct)'",
+                   lambda: "labels: %s" % self.wait_menu_label("Switch back to Anthropic (direct)", 15))
         self.check("e. tray menu saved (tray-menu.txt, tray-menu.png)", lambda: self.save_menu(self.menu()))
 
         before = len(notifications(self.monitor_log))
@@ -909,6 +1102,11 @@ class Run:
         self.check("d. Notify 'FakeAI recovered' ('Operational again after ...')",
                    lambda: self.wait_notify("%s recovered" % PROVIDER_NAME, "Operational again after",
                                             after=before, timeout=60))
+        self.check("i. recovery notification offers 'Switch Claude Code back to Anthropic (direct)'",
+                   lambda: self.check_offer("%s recovered" % PROVIDER_NAME, "back:claude-code",
+                                            "Switch Claude Code back to Anthropic (direct)", before))
+        self.check("i. clicking it restores settings.json byte for byte",
+                   self.check_back_via_notification)
         self.check("d. tray menu back to 'FakeAI: Operational'",
                    lambda: "labels: %s" % self.wait_menu_label("%s: Operational" % PROVIDER_NAME, left()))
         self.check("d. dashboard card back to operational",
@@ -916,6 +1114,8 @@ class Run:
         time.sleep(1.5)
         self.check("d. screenshot recovered.png", lambda: self.screenshot("recovered.png"))
 
+        self.check("j. dashboard Assistants page: Claude Code on anthropic, switch history",
+                   self.check_assistants_page)
         self.check("f. WebDriver session deleted and the app exited", self.quit_app)
         return self.finish()
 

@@ -5,6 +5,11 @@ import type { SettingsView } from "./bindings/SettingsView";
 import type { SettingsChange } from "./bindings/SettingsChange";
 import type { Detected } from "./bindings/Detected";
 import type { ShellError } from "./bindings/ShellError";
+import type { AssistantView } from "./bindings/AssistantView";
+import type { PlanView } from "./bindings/PlanView";
+import type { SwitchOutcome } from "./bindings/SwitchOutcome";
+import type { SwitchEvent } from "./bindings/SwitchEvent";
+import type { BackupView } from "./bindings/BackupView";
 
 export interface Backend {
   overview(): Promise<Overview>;
@@ -15,6 +20,13 @@ export interface Backend {
   setAutostart(enabled: boolean): Promise<boolean>;
   refreshNow(): Promise<void>;
   openStatusPage(id: string): Promise<void>;
+  assistants(): Promise<AssistantView[]>;
+  planSwitch(assistant: string, profile: string): Promise<PlanView>;
+  switchAssistant(assistant: string, profile: string): Promise<SwitchOutcome>;
+  switchBack(assistant: string): Promise<SwitchOutcome>;
+  switchHistory(assistant?: string): Promise<SwitchEvent[]>;
+  backups(assistant: string): Promise<BackupView[]>;
+  restoreBackup(assistant: string, name: string): Promise<string>;
   /** Calls `cb` whenever the app says something changed; returns an unsubscribe function. */
   onChanged(cb: () => void): Promise<() => void>;
 }
@@ -46,6 +58,13 @@ export async function tauriBackend(): Promise<Backend> {
     setAutostart: (enabled) => invoke<boolean>("set_autostart", { enabled }),
     refreshNow: () => invoke<void>("refresh_now"),
     openStatusPage: (id) => invoke<void>("open_status_page", { id }),
+    assistants: () => invoke<AssistantView[]>("assistants"),
+    planSwitch: (assistantId, profile) => invoke<PlanView>("plan_switch", { assistantId, profile }),
+    switchAssistant: (assistantId, profile) => invoke<SwitchOutcome>("switch_assistant", { assistantId, profile }),
+    switchBack: (assistantId) => invoke<SwitchOutcome>("switch_back", { assistantId }),
+    switchHistory: (assistantId) => invoke<SwitchEvent[]>("switch_history", { assistantId: assistantId ?? null }),
+    backups: (assistantId) => invoke<BackupView[]>("backups", { assistantId }),
+    restoreBackup: (assistantId, name) => invoke<string>("restore_backup", { assistantId, name }),
     onChanged: (cb) => listen(CHANGED_EVENT, () => cb()),
   };
 }

@@ -5,12 +5,22 @@ import { errorState, loading } from "./views/common";
 import { renderOverview } from "./views/overview";
 import { renderHistory } from "./views/history";
 import { renderSettings } from "./views/settings";
+import { renderAssistants, type AssistantActions } from "./views/assistants";
 
-export type Page = "overview" | "history" | "settings";
+export type Page = "overview" | "history" | "assistants" | "settings";
 
 export function pageFromHash(hash: string): Page {
   const p = hash.replace(/^#\/?/, "");
-  return p === "history" || p === "settings" ? p : "overview";
+  return p === "history" || p === "settings" || p === "assistants" ? p : "overview";
+}
+
+/** Run a call; a rejection becomes the words to show. */
+async function orMessage<T>(p: Promise<T>): Promise<T | string> {
+  try {
+    return await p;
+  } catch (e) {
+    return errorMessage(e);
+  }
 }
 
 export function mountApp(root: HTMLElement, backend: Backend): { render: () => Promise<void> } {
@@ -18,6 +28,7 @@ export function mountApp(root: HTMLElement, backend: Backend): { render: () => P
   const links: Record<Page, HTMLAnchorElement> = {
     overview: h("a", { href: "#/overview", "data-testid": "nav-overview" }, "Overview"),
     history: h("a", { href: "#/history", "data-testid": "nav-history" }, "History"),
+    assistants: h("a", { href: "#/assistants", "data-testid": "nav-assistants" }, "Assistants"),
     settings: h("a", { href: "#/settings", "data-testid": "nav-settings" }, "Settings"),
   };
   root.replaceChildren(
@@ -28,8 +39,29 @@ export function mountApp(root: HTMLElement, backend: Backend): { render: () => P
   let generation = 0;
   // Settings stay put while the user edits them; only a navigation re-renders that page.
   let lastPage: Page | null = null;
+  // What the last switch did, shown on top of the re-read Assistants page.
+  let flash: string | null = null;
+  const assistantActions: AssistantActions = {
+    plan: (a, p) => orMessage(backend.planSwitch(a, p)),
+    apply: (a, p) => orMessage(backend.switchAssistant(a, p)),
+    back: (a) => orMessage(backend.switchBack(a)),
+    backups: (a) => orMessage(backend.backups(a)),
+    restore: async (a, name) => {
+      const r = await orMessage(backend.restoreBackup(a, name).then((path) => ({ path })));
+      return typeof r === "string" ? { error: r } : r.path;
+    },
+    change: async (c) => {
+      const r = await orMessage(backend.updateSettings(c));
+      return typeof r === "string" ? r : null;
+    },
+    confirm: (q) => window.confirm(q),
+    reload: (message) => {
+      flash = message;
+      void render(true);
+    },
+  };
 
-  async function render(): Promise<void> {
+  async function render(force = false): Promise<void> {
     const page = pageFromHash(location.hash);
     const mine = ++generation;
     for (const [p, a] of Object.entries(links)) {
@@ -43,6 +75,12 @@ export function mountApp(root: HTMLElement, backend: Backend): { render: () => P
       let view: HTMLElement;
       if (page === "history") {
         view = renderHistory(await backend.history(90));
+      } else if (page === "assistants") {
+        // A preview the user is reading is not swept away by a background poll.
+        if (!firstShow && !force && main.querySelector("[data-editing]")) return;
+        const [assistants, history] = await Promise.all([backend.assistants(), backend.switchHistory()]);
+        view = renderAssistants({ assistants, history }, assistantActions, flash);
+        flash = null;
       } else if (page === "settings") {
         if (!firstShow) return;
         view = renderSettings(await backend.settings(), {

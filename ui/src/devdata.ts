@@ -4,6 +4,9 @@ import type { Overview } from "./bindings/Overview";
 import type { History } from "./bindings/History";
 import type { DayBar } from "./bindings/DayBar";
 import type { SettingsView } from "./bindings/SettingsView";
+import type { AssistantView } from "./bindings/AssistantView";
+import type { ProfileChoice } from "./bindings/ProfileChoice";
+import type { SwitchEvent } from "./bindings/SwitchEvent";
 
 const NOW = new Date("2026-11-25T12:00:00Z");
 const iso = (minsAgo: number) => new Date(NOW.getTime() - minsAgo * 60_000).toISOString();
@@ -110,8 +113,58 @@ export function sampleSettings(): SettingsView {
   };
 }
 
+const claudeProfiles: ProfileChoice[] = [
+  { id: "anthropic", name: "Anthropic (direct)", default: true, needs_key: false, note: null, provider: "anthropic" },
+  { id: "bedrock", name: "Amazon Bedrock", default: false, needs_key: false, note: "Uses your AWS credentials.", provider: "aws-bedrock" },
+  { id: "openrouter", name: "OpenRouter", default: false, needs_key: true, note: null, provider: "openrouter" },
+];
+
+export function sampleAssistants(): AssistantView[] {
+  return [
+    {
+      id: "claude-code", name: "Claude Code", installed: "/home/dev/.local/bin/claude", switchable: true,
+      config: "/home/dev/.claude/settings.json", config_exists: true, active_profile: "anthropic", problem: null,
+      open_switch: null, provider: "anthropic", provider_name: "Anthropic", fallback: "openrouter", profiles: claudeProfiles,
+    },
+    {
+      id: "codex", name: "Codex CLI", installed: "/usr/local/bin/codex", switchable: true,
+      config: "/home/dev/.codex/config.toml", config_exists: true, active_profile: "openrouter", problem: null,
+      open_switch: { at: iso(12), from_profile: "openai", to_profile: "openrouter" }, provider: "openrouter", provider_name: "OpenRouter", fallback: null,
+      profiles: [
+        { id: "openai", name: "OpenAI (direct)", default: true, needs_key: false, note: null, provider: "openai" },
+        { id: "openrouter", name: "OpenRouter", default: false, needs_key: false, note: null, provider: "openrouter" },
+      ],
+    },
+    {
+      id: "opencode", name: "opencode", installed: null, switchable: true, config: "/home/dev/.config/opencode/opencode.json",
+      config_exists: false, active_profile: "default", problem: null, open_switch: null, provider: null, provider_name: null, fallback: null,
+      profiles: [{ id: "default", name: "opencode's own choice", default: true, needs_key: false, note: null, provider: null }],
+    },
+  ];
+}
+
+export function sampleSwitchHistory(): SwitchEvent[] {
+  return [
+    {
+      key: 2, at: iso(12), assistant: "codex", action: "switch", from_profile: "openai", to_profile: "openrouter",
+      file: "/home/dev/.codex/config.toml", keys: ["model", "model_provider", "model_providers.openrouter"],
+      backup: "/home/dev/.local/share/weathervane/backups/codex-config.toml-20261125T114800.000Z.bak", reverted: false,
+    },
+    {
+      key: 1, at: iso(600), assistant: "claude-code", action: "switch", from_profile: "anthropic", to_profile: "bedrock",
+      file: "/home/dev/.claude/settings.json", keys: ["env.CLAUDE_CODE_USE_BEDROCK", "env.AWS_REGION"], backup: null, reverted: true,
+    },
+  ];
+}
+
 export function devBackend(): Backend {
   let settings = sampleSettings();
+  const assistants = sampleAssistants();
+  const plan = (assistant: string, profile: string) => ({
+    assistant: assistant as AssistantView["id"], profile, from: "anthropic", path: "/home/dev/.claude/settings.json", noop: false,
+    diff: ["+ env.ANTHROPIC_BASE_URL = \"https://openrouter.ai/api\"", "+ apiKeyHelper = \"weathervane key openrouter\""],
+    warnings: ["running Claude Code sessions and IDE extensions pick the change up when restarted"],
+  });
   return {
     overview: async () => sampleOverview(),
     history: async () => sampleHistory(),
@@ -126,6 +179,15 @@ export function devBackend(): Backend {
     setAutostart: async (on) => on,
     refreshNow: async () => undefined,
     openStatusPage: async () => undefined,
+    assistants: async () => assistants,
+    planSwitch: async (a, p) => plan(a, p),
+    switchAssistant: async (a, p) => ({ assistant: a as AssistantView["id"], plan: plan(a, p), backup: null, summary: `Switched to ${p}`, details: [] }),
+    switchBack: async (a) => ({ assistant: a as AssistantView["id"], plan: plan(a, "anthropic"), backup: null, summary: "Back", details: [] }),
+    switchHistory: async () => sampleSwitchHistory(),
+    backups: async () => [
+      { name: "claude-code-settings.json-20261125T100000.000Z.bak", path: "/home/dev/.local/share/weathervane/backups/claude-code-settings.json-20261125T100000.000Z.bak", created: iso(120), size: 1843 },
+    ],
+    restoreBackup: async (_a, name) => name,
     onChanged: async () => () => undefined,
   };
 }

@@ -36,6 +36,10 @@ open_switch: OpenSwitch | null,
  */
 provider: string | null, 
 /**
+ * Its name, for people.
+ */
+provider_name: string | null, 
+/**
  * The profile offered when that provider is down (`[switch] fallback`).
  */
 fallback: string | null, profiles: Array<ProfileChoice>, };

@@ -3,7 +3,7 @@
 /**
  * One entry of the switch history.
  */
-export type SwitchEvent = { key: bigint, at: string, assistant: string, 
+export type SwitchEvent = { key: number, at: string, assistant: string, 
 /**
  * "switch", "back" or "restore".
  */
