@@ -85,26 +85,13 @@ impl Fetcher {
                     "more than {MAX_REDIRECTS} redirects (a redirect loop?)"
                 )));
             }
-            let next = attempt.url();
-            let from_loopback = attempt
-                .previous()
-                .first()
-                .map(is_loopback_host)
-                .unwrap_or(false);
-            let ok = match next.scheme() {
-                "https" => true,
-                // A loopback test server may redirect within loopback; nothing
-                // else may downgrade to plain http.
-                "http" => from_loopback && is_loopback_host(next),
-                _ => false,
+            let verdict = match attempt.previous().first() {
+                Some(origin) => redirect_allowed(origin, attempt.url()),
+                None => Ok(()),
             };
-            if ok {
-                attempt.follow()
-            } else {
-                let to = next.to_string();
-                attempt.error(RedirectRefused(format!(
-                    "refused a redirect to {to} (not https)"
-                )))
+            match verdict {
+                Ok(()) => attempt.follow(),
+                Err(why) => attempt.error(RedirectRefused(why)),
             }
         });
         let client = reqwest::Client::builder()
@@ -343,9 +330,76 @@ fn find_source<'a, T: std::error::Error + 'static>(
     None
 }
 
+/// An address only this machine or its local network answers on.
+fn is_internal_ip(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.is_unique_local()
+                || ip.is_unicast_link_local()
+        }
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// The redirect policy (SECURITY.md): https to any public host is followed (status pages
+/// move: status.anthropic.com redirects to status.claude.com); nothing may downgrade to
+/// plain http except a loopback test server within loopback; and a page on the internet
+/// may not send us to this machine or the local network by address.
+pub fn redirect_allowed(origin: &Url, next: &Url) -> Result<(), String> {
+    let from_loopback = is_loopback_host(origin);
+    match next.scheme() {
+        "https" if from_loopback || !is_internal_ip(next) => Ok(()),
+        "https" => Err(format!(
+            "refused a redirect from {} to {next} (a local or private address)",
+            origin.host_str().unwrap_or("?")
+        )),
+        "http" if from_loopback && is_loopback_host(next) => Ok(()),
+        _ => Err(format!("refused a redirect to {next} (not https)")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirect_policy() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let page = u("https://status.anthropic.com/api/v2/summary.json");
+        // Pages move between public hosts: followed.
+        assert!(
+            redirect_allowed(&page, &u("https://status.claude.com/api/v2/summary.json")).is_ok()
+        );
+        // Never down to plain http, never into this machine or the local network.
+        for bad in [
+            "http://status.claude.com/",
+            "https://127.0.0.1/",
+            "https://localhost:8443/",
+            "https://10.0.0.5/",
+            "https://192.168.1.1/",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://[::1]/",
+            "https://[fd00::1]/",
+            "ftp://status.claude.com/",
+        ] {
+            assert!(redirect_allowed(&page, &u(bad)).is_err(), "{bad}");
+        }
+        // A loopback test server may redirect within loopback, over http too.
+        let local = u("http://127.0.0.1:9000/a");
+        assert!(redirect_allowed(&local, &u("http://127.0.0.1:9000/b")).is_ok());
+        assert!(redirect_allowed(&local, &u("https://127.0.0.1:9001/b")).is_ok());
+        assert!(redirect_allowed(&local, &u("http://example.com/")).is_err());
+    }
 
     #[test]
     fn human_bytes_reads_well() {

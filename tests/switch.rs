@@ -460,6 +460,8 @@ echo "key=[$(sh -c "$helper")]"
         .env("WEATHERVANE_CONFIG", &env.config)
         .env("WEATHERVANE_DATA_DIR", &env.data)
         .env("NO_COLOR", "1")
+        // Every log line there is, so a key that reached a log would show.
+        .env("WEATHERVANE_LOG", "trace")
         .output()
         .unwrap();
     let text = stdout(&out);
@@ -478,6 +480,9 @@ echo "key=[$(sh -c "$helper")]"
         "{text}"
     );
     assert!(text.contains("key=[sk-deepseek-SECRET-42]"), "{text}");
+    // Printed once, where it was asked for; never logged.
+    assert_eq!(text.matches("SECRET-42").count(), 1, "{text}");
+    assert!(!err.contains("SECRET-42"), "the key reached the log:\n{err}");
     // The key is nowhere in our files or the assistant's.
     let settings_text = std::fs::read_to_string(&p).unwrap();
     assert!(!settings_text.contains("SECRET-42"));
