@@ -202,3 +202,135 @@ async fn unreadable_data_dir_gives_a_clear_error() {
         stderr(&out)
     );
 }
+
+/// A small tmpfs, unmounted when dropped.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    /// None (with a visible message) where mounting is not allowed.
+    fn mount(at: std::path::PathBuf, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(&at).ok()?;
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&at)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("SKIPPED full-disk test: cannot mount a tmpfs here (needs root)");
+            return None;
+        }
+        Some(SmallDisk(at))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .args(["-l"])
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_gives_a_clear_message_and_keeps_the_history() {
+    let server = MockServer::start().await;
+    let summary = "/api/v2/summary.json";
+    mount(
+        &server,
+        &format!("/good{summary}"),
+        json_body(fixture(OPENAI_SUMMARY)),
+    )
+    .await;
+    let env = Env::new(&format!(
+        "catalog = false\n{}",
+        provider("acme", "statuspage", &format!("{}/good", server.uri()), &[])
+    ));
+    let Some(disk) = SmallDisk::mount(env.home.path().join("small"), "1m") else {
+        return;
+    };
+    let env = Env {
+        data: disk.0.join("data"),
+        ..env
+    };
+    let first = env.run(&["poll", "--once"]);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&first),
+        stderr(&first)
+    );
+    // Fill what is left of the disk.
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(disk.0.join("filler")).unwrap();
+        let block = vec![0u8; 4096];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.sync_all();
+    }
+    for _ in 0..3 {
+        let out = env.run(&["poll", "--once"]);
+        let err = stderr(&out);
+        assert!(
+            out.status.code().is_some() && out.status.code() != Some(101),
+            "no crash, no panic: {:?}\n{err}",
+            out.status
+        );
+        assert!(
+            err.contains("full") || err.contains("No space left"),
+            "the message says the disk is full: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // Space again: the first poll's history is intact and the database is sound.
+    std::fs::remove_file(disk.0.join("filler")).unwrap();
+    let (code, v) = env.json(&["status", "--json"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(provider_json(&v, "acme")["status"], "operational");
+    let db = rusqlite::Connection::open(env.data.join("weathervane.db")).unwrap();
+    let check: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_data_dir_gives_a_clear_message() {
+    let server = MockServer::start().await;
+    let summary = "/api/v2/summary.json";
+    mount(
+        &server,
+        &format!("/good{summary}"),
+        json_body(fixture(OPENAI_SUMMARY)),
+    )
+    .await;
+    let env = Env::new(&format!(
+        "catalog = false\n{}",
+        provider("acme", "statuspage", &format!("{}/good", server.uri()), &[])
+    ));
+    let Some(disk) = SmallDisk::mount(env.home.path().join("ro"), "4m") else {
+        return;
+    };
+    let env = Env {
+        data: disk.0.join("data"),
+        ..env
+    };
+    let first = env.run(&["poll", "--once"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let ro = std::process::Command::new("mount")
+        .args(["-o", "remount,ro"])
+        .arg(&disk.0)
+        .status()
+        .unwrap();
+    assert!(ro.success());
+    let out = env.run(&["poll", "--once"]);
+    let err = stderr(&out);
+    assert!(
+        out.status.code().is_some() && out.status.code() != Some(101),
+        "no crash, no panic: {:?}\n{err}",
+        out.status
+    );
+    assert!(err.contains("read-only"), "the message says why: {err}");
+    assert!(err.contains(disk.0.to_str().unwrap()), "and where: {err}");
+}

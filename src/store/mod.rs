@@ -55,7 +55,7 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     #[error(
-        "the history database {path} is read-only; check the permissions of the file and its folder"
+        "the history database {path} is read-only (a read-only disk, or the permissions of the file and its folder)"
     )]
     ReadOnly { path: PathBuf },
     #[error("the disk holding the history database {path} is full; free some space and retry")]
@@ -91,6 +91,11 @@ impl StoreError {
         match e.sqlite_error_code() {
             Some(ErrorCode::ReadOnly) => StoreError::ReadOnly { path },
             Some(ErrorCode::DiskFull) => StoreError::DiskFull { path },
+            // A write that hits a full disk through WAL or the shared-memory file comes back
+            // as a generic I/O error: say what it is when the disk is in fact full.
+            Some(ErrorCode::SystemIoFailure) if disk_is_full(&path) => {
+                StoreError::DiskFull { path }
+            }
             Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
                 StoreError::Busy { path }
             }
@@ -100,12 +105,46 @@ impl StoreError {
                     detail: e.to_string(),
                 }
             }
+            Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied)
+                if !dir_writable(&path) =>
+            {
+                StoreError::ReadOnly { path }
+            }
             Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => {
                 StoreError::CannotOpen { path, source: e }
             }
             _ => StoreError::Sqlite(e),
         }
     }
+}
+
+/// Less than 64 KiB free for us on the file system holding `path`.
+#[cfg(unix)]
+fn disk_is_full(path: &Path) -> bool {
+    let dir = path.parent().unwrap_or(path);
+    rustix::fs::statvfs(dir).is_ok_and(|st| st.f_bavail.saturating_mul(st.f_frsize) < 64 * 1024)
+}
+
+#[cfg(not(unix))]
+fn disk_is_full(_path: &Path) -> bool {
+    false
+}
+
+/// Can we create files next to `path`? No on a read-only disk or folder; anything else
+/// (a missing folder, say) is not this question's answer.
+#[cfg(unix)]
+fn dir_writable(path: &Path) -> bool {
+    let dir = path.parent().unwrap_or(path);
+    use rustix::io::Errno;
+    !matches!(
+        rustix::fs::access(dir, rustix::fs::Access::WRITE_OK),
+        Err(Errno::ROFS) | Err(Errno::ACCESS) | Err(Errno::PERM)
+    )
+}
+
+#[cfg(not(unix))]
+fn dir_writable(_path: &Path) -> bool {
+    true
 }
 
 /// Seconds per status, indexed by [`Status::code`].
