@@ -4,7 +4,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 TOOLS ?= /var/cache/weathervane-tools
 
-.PHONY: run test deps deps-desktop deps-e2e ui build lint fmt clean bench e2e core-test ui-test bindings-check icons footprint
+.PHONY: run test deps deps-desktop deps-e2e ui build lint fmt clean bench e2e core-test ui-test bindings-check icons footprint deny deps-deny
 
 deps:
 	@scripts/deps.sh core
@@ -14,6 +14,9 @@ deps-desktop:
 
 deps-e2e:
 	@WEATHERVANE_TOOLS=$(TOOLS) scripts/deps.sh e2e
+
+deps-deny:
+	@WEATHERVANE_TOOLS=$(TOOLS) scripts/deps.sh deny
 
 # The dashboard (ui/dist), which the desktop binary embeds.
 ui: deps-desktop
@@ -42,13 +45,17 @@ bindings-check: core-test
 	@git diff --exit-code --stat -- ui/src/bindings || { echo "ui/src/bindings is out of date: run 'make test' and commit it" >&2; exit 1; }
 	@test -z "$$(git ls-files --others --exclude-standard ui/src/bindings)" || { echo "new generated bindings are not committed:" >&2; git ls-files --others --exclude-standard ui/src/bindings >&2; exit 1; }
 
+# Licences, banned crates and sources of the whole tree (deny.toml; see SECURITY.md).
+deny: deps-deny
+	$(TOOLS)/bin/cargo-deny --all-features check licenses bans sources
+
 ui-test: ui
 	cd ui && npm test
 
 e2e: build deps-e2e
 	TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts
 
-test: lint core-test bindings-check ui-test e2e
+test: lint deny core-test bindings-check ui-test e2e
 
 bench: deps
 	$(CARGO) bench --bench parse --bench history --bench switch

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing Weathervane needs on Debian/Ubuntu, only when missing.
-# Usage: scripts/deps.sh [core|desktop|e2e]
+# Usage: scripts/deps.sh [core|desktop|e2e|deny]
 #   core: the CLI and its tests; desktop: adds Tauri's libraries and the UI's npm packages;
-#   e2e: adds a display, a session bus, a notification daemon, WebKit's WebDriver and tauri-driver.
+#   e2e: adds a display, a session bus, a notification daemon, WebKit's WebDriver and tauri-driver;
+#   deny: cargo-deny, into $WEATHERVANE_TOOLS.
 set -euo pipefail
 
 want=${1:-core}
@@ -81,5 +82,15 @@ if [ "$want" = e2e ]; then
     echo "==> cargo install tauri-driver (into $tools)"
     mkdir -p "$tools"
     CARGO_TARGET_DIR="$tools/build" cargo install tauri-driver --locked --quiet --root "$tools"
+  fi
+fi
+
+# cargo-deny checks licences, bans and sources (deny.toml).
+if [ "$want" = deny ]; then
+  tools=${WEATHERVANE_TOOLS:-/var/cache/weathervane-tools}
+  if [ ! -x "$tools/bin/cargo-deny" ]; then
+    echo "==> cargo install cargo-deny (into $tools)"
+    mkdir -p "$tools"
+    CARGO_TARGET_DIR="$tools/build" cargo install cargo-deny --version 0.20.2 --locked --quiet --root "$tools"
   fi
 fi
