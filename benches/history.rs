@@ -55,6 +55,18 @@ fn observation(provider: &str, at: DateTime<Utc>, i: i64) -> Observation {
     }
 }
 
+/// The 15 generated providers as a config, so the dashboard views have names and pages.
+fn dashboard_config() -> weathervane::config::Config {
+    let mut text = String::from("catalog = false\n");
+    for id in IDS {
+        text.push_str(&format!(
+            "[[providers]]\nid = \"{id}\"\nname = \"{id}\"\nkind = \"statuspage\"\nurl = \"https://{id}.example\"\n\n"
+        ));
+    }
+    weathervane::config::Config::parse(&text, Path::new("bench.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn history(c: &mut Criterion) {
     let dir = match tempfile::tempdir() {
         Ok(d) => d,
@@ -114,6 +126,18 @@ fn history(c: &mut Criterion) {
     });
     g.bench_function("latest_all", |b| {
         b.iter(|| black_box(store.latest_all().ok()))
+    });
+    g.finish();
+
+    // What the dashboard's commands compute, on the same year of history: the overview
+    // (also the tray's source) and the 90-day History page.
+    let config = dashboard_config();
+    let mut g = c.benchmark_group("dashboard");
+    g.bench_function("overview_15_providers", |b| {
+        b.iter(|| black_box(weathervane::app::overview(&store, &config, None, end()).ok()))
+    });
+    g.bench_function("history_page_90d_15_providers", |b| {
+        b.iter(|| black_box(weathervane::app::history(&store, &config, 90, end()).ok()))
     });
     g.finish();
 
