@@ -4,7 +4,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 TOOLS ?= /var/cache/weathervane-tools
 
-.PHONY: run test deps deps-desktop deps-e2e ui build lint fmt clean bench e2e core-test ui-test bindings-check icons footprint deny deps-deny
+.PHONY: run test deps deps-desktop deps-e2e ui build lint fmt clean bench e2e core-test ui-test bindings-check icons footprint deny deps-deny bench-detection
 
 deps:
 	@scripts/deps.sh core
@@ -52,8 +52,11 @@ deny: deps-deny
 ui-test: ui
 	cd ui && npm test
 
+# The release app under Xvfb: an outage and recovery with a switch from the tray and back from
+# the notification; then every injected fault at once, against the app and the release CLI.
 e2e: build deps-e2e
 	TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts
+	E2E_SCENARIO=faults TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/faults
 
 test: lint deny core-test bindings-check ui-test e2e
 
@@ -64,6 +67,11 @@ bench: deps
 footprint: build deps-e2e
 	cd bench/stock-tray && $(CARGO) build --release
 	scripts/footprint.py $(TARGET_DIR)/release/weathervane-desktop $(or $(CARGO_TARGET_DIR),$(CURDIR)/bench/stock-tray/target)/release/stock-tray
+
+# Outage and recovery on a fake page to the Notify call on the bus, over several flips at
+# random moments of the 60 s poll cycle: median and worst (~20 min).
+bench-detection: build deps-e2e
+	scripts/footprint.py $(TARGET_DIR)/release/weathervane-desktop --detection-only --flips 10 --interval 60
 
 icons:
 	scripts/gen-icons.sh

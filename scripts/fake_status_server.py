@@ -11,7 +11,10 @@ between healthy, outage and faults while the app runs:
     curl 127.0.0.1:8765/_control                             # current modes
 
 Modes: operational, degraded, partial, major, maintenance, e500, hang, truncated,
-notutf8, huge, loop, downgrade, html. Healthy answers carry an ETag and honour
+notutf8, huge, loop, downgrade, html, gzip (a bomb: 64 MiB of zeros, 64 KiB on the wire),
+drip (one byte a second), offsite (a redirect to a private address).
+`--tls-port-file F` also serves the same pages over https with a self-signed certificate
+(made with openssl at start), for TLS errors. Healthy answers carry an ETag and honour
 If-None-Match, like real Statuspage pages. Binds only to loopback.
 """
 
@@ -142,7 +145,59 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(301, headers={"Location": "http://status.example.com/api/v2/summary.json"})
         if mode == "html":
             return self.send(200, b"<html>captive portal</html>", "text/html")
+        if mode == "gzip":
+            return self.send(200, GZIP_BOMB, headers={"Content-Encoding": "gzip"})
+        if mode == "drip":
+            body = summary(provider, "operational", self.component)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for b in body:
+                    self.wfile.write(bytes([b]))
+                    self.wfile.flush()
+                    time.sleep(1)
+            except OSError:
+                pass  # the client gave up, as it should
+            return
+        if mode == "offsite":
+            return self.send(302, headers={"Location": "https://169.254.169.254/latest/meta-data/"})
         self.send(400, b'{"error":"unknown mode"}')
+
+
+def gzip_bomb():
+    import gzip
+    import io
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as z:
+        block = b"\0" * (1024 * 1024)
+        for _ in range(64):
+            z.write(block)
+    return out.getvalue()
+
+
+GZIP_BOMB = gzip_bomb()
+
+
+def serve_tls(port_file):
+    """The same handler over https with a throwaway self-signed certificate."""
+    import ssl
+    import subprocess
+    import tempfile
+    d = tempfile.mkdtemp(prefix="fake-tls-")
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    with open(port_file, "w") as f:
+        f.write(str(srv.server_address[1]))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
 
 
 def main():
@@ -150,7 +205,10 @@ def main():
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--component", default="Codex API", help="the component outages hit")
     ap.add_argument("--port-file", help="write the bound port here (use --port 0 for any free port)")
+    ap.add_argument("--tls-port-file", help="also serve https (self-signed) and write its port here")
     args = ap.parse_args()
+    if args.tls_port_file:
+        serve_tls(args.tls_port_file)
     Handler.component = args.component
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True

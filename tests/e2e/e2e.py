@@ -631,6 +631,36 @@ CLAUDE_SETTINGS = """{
 CLAUDE_OWNED_ENV = ["ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"]
 
 
+# The faults scenario (E2E_SCENARIO=faults): one provider per fault the fake server injects,
+# plus a healthy one, and words the reason shown for each must contain (any of them).
+SCENARIO = os.environ.get("E2E_SCENARIO", "flow")
+FAULTS = {
+    "good": "operational", "e500": "e500", "hang": "hang", "truncated": "truncated",
+    "notutf8": "notutf8", "huge": "huge", "loop": "loop", "downgrade": "downgrade",
+    "html": "html", "gzip": "gzip", "drip": "drip",
+}
+# (A redirect to a private address is refused only from pages off this machine, so it is a
+# unit test, fetch::tests::redirect_policy: this fake server is on loopback.)
+FAULT_WORDS = {
+    "e500": ["500"], "hang": ["within 3 s"], "truncated": ["json", "parse", "eof", "truncat"],
+    "notutf8": ["utf-8"], "huge": ["cap", "larger"], "loop": ["redirect"],
+    "downgrade": ["not https"], "html": ["json", "parse", "html", "content"],
+    "gzip": ["cap", "larger"], "drip": ["within 3 s"],
+    "tls": ["certificate", "tls", "issuer", "unknown ca"],
+}
+
+
+def write_faults_config(path, port, tls_port):
+    with open(path, "w") as f:
+        f.write("# Written by tests/e2e/e2e.py (faults scenario).\n"
+                'catalog = false\ntimeout = "3s"\n\n')
+        for pid in list(FAULTS) + ["tls"]:
+            url = ("https://127.0.0.1:%d/%s" % (tls_port, pid)) if pid == "tls" \
+                else ("http://127.0.0.1:%d/%s" % (port, pid))
+            f.write('[[providers]]\nid = "%s"\nname = "Fault %s"\nkind = "statuspage"\nurl = "%s"\n'
+                    'interval = "%s"\n\n' % (pid, pid, url, INTERVAL))
+
+
 DUNSTRC = """\
 [global]
     monitor = 0
@@ -760,29 +790,37 @@ class Run:
 
     def start_fake_server(self):
         port_file = os.path.join(self.tmp, "fake.port")
+        tls_port_file = os.path.join(self.tmp, "fake.tls-port")
         self.procs.start("fake-server", ["/usr/bin/python3", FAKE_SERVER, "--port", "0",
-                                         "--port-file", port_file],
+                                         "--port-file", port_file, "--tls-port-file", tls_port_file],
                          self.logpath("fake-server"), env=dict(self.env, FAKE_STATUS_VERBOSE="1"))
 
         def probe():
             self.procs.check_alive("fake-server")
             try:
-                with open(port_file) as f:
-                    return bool(f.read().strip()), None
+                with open(port_file) as f, open(tls_port_file) as g:
+                    return bool(f.read().strip()) and bool(g.read().strip()), None
             except OSError:
-                return False, "no port file yet"
-        wait_for("fake status server writes its port", probe, 15, 0.2)
+                return False, "no port files yet"
+        wait_for("fake status server writes its ports", probe, 15, 0.2)
         with open(port_file) as f:
             self.fake_port = int(f.read().strip())
-        self.set_mode("operational")
-        write_config(self.config, self.fake_port)
+        with open(tls_port_file) as f:
+            self.tls_port = int(f.read().strip())
+        if SCENARIO == "faults":
+            for pid, mode in FAULTS.items():
+                self.set_mode(mode, pid)
+            write_faults_config(self.config, self.fake_port, self.tls_port)
+        else:
+            self.set_mode("operational")
+            write_config(self.config, self.fake_port)
         log("fake status server on port %d; config %s" % (self.fake_port, self.config))
 
-    def set_mode(self, mode):
-        url = "http://127.0.0.1:%d/_control/%s/%s" % (self.fake_port, PROVIDER_ID, mode)
+    def set_mode(self, mode, provider=PROVIDER_ID):
+        url = "http://127.0.0.1:%d/_control/%s/%s" % (self.fake_port, provider, mode)
         with urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=10) as r:
             r.read()
-        log("fake server: %s -> %s" % (PROVIDER_ID, mode))
+        log("fake server: %s -> %s" % (provider, mode))
 
     def name_owned(self, name):
         import dbus
@@ -1056,6 +1094,8 @@ class Run:
             self.results.append(("setup", False, msg))
             log("FAIL setup: %s" % msg)
             return self.finish()
+        if SCENARIO == "faults":
+            return self.run_faults()
 
         self.check("a. tray item registered with the watcher", self.find_item)
         self.check("a. tray menu: '%s: Operational' + Refresh now/Pause/Open dashboard/Quit"
@@ -1117,6 +1157,101 @@ class Run:
         self.check("j. dashboard Assistants page: Claude Code on anthropic, switch history",
                    self.check_assistants_page)
         self.check("f. WebDriver session deleted and the app exited", self.quit_app)
+        return self.finish()
+
+    def tree_pss_mib(self):
+        total = 0
+        for pid in set(self.app_pid_list) | {d for p in self.app_pid_list for d in descendants(p)}:
+            try:
+                with open("/proc/%d/smaps_rollup" % pid) as f:
+                    for line in f:
+                        if line.startswith("Pss:"):
+                            total += int(line.split()[1])
+            except OSError:
+                pass
+        return total / 1024
+
+    def fault_cards(self):
+        out = {}
+        for pid in list(FAULTS) + ["tls"]:
+            cards = self.wd.find('[data-testid="provider-%s"]' % pid)
+            if not cards:
+                out[pid] = (None, "")
+                continue
+            reasons = [self.wd.text(e) for e in self.wd.find(".reason", parent=cards[0])]
+            out[pid] = (self.wd.attr(cards[0], "data-status"), " ".join(reasons))
+        return out
+
+    def check_fault_cards(self):
+        def probe():
+            cards = self.fault_cards()
+            bad = []
+            for pid, (st, why) in cards.items():
+                if pid == "good":
+                    if st != "operational":
+                        bad.append("good=%s" % st)
+                elif st != "unknown" or not any(w in why.lower() for w in FAULT_WORDS[pid]):
+                    bad.append("%s=%s (%r)" % (pid, st, why))
+            return not bad, bad
+        wait_for("every fault card unknown with its reason, the healthy one operational", probe, 60)
+        cards = self.fault_cards()
+        with open(os.path.join(self.art, "fault-reasons.txt"), "w") as f:
+            for pid, (st, why) in cards.items():
+                f.write("%-10s %-12s %s\n" % (pid, st, why))
+        return "; ".join("%s: %s" % (pid, why) for pid, (st, why) in cards.items() if pid != "good")
+
+    def check_stays_up(self):
+        first = self.tree_pss_mib()
+        time.sleep(3 * int(INTERVAL.rstrip("s")) + 5)
+        for p in self.app_pid_list:
+            os.kill(p, 0)  # raises if the app died
+        last = self.tree_pss_mib()
+        if last > first + 100 or last > 700:
+            raise Failure("memory grew under faults: %.0f MiB -> %.0f MiB" % (first, last))
+        st = self.fault_cards()["good"][0]
+        if st != "operational":
+            raise Failure("the healthy provider is %s after three rounds of faults" % st)
+        return "alive after 3 poll rounds; app tree PSS %.0f MiB -> %.0f MiB" % (first, last)
+
+    def check_cli_faults(self):
+        cli = os.path.join(os.path.dirname(self.app), "weathervane")
+        t0 = time.monotonic()
+        r = subprocess.run([cli, "poll", "--once", "--json"], env=self.env, capture_output=True, timeout=120)
+        took = time.monotonic() - t0
+        if r.returncode in (101, -6, -11) or r.returncode < 0:
+            raise Failure("the CLI crashed (%d): %s" % (r.returncode, r.stderr.decode()[-500:]))
+        v = json.loads(r.stdout)
+        got = {p["id"]: p for p in v["providers"]}
+        bad = [pid for pid in FAULTS if pid != "good" and (got[pid]["status"] != "unknown" or got[pid]["source_ok"])]
+        if got["good"]["status"] != "operational" or bad:
+            raise Failure("CLI: good=%s, wrong: %s" % (got["good"]["status"], bad))
+        return "release CLI poll --once: exit %d in %.1f s, every fault unknown, good operational" % (r.returncode, took)
+
+    def check_db_intact(self):
+        import sqlite3
+        db = os.path.join(self.data, "weathervane.db")
+        c = sqlite3.connect(db)
+        try:
+            ok = c.execute("PRAGMA integrity_check").fetchone()[0]
+            n = c.execute("SELECT COUNT(*) FROM samples").fetchone()[0]
+        finally:
+            c.close()
+        if ok != "ok" or n == 0:
+            raise Failure("integrity_check=%r samples=%d" % (ok, n))
+        return "integrity_check ok, %d samples" % n
+
+    def run_faults(self):
+        self.check("a. tray item registered with the watcher", self.find_item)
+        self.check("k. dashboard: every fault makes its provider unknown with the reason",
+                   self.check_fault_cards)
+        try:
+            self.wd.screenshot(os.path.join(self.art, "dashboard-faults.png"))
+        except Exception as e:  # noqa: BLE001
+            log("warning: WebDriver screenshot failed: %s" % e)
+        self.check("k. the app stays up with memory bounded over three poll rounds", self.check_stays_up)
+        self.check("k. the release CLI under the same faults", self.check_cli_faults)
+        self.check("f. WebDriver session deleted and the app exited", self.quit_app)
+        self.check("k. the history database is intact", self.check_db_intact)
         return self.finish()
 
     def finish(self):
