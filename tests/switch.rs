@@ -482,7 +482,10 @@ echo "key=[$(sh -c "$helper")]"
     assert!(text.contains("key=[sk-deepseek-SECRET-42]"), "{text}");
     // Printed once, where it was asked for; never logged.
     assert_eq!(text.matches("SECRET-42").count(), 1, "{text}");
-    assert!(!err.contains("SECRET-42"), "the key reached the log:\n{err}");
+    assert!(
+        !err.contains("SECRET-42"),
+        "the key reached the log:\n{err}"
+    );
     // The key is nowhere in our files or the assistant's.
     let settings_text = std::fs::read_to_string(&p).unwrap();
     assert!(!settings_text.contains("SECRET-42"));
