@@ -4,7 +4,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 TOOLS ?= /var/cache/weathervane-tools
 
-.PHONY: run test deps deps-desktop deps-e2e ui build lint fmt clean bench e2e core-test ui-test bindings-check icons footprint
+.PHONY: run test deps deps-desktop deps-e2e ui build lint fmt clean bench e2e core-test ui-test bindings-check icons footprint fuzz-smoke fuzz
 
 deps:
 	@scripts/deps.sh core
@@ -60,6 +60,13 @@ footprint: build deps-e2e
 
 icons:
 	scripts/gen-icons.sh
+
+# Coverage-guided fuzzing of the status parsers and config editors (fuzz/README.md), on stable.
+fuzz-smoke:
+	TOOLS=$(TOOLS) scripts/fuzz.sh 10
+
+fuzz:
+	TOOLS=$(TOOLS) scripts/fuzz.sh 300
 
 fmt:
 	$(CARGO) fmt --all
