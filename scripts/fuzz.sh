@@ -38,6 +38,7 @@ targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
     mapfile -t targets < <(cargo fuzz list)
 fi
+[[ ${#targets[@]} -gt 0 ]] || { echo "no fuzz targets found (cargo fuzz list)" >&2; exit 1; }
 
 echo "building ${#targets[@]} fuzz targets into $target_dir" >&2
 cargo fuzz build --sanitizer none --target-dir "$target_dir"
