@@ -4,7 +4,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 TOOLS ?= /var/cache/weathervane-tools
 
-.PHONY: run test deps deps-desktop deps-e2e ui build lint fmt clean bench e2e core-test ui-test bindings-check icons footprint deny deps-deny bench-detection
+.PHONY: run test deps deps-desktop deps-e2e ui build lint fmt clean bench e2e core-test ui-test bindings-check icons footprint deny deps-deny bench-detection fuzz-smoke fuzz
 
 deps:
 	@scripts/deps.sh core
@@ -58,7 +58,7 @@ e2e: build deps-e2e
 	TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts
 	E2E_SCENARIO=faults TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/faults
 
-test: lint deny core-test bindings-check ui-test e2e
+test: lint deny core-test bindings-check ui-test fuzz-smoke e2e
 
 bench: deps
 	$(CARGO) bench --bench parse --bench history --bench switch
@@ -75,6 +75,13 @@ bench-detection: build deps-e2e
 
 icons:
 	scripts/gen-icons.sh
+
+# Coverage-guided fuzzing of the status parsers and config editors (fuzz/README.md), on stable.
+fuzz-smoke:
+	TOOLS=$(TOOLS) scripts/fuzz.sh 10
+
+fuzz:
+	TOOLS=$(TOOLS) scripts/fuzz.sh 300
 
 fmt:
 	$(CARGO) fmt --all

@@ -102,14 +102,23 @@ pub fn get(text: &str, format: Format, path: &[String]) -> Result<Option<Value>,
 pub fn apply(text: &str, format: Format, edits: &[Edit]) -> Result<String, EditError> {
     // A file that does not parse is refused even when nothing would change.
     get(text, format, &[])?;
-    // Byte-identical no-ops, whatever the editor would do with whitespace.
+    // Byte-identical no-ops, whatever the editor would do with whitespace. An
+    // edit is a no-op when the document as the edits before it left it already
+    // holds its value (not the original document: `set a.b` then `remove a`
+    // must remove what the first one set).
+    let original = get(text, format, &[])?.unwrap_or(Value::Object(Default::default()));
+    let mut planned = original.clone();
     let mut effective = Vec::new();
+    // A set through a non-object: the editors refuse it, so it must reach them.
+    let mut refused = false;
     for e in edits {
-        if get(text, format, &e.path)? != e.value {
+        if value_at(&planned, &e.path) != e.value.as_ref() {
+            refused |= e.value.is_some() && !settable(&planned, &e.path);
+            apply_to_value(&mut planned, &e.path, e.value.as_ref());
             effective.push(e);
         }
     }
-    if effective.is_empty() {
+    if effective.is_empty() || (!refused && planned == original) {
         return Ok(text.to_string());
     }
     let out = match format {
@@ -136,6 +145,26 @@ fn verify(old: &str, new: &str, format: Format, edits: &[&Edit]) -> Result<(), E
         ));
     }
     Ok(())
+}
+
+/// The value at `path` of a plain document (None when absent), as `get` reads it.
+fn value_at<'a>(doc: &'a Value, path: &[String]) -> Option<&'a Value> {
+    path.iter().try_fold(doc, |v, k| v.as_object()?.get(k))
+}
+
+/// Can `path` be set: is every parent on it that exists an object?
+fn settable(doc: &Value, path: &[String]) -> bool {
+    let mut v = doc;
+    for key in &path[..path.len().saturating_sub(1)] {
+        let Value::Object(m) = v else {
+            return false;
+        };
+        match m.get(key) {
+            Some(next) => v = next,
+            None => return true,
+        }
+    }
+    v.is_object()
 }
 
 /// What an edit means on a plain value (missing parents created on set, never on remove).
@@ -450,6 +479,43 @@ args = ["-y", "server-github"]
             "order kept, new key last"
         );
         assert!(out.contains("    \"A\": \"1\""), "indentation kept:\n{out}");
+    }
+
+    /// Found by fuzzing (fuzz/switch_json): no-ops were judged against the original
+    /// file, so a remove after a set of the same key was dropped and the set won.
+    #[test]
+    fn edits_apply_in_order_when_they_touch_the_same_path() {
+        for (text, format) in [
+            ("{}", Format::Json),
+            ("{ /* c */ }", Format::Jsonc),
+            ("", Format::Toml),
+        ] {
+            let out = apply(
+                text,
+                format,
+                &[
+                    e("a.b", Some(json!("x"))),
+                    e("a.b", None),
+                    e("c", Some(json!(1))),
+                ],
+            )
+            .unwrap();
+            assert_eq!(
+                get(&out, format, &[]).unwrap(),
+                Some(json!({"a": {}, "c": 1})),
+                "{format:?}: {out}"
+            );
+            let out = apply(text, format, &[e("a", Some(json!(1))), e("a", None)]).unwrap();
+            assert_eq!(
+                out, text,
+                "{format:?}: a set undone by a remove changes nothing"
+            );
+        }
+        let back = [
+            e("model", Some(json!("x"))),
+            e("model", Some(json!("gpt-5-codex"))),
+        ];
+        assert_eq!(apply(CODEX, Format::Toml, &back).unwrap(), CODEX);
     }
 
     #[test]

@@ -1,0 +1,12 @@
+//! Never panics on any body, with or without a watch list: Ok or a typed ParseError.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use weathervane::sources::feed;
+
+fuzz_target!(|data: &[u8]| {
+    for (watch, now) in wv_fuzz::contexts() {
+        let ctx = weathervane::sources::ParseContext { watch: &watch, now };
+        let _ = feed::parse(data, &ctx);
+    }
+});

@@ -1,0 +1,9 @@
+//! Never panics on any body: Ok or a typed ParseError.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use weathervane::sources::instatus;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = instatus::parse(data);
+});

@@ -1,0 +1,11 @@
+//! edit::apply on Json text: refuses, or the text parses, reads back as exactly the
+//! edits, and keeps every key no edit touches. Edits: the ClaudeCode presets' and arbitrary ones.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use weathervane::switcher::edit::Format;
+use weathervane::switcher::profiles::AssistantId;
+
+fuzz_target!(|data: &[u8]| {
+    wv_fuzz::switch_target(data, Format::Json, AssistantId::ClaudeCode);
+});
