@@ -291,6 +291,19 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> (ErrorClass, String) {
             "cannot resolve the host name (DNS lookup failed)".into(),
         );
     }
+    if chain.contains("invalid peer certificate") {
+        let detail = chain
+            .split("invalid peer certificate: ")
+            .nth(1)
+            .unwrap_or("")
+            .to_string();
+        return (
+            ErrorClass::Tls,
+            format!(
+                "TLS error: the server's certificate is not trusted (self-signed, expired, or for another name: {detail})"
+            ),
+        );
+    }
     if chain.contains("certificate")
         || chain.contains("tls")
         || chain.contains("handshake")

@@ -646,7 +646,7 @@ FAULT_WORDS = {
     "notutf8": ["utf-8"], "huge": ["cap", "larger"], "loop": ["redirect"],
     "downgrade": ["not https"], "html": ["json", "parse", "html", "content"],
     "gzip": ["cap", "larger"], "drip": ["within 3 s"],
-    "tls": ["certificate", "tls", "issuer", "unknown ca"],
+    "tls": ["certificate is not trusted"],
 }
 
 
