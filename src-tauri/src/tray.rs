@@ -200,9 +200,14 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, v: Option<&View<'_>>) -> tauri::Re
             for line in v.tip.lines().skip(1) {
                 menu = menu.item(&MenuItemBuilder::new(line).enabled(false).build(app)?);
             }
-            for a in &v.switched {
+            for a in v.assistants.iter().filter(|a| a.open_switch.is_some()) {
+                let to = a
+                    .active_profile
+                    .as_deref()
+                    .and_then(|id| a.profile(id))
+                    .map_or("a fallback", |p| p.name.as_str());
                 menu = menu.item(
-                    &MenuItemBuilder::new(format!("{} is switched to a fallback", a.label()))
+                    &MenuItemBuilder::new(format!("{} is switched to {to}", a.name))
                         .enabled(false)
                         .build(app)?,
                 );

@@ -1134,6 +1134,8 @@ class Run:
                                             timeout=15))
         self.check("h. tray menu: 'Claude Code: Ollama (local)' with 'Switch back to Anthropic (direct)'",
                    lambda: "labels: %s" % self.wait_menu_label("Switch back to Anthropic (direct)", 15))
+        self.check("h. tray menu says 'Claude Code is switched to Ollama (local)'",
+                   lambda: "labels: %s" % self.wait_menu_label("Claude Code is switched to Ollama (local)", 15))
         self.check("e. tray menu saved (tray-menu.txt, tray-menu.png)", lambda: self.save_menu(self.menu()))
 
         before = len(notifications(self.monitor_log))
