@@ -2,6 +2,7 @@
 
 pub mod claude;
 pub mod codex;
+pub mod dotenv;
 pub mod edit;
 pub mod engine;
 pub mod fs;
