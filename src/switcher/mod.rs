@@ -6,6 +6,7 @@ pub mod dotenv;
 pub mod edit;
 pub mod engine;
 pub mod fs;
+pub mod gemini;
 pub mod keys;
 pub mod opencode;
 pub mod profiles;
