@@ -293,6 +293,30 @@ fn gemini_warnings_name_what_outranks_the_switch() {
 }
 
 #[test]
+fn gemini_a_project_already_in_env_is_kept_by_vertex_and_its_removal_is_warned_about() {
+    let env = Env::new("");
+    let (s, e) = write_files(&env);
+    let with_project = format!("{DOTENV}GOOGLE_CLOUD_PROJECT=work-proj\n");
+    std::fs::write(&e, &with_project).unwrap();
+    let out = env.run(&["switch", "gemini", "vertex"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !stdout(&out).contains("needs GOOGLE_CLOUD_PROJECT"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(read(&e).starts_with(&with_project), "{}", read(&e));
+    let out = env.run(&["switch", "gemini", "google", "--dry-run"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("- .env:GOOGLE_CLOUD_PROJECT")
+            && text.contains("removes GOOGLE_CLOUD_PROJECT=work-proj"),
+        "{text}"
+    );
+    assert!(read(&s).contains("\"vertex-ai\""));
+}
+
+#[test]
 fn codex_keyring_login_is_explained_when_switching_away() {
     let env = Env::new("");
     let p = env.home.path().join(".codex/config.toml");

@@ -526,18 +526,38 @@ fn gemini_warnings(ctx: &Context, profile: &Profile, w: &mut Vec<String>) {
             ));
         }
     }
-    if profile.set.get("selectedType").map(String::as_str) == Some("vertex-ai")
-        && profile
-            .set
-            .get("GOOGLE_CLOUD_PROJECT")
-            .is_none_or(|p| p.is_empty())
+    let env_file = gemini::env_path(&ctx.home, &ctx.env);
+    let in_env_file = |var: &str| {
+        std::fs::read_to_string(&env_file).ok().and_then(|t| {
+            edit::get(&t, Format::Dotenv, &[var.to_string()])
+                .ok()
+                .flatten()
+        })
+    };
+    let selected = profile.set.get("selectedType").map(String::as_str);
+    let project = profile.set.get("GOOGLE_CLOUD_PROJECT");
+    if selected == Some("vertex-ai")
+        && project.is_none_or(|p| p.is_empty())
         && !exported(ctx, "GOOGLE_CLOUD_PROJECT")
+        && (project.is_none() || in_env_file("GOOGLE_CLOUD_PROJECT").is_none())
     {
         w.push(format!(
             "Vertex AI needs GOOGLE_CLOUD_PROJECT: give profile {} a project in your config \
              ([[profiles]] assistant = \"gemini\", id = \"{}\", set = {{ GOOGLE_CLOUD_PROJECT = \"...\" }}) \
              or export it",
             profile.id, profile.id
+        ));
+    }
+    if selected == Some("oauth-personal")
+        && project.is_none()
+        && let Some(Value::String(p)) = in_env_file("GOOGLE_CLOUD_PROJECT")
+    {
+        w.push(format!(
+            "the switch removes GOOGLE_CLOUD_PROJECT={p} from {}; if your Google login needs \
+             it (a Workspace account or a Code Assist licence), give profile {} that project \
+             in your config, or undo the earlier switch with --back, which restores the file exactly",
+            env_file.display(),
+            profile.id
         ));
     }
     for d in &ctx.project_dirs {
@@ -702,7 +722,7 @@ pub fn plan(
 #[derive(Debug, Clone, Serialize)]
 pub struct Applied {
     pub plan: Plan,
-    /// The backup of the first file written that existed before.
+    /// The backup of the first changed file (in [`targets`] order) that existed before.
     pub backup: Option<PathBuf>,
     /// Backups of every file written that existed before.
     pub backups: Vec<PathBuf>,
@@ -724,6 +744,7 @@ enum Outcome {
 /// disagrees with the files.
 fn intent(
     store: &mut Store,
+    a: AssistantId,
     rec: &SwitchRecord,
     reverts: Option<i64>,
     order: &[usize],
@@ -743,7 +764,7 @@ fn intent(
                     };
                 }
                 return Err(SwitchError::Partial {
-                    assistant: AssistantId::parse(&rec.assistant).unwrap_or(AssistantId::Gemini),
+                    assistant: a,
                     written: rec
                         .files
                         .iter()
@@ -833,7 +854,7 @@ pub fn switch(
             .filter(|_| p.default);
         // Last to first: the primary file, which selects the mode, lands last.
         let order: Vec<usize> = (0..changed.len()).rev().collect();
-        let outcome = intent(store, &rec, reverts, &order, |i| {
+        let outcome = intent(store, a, &rec, reverts, &order, |i| {
             let f = changed[i];
             fs::write_atomic(&f.basis, f.new_text.as_bytes(), f.secret).map(|_| ())
         })?;
@@ -1012,7 +1033,7 @@ pub fn back(ctx: &Context, store: &mut Store, a: AssistantId) -> Result<Applied,
         };
         // First to last: the primary file goes back to the old mode first.
         let order: Vec<usize> = (0..undos.len()).collect();
-        let outcome = intent(store, &out, Some(rec.key), &order, |i| {
+        let outcome = intent(store, a, &out, Some(rec.key), &order, |i| {
             let u = &undos[i];
             match &u.bytes {
                 Some(bytes) => fs::write_atomic(&u.state, bytes, u.secret).map(|_| ()),
@@ -1147,7 +1168,7 @@ pub fn restore(
         files: vec![file],
     };
     let secret = std::str::from_utf8(&bytes).is_ok_and(|text| holds_secret(text, t.format));
-    let outcome = intent(store, &rec, None, &[0], |_| {
+    let outcome = intent(store, a, &rec, None, &[0], |_| {
         fs::write_atomic(&now, &bytes, secret).map(|_| ())
     })?;
     if let Outcome::Retry = outcome {

@@ -83,9 +83,11 @@ pub enum ProfileFitError {
 }
 
 /// A profile as edits: `(settings.json edits, .env edits)`. Every owned key
-/// gets the profile's value or is removed; an empty value counts as absent
-/// (an empty variable means nothing to Gemini CLI). `api_key`: the profile's
-/// key from the keyring, for profiles with `key = true`.
+/// gets the profile's value or is removed, except that an empty value in
+/// `set` leaves the key as it is (no edit): the `vertex` preset uses that so a
+/// GOOGLE_CLOUD_PROJECT already in .env (Workspace users need one for Google
+/// login too) is kept. `api_key`: the profile's key from the keyring, for
+/// profiles with `key = true`.
 pub fn edits(
     profile: &Profile,
     api_key: Option<&str>,
@@ -102,27 +104,28 @@ pub fn edits(
             key: k.clone(),
         });
     }
-    let value = |k: &str| {
-        profile
-            .set
-            .get(k)
-            .filter(|v| !v.is_empty())
-            .map(|v| Value::String(v.clone()))
+    // None: leave the key alone; Some(None): remove it; Some(Some(v)): set it.
+    let value = |k: &str| match profile.set.get(k) {
+        Some(v) if v.is_empty() => None,
+        Some(v) => Some(Some(Value::String(v.clone()))),
+        None => Some(None),
     };
-    let selected = value("selectedType").ok_or_else(|| ProfileFitError::MissingType {
-        id: profile.id.clone(),
-    })?;
+    let Some(Some(selected)) = value("selectedType") else {
+        return Err(ProfileFitError::MissingType {
+            id: profile.id.clone(),
+        });
+    };
     let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let settings = vec![
-        Edit {
-            path: path(&SELECTED_TYPE),
-            value: Some(selected),
-        },
-        Edit {
+    let mut settings = vec![Edit {
+        path: path(&SELECTED_TYPE),
+        value: Some(selected),
+    }];
+    if let Some(v) = value("model") {
+        settings.push(Edit {
             path: path(&MODEL_NAME),
-            value: value("model"),
-        },
-    ];
+            value: v,
+        });
+    }
     let key = if profile.key {
         let k = api_key
             .filter(|k| !k.is_empty())
@@ -138,10 +141,12 @@ pub fn edits(
         value: key,
     }];
     for var in &OWNED_ENV[1..] {
-        env.push(Edit {
-            path: vec![(*var).into()],
-            value: value(var),
-        });
+        if let Some(v) = value(var) {
+            env.push(Edit {
+                path: vec![(*var).into()],
+                value: v,
+            });
+        }
     }
     Ok((settings, env))
 }
@@ -155,50 +160,37 @@ pub fn active_profile<'a>(
     env_text: Option<&str>,
     profiles: &'a [Profile],
 ) -> Result<Option<&'a Profile>, EditError> {
-    let get = |p: &[&str]| {
-        let path: Vec<String> = p.iter().map(|s| s.to_string()).collect();
-        edit::get(settings_text, Format::Jsonc, &path)
-    };
-    let selected = get(&SELECTED_TYPE)?;
-    let model = get(&MODEL_NAME)?;
-    let env_now = match env_text {
-        Some(t) => {
-            let mut v = Vec::new();
-            for var in OWNED_ENV {
-                v.push(edit::get(t, Format::Dotenv, &[var.to_string()])?);
-            }
-            Some(v)
-        }
-        None => None,
-    };
-    let gemini: Vec<&Profile> = profiles
+    let selected = edit::get(
+        settings_text,
+        Format::Jsonc,
+        &SELECTED_TYPE.map(str::to_string),
+    )?;
+    if let Some(t) = env_text {
+        edit::get(t, Format::Dotenv, &[])?;
+    }
+    let candidates: Vec<&Profile> = profiles
         .iter()
         .filter(|p| p.assistant == AssistantId::Gemini)
-        .collect();
-    let candidates: Vec<&Profile> = gemini
-        .iter()
-        .copied()
         .filter(|p| match &selected {
             None => p.default,
             Some(Value::String(s)) => p.set.get("selectedType") == Some(s),
             Some(_) => false,
         })
         .collect();
+    let matches = |text: &str, format: Format, e: &Edit| {
+        let have = edit::get(text, format, &e.path).ok().flatten();
+        if e.path == [API_KEY_VAR] {
+            e.value.is_some() == have.is_some()
+        } else {
+            e.value == have
+        }
+    };
     let exact = candidates.iter().copied().find(|p| {
         let Ok((s, e)) = edits(p, Some("key")) else {
             return false;
         };
-        let model_ok = s[1].value == model;
-        let env_ok = env_now.as_ref().is_none_or(|now| {
-            e.iter().zip(now).all(|(want, have)| {
-                if want.path[0] == API_KEY_VAR {
-                    want.value.is_some() == have.is_some()
-                } else {
-                    &want.value == have
-                }
-            })
-        });
-        model_ok && env_ok
+        s.iter().all(|x| matches(settings_text, Format::Jsonc, x))
+            && env_text.is_none_or(|t| e.iter().all(|x| matches(t, Format::Dotenv, x)))
     });
     Ok(exact.or_else(|| candidates.first().copied()))
 }
@@ -248,6 +240,11 @@ mod tests {
         assert!(e.contains("GOOGLE_GENAI_USE_VERTEXAI=true\n"), "{e}");
         assert!(e.contains("GOOGLE_CLOUD_LOCATION="), "{e}");
         assert!(!e.contains("GEMINI_API_KEY"), "{e}");
+        // The preset leaves a project already there alone; google removes it.
+        let (_, e) = switch(SETTINGS, "GOOGLE_CLOUD_PROJECT=mine\n", "vertex");
+        assert!(e.starts_with("GOOGLE_CLOUD_PROJECT=mine\n"), "{e}");
+        let (_, e) = switch(SETTINGS, &e, "google");
+        assert_eq!(e, "");
     }
 
     #[test]
