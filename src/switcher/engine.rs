@@ -1179,3 +1179,89 @@ pub fn restore(
     }
     Ok(chosen.path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_files() -> SwitchRecord {
+        let file = |name: &str| SwitchFile {
+            file: format!("/h/.gemini/{name}"),
+            label: name.into(),
+            keys: vec!["K".into()],
+            backup: None,
+            hash_before: "before".into(),
+            hash_after: "after".into(),
+        };
+        let files = vec![file("settings.json"), file(".env")];
+        SwitchRecord {
+            key: 0,
+            at: Utc::now(),
+            assistant: "gemini".into(),
+            action: "switch".into(),
+            from_profile: Some("google".into()),
+            to_profile: Some("vertex".into()),
+            file: files[0].file.clone(),
+            keys: files[0].keys.clone(),
+            backup: None,
+            hash_before: "before".into(),
+            hash_after: "after".into(),
+            reverted_by: None,
+            files,
+        }
+    }
+
+    fn conflict() -> FsError {
+        FsError::Conflict {
+            path: PathBuf::from("/h/.gemini/settings.json"),
+        }
+    }
+
+    #[test]
+    fn a_failure_after_the_first_write_keeps_what_was_written_undoable() {
+        let mut store = Store::open_in_memory().unwrap();
+        let rec = two_files();
+        let err = intent(&mut store, AssistantId::Gemini, &rec, None, &[1, 0], |i| {
+            if i == 0 { Err(conflict()) } else { Ok(()) }
+        })
+        .err()
+        .unwrap();
+        match &err {
+            SwitchError::Partial { written, .. } => {
+                assert_eq!(written, &[PathBuf::from("/h/.gemini/.env")])
+            }
+            other => panic!("{other}"),
+        }
+        assert!(err.to_string().contains("switch gemini --back"), "{err}");
+        let open = store.open_switch("gemini").unwrap().unwrap();
+        assert_eq!(open.files.len(), 1);
+        assert_eq!(open.files[0].file, "/h/.gemini/.env");
+    }
+
+    #[test]
+    fn a_conflict_before_any_write_is_retried_and_leaves_no_history() {
+        let mut store = Store::open_in_memory().unwrap();
+        let out = intent(
+            &mut store,
+            AssistantId::Gemini,
+            &two_files(),
+            None,
+            &[1, 0],
+            |_| Err(conflict()),
+        )
+        .unwrap();
+        assert!(matches!(out, Outcome::Retry));
+        assert!(store.switches(None, 10).unwrap().is_empty());
+        assert!(store.pending_switches("gemini").unwrap().is_empty());
+    }
+
+    #[test]
+    fn dotenv_secrets_make_the_file_secret() {
+        assert!(holds_secret("A=1\nGEMINI_API_KEY=AIza\n", Format::Dotenv));
+        assert!(!holds_secret("A=1\nGEMINI_API_KEY=\n", Format::Dotenv));
+        assert!(!holds_secret(
+            "GOOGLE_GENAI_USE_VERTEXAI=true\n",
+            Format::Dotenv
+        ));
+    }
+}
