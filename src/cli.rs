@@ -78,10 +78,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Switch a coding assistant to a profile (claude-code, codex, opencode), or back with --back.
+    /// Switch a coding assistant to a profile (claude-code, codex, gemini, opencode), or back with --back.
     #[command(group(clap::ArgGroup::new("what").required(true).args(["profile", "back"])))]
     Switch {
-        /// claude-code, codex or opencode (gemini is not switchable yet).
+        /// claude-code, codex, gemini or opencode.
         assistant: String,
         /// The profile to switch to (see `assistants`).
         profile: Option<String>,
@@ -970,12 +970,18 @@ fn switch(
         if json {
             println_json(&done);
         } else {
+            let files: Vec<String> = done
+                .plan
+                .files
+                .iter()
+                .map(|f| f.path.display().to_string())
+                .collect();
             let _ = writeln!(
                 out,
                 "{} is back on {} ({})",
                 a.label(),
                 done.plan.profile,
-                done.plan.path.display()
+                files.join(", ")
             );
             for w in &done.plan.warnings {
                 let _ = writeln!(out, "{dim}{w}{dim:#}");
@@ -1002,7 +1008,7 @@ fn switch(
         return Ok(0);
     }
     print_plan(&mut out, &done.plan, false);
-    if let Some(b) = &done.backup {
+    for b in &done.backups {
         let _ = writeln!(
             out,
             "{dim}backup of the previous file: {}{dim:#}",
@@ -1033,20 +1039,22 @@ fn print_plan(out: &mut impl Write, plan: &engine::Plan, dry_run: bool) {
         return;
     }
     let verb = if dry_run { "would switch" } else { "switched" };
+    let files: Vec<String> = plan
+        .paths()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     let _ = writeln!(
         out,
         "{} {verb} from {from} to {} in {}:",
         plan.assistant.label(),
         plan.profile,
-        plan.path.display()
+        files.join(" and ")
     );
     for line in plan.diff().lines() {
         let _ = writeln!(out, "  {line}");
     }
-    let _ = writeln!(
-        out,
-        "{dim}everything else in the file stays exactly as it is{dim:#}"
-    );
+    let _ = writeln!(out, "{dim}everything else stays exactly as it is{dim:#}");
     for w in &plan.warnings {
         let _ = writeln!(out, "{warn}note:{warn:#} {w}");
     }

@@ -7,3 +7,4 @@ mod cli;
 mod faults;
 mod poller;
 mod switch;
+mod switch_gemini;

@@ -146,7 +146,27 @@ CREATE TABLE switch_events (
 CREATE INDEX switch_events_by_assistant ON switch_events(assistant, at);
 "#;
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2)];
+/// Schema 3: a switch may edit several files (Gemini CLI: settings.json and
+/// .env). One row per file an event wrote; the event's own file columns keep
+/// describing its first file, so older builds' queries stay meaningful. Every
+/// existing event gets its one file row.
+const V3: &str = r#"
+CREATE TABLE switch_files (
+    event       INTEGER NOT NULL REFERENCES switch_events(key) ON DELETE CASCADE,
+    idx         INTEGER NOT NULL,        -- order in the event; 0 is the primary file
+    file        TEXT NOT NULL,
+    label       TEXT NOT NULL DEFAULT '', -- the backup label, naming which of the assistant's files
+    keys        TEXT NOT NULL DEFAULT '[]',
+    backup      TEXT,
+    hash_before TEXT NOT NULL,
+    hash_after  TEXT NOT NULL,
+    PRIMARY KEY (event, idx)
+) WITHOUT ROWID;
+INSERT INTO switch_files(event, idx, file, keys, backup, hash_before, hash_after)
+    SELECT key, 0, file, keys, backup, hash_before, hash_after FROM switch_events;
+"#;
+
+const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3)];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
 /// The newest schema this build knows.
@@ -258,6 +278,38 @@ mod tests {
             )
             .unwrap();
         assert_eq!(tables, 1);
+        store.integrity_check().unwrap();
+    }
+
+    #[test]
+    fn a_v2_switch_history_upgrades_to_v3_and_back_still_finds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("history.db");
+        {
+            let mut conn = Connection::open(&p).unwrap();
+            MIGRATIONS.to_version(&mut conn, 2).unwrap();
+            conn.execute(
+                "INSERT INTO switch_events(at, assistant, action, from_profile, to_profile, file,
+                     keys, backup, hash_before, hash_after, pending)
+                 VALUES (1, 'codex', 'switch', 'openai', 'ollama', '/h/.codex/config.toml',
+                     '[\"model\"]', '/d/b.bak', 'aa', 'bb', 0)",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&p).unwrap();
+        assert_eq!(user_version(&store.conn).unwrap(), SCHEMA_VERSION);
+        let open = store.open_switch("codex").unwrap().expect("still open");
+        assert_eq!(open.files.len(), 1, "its file row was made");
+        let f = &open.files[0];
+        assert_eq!(f.file, "/h/.codex/config.toml");
+        assert_eq!(f.keys, vec!["model".to_string()]);
+        assert_eq!(f.backup.as_deref(), Some("/d/b.bak"));
+        assert_eq!(
+            (f.hash_before.as_str(), f.hash_after.as_str()),
+            ("aa", "bb")
+        );
+        assert_eq!(f.label, "", "v2 did not know labels");
         store.integrity_check().unwrap();
     }
 

@@ -28,7 +28,7 @@ use crate::model::{Impact, IncidentKind, IncidentStatus, IncidentUpdate, Status}
 
 pub use generate::{GENERATED_PROVIDER_IDS, generate_history};
 pub use migrations::SCHEMA_VERSION;
-pub use switches::SwitchRecord;
+pub use switches::{SwitchFile, SwitchRecord};
 
 /// How long a writer waits for the other process's lock before giving up.
 const BUSY_TIMEOUT: StdDuration = StdDuration::from_secs(5);

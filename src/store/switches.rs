@@ -6,7 +6,26 @@ use serde::Serialize;
 
 use super::{Store, StoreError, from_ts, ts};
 
+/// One file a switch event wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SwitchFile {
+    /// The file written (symlinks resolved).
+    pub file: String,
+    /// Which of the assistant's files (its backup label); "" in history from before labels.
+    pub label: String,
+    /// Dotted key paths the write changed in it.
+    pub keys: Vec<String>,
+    /// The copy of the file as it was before the write, when it existed.
+    pub backup: Option<String>,
+    pub hash_before: String,
+    pub hash_after: String,
+}
+
 /// One recorded switch, switch back or restore.
+///
+/// `file`, `keys`, `backup`, `hash_before` and `hash_after` describe the
+/// event's first file (`files[0]`); `files` lists every file it wrote. When
+/// recording, an empty `files` means the one file the top-level fields name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SwitchRecord {
     /// Row id (0 before it is stored).
@@ -26,7 +45,29 @@ pub struct SwitchRecord {
     pub hash_after: String,
     /// The event that undid this one, if any.
     pub reverted_by: Option<i64>,
+    /// Every file the event wrote, in order.
+    pub files: Vec<SwitchFile>,
 }
+
+impl SwitchRecord {
+    /// The files, or the one the top-level fields name when `files` is empty.
+    pub fn file_list(&self) -> Vec<SwitchFile> {
+        if !self.files.is_empty() {
+            return self.files.clone();
+        }
+        vec![SwitchFile {
+            file: self.file.clone(),
+            label: String::new(),
+            keys: self.keys.clone(),
+            backup: self.backup.clone(),
+            hash_before: self.hash_before.clone(),
+            hash_after: self.hash_after.clone(),
+        }]
+    }
+}
+
+const COLUMNS: &str = "key, at, assistant, action, from_profile, to_profile, file, keys, backup,
+                        hash_before, hash_after, reverted_by";
 
 impl Store {
     /// Record a switch event as an intent, before the file is written. It counts
@@ -38,9 +79,11 @@ impl Store {
         rec: &SwitchRecord,
         reverts: Option<i64>,
     ) -> Result<i64, StoreError> {
+        let files = rec.file_list();
         let r = (|| {
             let tx = self.conn.transaction()?;
-            let keys = serde_json::to_string(&rec.keys).unwrap_or_else(|_| "[]".into());
+            let first = &files[0];
+            let keys = serde_json::to_string(&first.keys).unwrap_or_else(|_| "[]".into());
             tx.execute(
                 "INSERT INTO switch_events(at, assistant, action, from_profile, to_profile, file, keys,
                      backup, hash_before, hash_after, pending, reverts)
@@ -51,15 +94,31 @@ impl Store {
                     rec.action,
                     rec.from_profile,
                     rec.to_profile,
-                    rec.file,
+                    first.file,
                     keys,
-                    rec.backup,
-                    rec.hash_before,
-                    rec.hash_after,
+                    first.backup,
+                    first.hash_before,
+                    first.hash_after,
                     reverts
                 ],
             )?;
             let key = tx.last_insert_rowid();
+            for (i, f) in files.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO switch_files(event, idx, file, label, keys, backup, hash_before, hash_after)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        key,
+                        i as i64,
+                        f.file,
+                        f.label,
+                        serde_json::to_string(&f.keys).unwrap_or_else(|_| "[]".into()),
+                        f.backup,
+                        f.hash_before,
+                        f.hash_after
+                    ],
+                )?;
+            }
             tx.commit()?;
             Ok(key)
         })();
@@ -95,35 +154,103 @@ impl Store {
         self.ctx(r)
     }
 
-    /// Settle intents a killed process left behind, given the file's hash now:
-    /// one whose result is on disk happened; the others did not. Call it under
-    /// the switch lock, before reading the history.
+    /// Intents not yet settled (a process was killed mid-write), oldest first.
+    pub fn pending_switches(&self, assistant: &str) -> Result<Vec<SwitchRecord>, StoreError> {
+        let r = (|| {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM switch_events
+                  WHERE assistant = ?1 AND pending = 1 ORDER BY key"
+            ))?;
+            let rows = stmt.query_map([assistant], row)?;
+            rows.collect::<Result<Vec<_>, _>>()
+        })()
+        .map_err(StoreError::from);
+        let mut out = self.ctx(r)?;
+        self.load_files(&mut out)?;
+        Ok(out)
+    }
+
+    /// Settle intent `key` given which of its files (by `files` order) hold
+    /// their new content: all of them, it counts (like [`Store::complete_switch`]);
+    /// none, it is dropped; some, it counts for those files only, and does not
+    /// mark the event it undoes as undone (part of that is still in place).
+    pub fn settle_switch(&mut self, key: i64, written: &[bool]) -> Result<(), StoreError> {
+        if written.iter().all(|w| *w) {
+            return self.complete_switch(key);
+        }
+        if !written.iter().any(|w| *w) {
+            return self.discard_switch(key);
+        }
+        let r = (|| {
+            let tx = self.conn.transaction()?;
+            for (i, w) in written.iter().enumerate() {
+                if !w {
+                    tx.execute(
+                        "DELETE FROM switch_files WHERE event = ?1 AND idx = ?2",
+                        params![key, i as i64],
+                    )?;
+                }
+            }
+            // The event's own columns follow its first remaining file.
+            tx.execute(
+                "UPDATE switch_events SET pending = 0,
+                        (file, keys, backup, hash_before, hash_after) =
+                        (SELECT file, keys, backup, hash_before, hash_after FROM switch_files
+                          WHERE event = ?1 ORDER BY idx LIMIT 1)
+                  WHERE key = ?1",
+                [key],
+            )?;
+            tx.commit()
+        })()
+        .map_err(StoreError::from);
+        self.ctx(r)
+    }
+
+    /// Settle intents a killed process left behind, given the (single) file's
+    /// hash now: one whose result is on disk happened; the others did not.
+    /// Call it under the switch lock, before reading the history.
     pub fn resolve_pending(
         &mut self,
         assistant: &str,
         file_hash: &str,
     ) -> Result<usize, StoreError> {
-        let pending: Vec<(i64, String)> = {
+        let pending = self.pending_switches(assistant)?;
+        let n = pending.len();
+        for rec in pending {
+            let written: Vec<bool> = rec
+                .file_list()
+                .iter()
+                .map(|f| f.hash_after == file_hash)
+                .collect();
+            self.settle_switch(rec.key, &written)?;
+        }
+        Ok(n)
+    }
+
+    fn load_files(&self, recs: &mut [SwitchRecord]) -> Result<(), StoreError> {
+        for rec in recs.iter_mut() {
             let r = (|| {
                 let mut stmt = self.conn.prepare_cached(
-                    "SELECT key, hash_after FROM switch_events
-                      WHERE assistant = ?1 AND pending = 1 ORDER BY key",
+                    "SELECT file, label, keys, backup, hash_before, hash_after
+                       FROM switch_files WHERE event = ?1 ORDER BY idx",
                 )?;
-                let rows = stmt.query_map([assistant], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                let rows = stmt.query_map([rec.key], |r| {
+                    let keys: String = r.get(2)?;
+                    Ok(SwitchFile {
+                        file: r.get(0)?,
+                        label: r.get(1)?,
+                        keys: serde_json::from_str(&keys).unwrap_or_default(),
+                        backup: r.get(3)?,
+                        hash_before: r.get(4)?,
+                        hash_after: r.get(5)?,
+                    })
+                })?;
                 rows.collect::<Result<Vec<_>, _>>()
             })()
             .map_err(StoreError::from);
-            self.ctx(r)?
-        };
-        let n = pending.len();
-        for (key, hash_after) in pending {
-            if hash_after == file_hash {
-                self.complete_switch(key)?;
-            } else {
-                self.discard_switch(key)?;
-            }
+            rec.files = self.ctx(r)?;
         }
-        Ok(n)
+        Ok(())
     }
 
     /// Switch history, newest first (all assistants when `assistant` is None).
@@ -133,37 +260,39 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<SwitchRecord>, StoreError> {
         let r = (|| {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT key, at, assistant, action, from_profile, to_profile, file, keys, backup,
-                        hash_before, hash_after, reverted_by
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {COLUMNS}
                    FROM switch_events
                   WHERE (?1 IS NULL OR assistant = ?1) AND pending = 0
-                  ORDER BY at DESC, key DESC LIMIT ?2",
-            )?;
+                  ORDER BY at DESC, key DESC LIMIT ?2"
+            ))?;
             let rows = stmt.query_map(params![assistant, limit as i64], row)?;
             rows.collect::<Result<Vec<_>, _>>()
         })()
         .map_err(StoreError::from);
-        self.ctx(r)
+        let mut out = self.ctx(r)?;
+        self.load_files(&mut out)?;
+        Ok(out)
     }
 
     /// The newest switch of `assistant` that nothing has undone yet: what "switch back" undoes.
     pub fn open_switch(&self, assistant: &str) -> Result<Option<SwitchRecord>, StoreError> {
         let r = (|| {
             self.conn
-                .prepare_cached(
-                    "SELECT key, at, assistant, action, from_profile, to_profile, file, keys, backup,
-                            hash_before, hash_after, reverted_by
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS}
                        FROM switch_events
                       WHERE assistant = ?1 AND action = 'switch' AND reverted_by IS NULL
                         AND pending = 0
-                      ORDER BY at DESC, key DESC LIMIT 1",
-                )?
+                      ORDER BY at DESC, key DESC LIMIT 1"
+                ))?
                 .query_row([assistant], row)
                 .optional()
         })()
         .map_err(StoreError::from);
-        self.ctx(r)
+        let mut out: Vec<SwitchRecord> = self.ctx(r)?.into_iter().collect();
+        self.load_files(&mut out)?;
+        Ok(out.pop())
     }
 }
 
@@ -182,6 +311,7 @@ fn row(r: &rusqlite::Row<'_>) -> Result<SwitchRecord, rusqlite::Error> {
         hash_before: r.get(9)?,
         hash_after: r.get(10)?,
         reverted_by: r.get(11)?,
+        files: Vec::new(),
     })
 }
 
@@ -204,6 +334,7 @@ mod tests {
             hash_before: "a".into(),
             hash_after: "b".into(),
             reverted_by: None,
+            files: vec![],
         }
     }
 
@@ -250,5 +381,70 @@ mod tests {
         assert_eq!(all.len(), 1);
         assert!(all.iter().all(|r| r.key != lost));
         assert_eq!(s.resolve_pending("claude-code", "b").unwrap(), 0);
+    }
+
+    fn two_files(action: &str, at: DateTime<Utc>) -> SwitchRecord {
+        let file = |name: &str, after: &str| SwitchFile {
+            file: format!("/h/.gemini/{name}"),
+            label: format!("gemini-{name}"),
+            keys: vec!["K".into()],
+            backup: None,
+            hash_before: "old".into(),
+            hash_after: after.into(),
+        };
+        SwitchRecord {
+            assistant: "gemini".into(),
+            files: vec![file("settings.json", "s1"), file(".env", "e1")],
+            ..rec(action, at)
+        }
+    }
+
+    #[test]
+    fn a_switch_of_two_files_keeps_both_and_a_half_done_one_keeps_the_written_file() {
+        let mut s = Store::open_in_memory().unwrap();
+        let k = s.record_switch(&two_files("switch", t0()), None).unwrap();
+        let pending = s.pending_switches("gemini").unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].files.len(), 2);
+        assert_eq!(
+            pending[0].file, "/h/.gemini/settings.json",
+            "the first file on top"
+        );
+        // Killed between the writes: only .env was written.
+        s.settle_switch(k, &[false, true]).unwrap();
+        let open = s.open_switch("gemini").unwrap().unwrap();
+        assert_eq!(open.files.len(), 1);
+        assert_eq!(open.files[0].file, "/h/.gemini/.env");
+        assert_eq!(open.file, "/h/.gemini/.env");
+        assert_eq!(open.hash_after, "e1");
+        // A back that only got half way does not close the switch.
+        let b = s
+            .record_switch(
+                &two_files("back", t0() + chrono::Duration::minutes(1)),
+                Some(k),
+            )
+            .unwrap();
+        s.settle_switch(b, &[true, false]).unwrap();
+        assert_eq!(s.open_switch("gemini").unwrap().unwrap().key, k);
+        let b2 = s
+            .record_switch(
+                &two_files("back", t0() + chrono::Duration::minutes(2)),
+                Some(k),
+            )
+            .unwrap();
+        s.settle_switch(b2, &[true, true]).unwrap();
+        assert_eq!(s.open_switch("gemini").unwrap(), None);
+        // A dropped intent leaves no file rows behind.
+        let gone = s.record_switch(&two_files("switch", t0()), None).unwrap();
+        s.settle_switch(gone, &[false, false]).unwrap();
+        let n: i64 = s
+            .conn
+            .query_row(
+                "SELECT count(*) FROM switch_files WHERE event = ?1",
+                [gone],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 0);
     }
 }

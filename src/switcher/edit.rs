@@ -1,8 +1,9 @@
-//! Format-preserving edits of assistants' config files: set or remove values by key path in JSON, JSONC and TOML, keeping every other byte.
+//! Format-preserving edits of assistants' config files: set or remove values by key path in JSON, JSONC, TOML and `.env`, keeping every other byte.
 //!
 //! JSON and JSONC go through dprint's concrete syntax tree (jsonc-parser's
 //! `cst`), TOML through `toml_edit`: both keep comments, key order and
-//! whitespace. Strict JSON is first validated with serde_json, because the
+//! whitespace; `.env` files go through our own line editor ([`super::dotenv`]).
+//! Strict JSON is first validated with serde_json, because the
 //! lenient CST parser would accept a file the assistant itself cannot read.
 
 use jsonc_parser::ParseOptions;
@@ -27,6 +28,8 @@ pub enum Format {
     /// JSON with comments and trailing commas (Gemini CLI, opencode).
     Jsonc,
     Toml,
+    /// `KEY=VALUE` lines (Gemini CLI's `.env`); key paths have one segment.
+    Dotenv,
 }
 
 impl Format {
@@ -35,6 +38,7 @@ impl Format {
             Format::Json => "JSON",
             Format::Jsonc => "JSON with comments",
             Format::Toml => "TOML",
+            Format::Dotenv => ".env",
         }
     }
 }
@@ -83,6 +87,7 @@ pub fn get(text: &str, format: Format, path: &[String]) -> Result<Option<Value>,
     let mut v = match format {
         Format::Json | Format::Jsonc => parse_json_value(text, format)?,
         Format::Toml => toml_value(text)?,
+        Format::Dotenv => super::dotenv::get_all(text)?,
     };
     for key in path {
         match v {
@@ -124,6 +129,7 @@ pub fn apply(text: &str, format: Format, edits: &[Edit]) -> Result<String, EditE
     let out = match format {
         Format::Json | Format::Jsonc => apply_json(text, format, &effective)?,
         Format::Toml => apply_toml(text, &effective)?,
+        Format::Dotenv => super::dotenv::apply(text, &effective)?,
     };
     verify(text, &out, format, &effective)?;
     Ok(out)
@@ -716,7 +722,7 @@ args = ["-y", "server-github"]
             "= = =",
             "[a]\n[a]\n",
         ] {
-            for f in [Format::Json, Format::Jsonc, Format::Toml] {
+            for f in [Format::Json, Format::Jsonc, Format::Toml, Format::Dotenv] {
                 let _ = apply(g, f, &[e("a.b", Some(json!(1))), e("c", None)]);
                 let _ = get(g, f, &["a".into()]);
             }
