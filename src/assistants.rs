@@ -161,7 +161,10 @@ pub struct PlanView {
     pub assistant: AssistantId,
     pub profile: String,
     pub from: Option<String>,
+    /// The assistant's main file.
     pub path: String,
+    /// Every file the switch writes (Gemini CLI: settings.json and .env).
+    pub paths: Vec<String>,
     /// Already on that profile: nothing to write.
     pub noop: bool,
     /// One line per changed key, "+ key = value", "- key (was …)", "~ key: a -> b";
@@ -177,6 +180,7 @@ impl From<&Plan> for PlanView {
             profile: p.profile.clone(),
             from: p.from.clone(),
             path: p.path.display().to_string(),
+            paths: p.paths().iter().map(|f| f.display().to_string()).collect(),
             noop: p.is_noop(),
             diff: p.diff().lines().map(str::to_string).collect(),
             warnings: p.warnings.clone(),

@@ -161,7 +161,7 @@ export function devBackend(): Backend {
   let settings = sampleSettings();
   const assistants = sampleAssistants();
   const plan = (assistant: string, profile: string) => ({
-    assistant: assistant as AssistantView["id"], profile, from: "anthropic", path: "/home/dev/.claude/settings.json", noop: false,
+    assistant: assistant as AssistantView["id"], profile, from: "anthropic", path: "/home/dev/.claude/settings.json", paths: ["/home/dev/.claude/settings.json"], noop: false,
     diff: ["+ env.ANTHROPIC_BASE_URL = \"https://openrouter.ai/api\"", "+ apiKeyHelper = \"weathervane key openrouter\""],
     warnings: ["running Claude Code sessions and IDE extensions pick the change up when restarted"],
   });

@@ -10,6 +10,7 @@ const PLAN: PlanView = {
   profile: "openrouter",
   from: "anthropic",
   path: "/home/dev/.claude/settings.json",
+  paths: ["/home/dev/.claude/settings.json"],
   noop: false,
   diff: ['+ env.ANTHROPIC_BASE_URL = "https://openrouter.ai/api"', '+ env.ANTHROPIC_API_KEY = ""'],
   warnings: ["running Claude Code sessions and IDE extensions pick the change up when restarted"],
@@ -60,6 +61,15 @@ describe("assistants page", () => {
     await flush();
     expect(act.apply).toHaveBeenCalledWith("claude-code", "openrouter");
     expect(act.reload).toHaveBeenCalledWith("Claude Code now uses OpenRouter. restart");
+  });
+
+  it("names every file a two-file switch writes", async () => {
+    const gem: PlanView = { ...PLAN, paths: ["/home/dev/.gemini/settings.json", "/home/dev/.gemini/.env"] };
+    const el = renderAssistants(page(), actions({ plan: vi.fn(async () => gem) }), null, NOW);
+    el.querySelector<HTMLButtonElement>("[data-testid=preview-claude-code]")!.click();
+    await flush();
+    const files = [...el.querySelectorAll("[data-testid=plan-claude-code] p code")].map((c) => c.textContent);
+    expect(files).toEqual(["/home/dev/.gemini/settings.json", "/home/dev/.gemini/.env"]);
   });
 
   it("keeps a refusal on screen and lets the user try again", async () => {

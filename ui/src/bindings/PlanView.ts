@@ -4,7 +4,15 @@ import type { AssistantId } from "./AssistantId";
 /**
  * A switch as shown before it is done (and after).
  */
-export type PlanView = { assistant: AssistantId, profile: string, from: string | null, path: string, 
+export type PlanView = { assistant: AssistantId, profile: string, from: string | null, 
+/**
+ * The assistant's main file.
+ */
+path: string, 
+/**
+ * Every file the switch writes (Gemini CLI: settings.json and .env).
+ */
+paths: Array<string>, 
 /**
  * Already on that profile: nothing to write.
  */

@@ -58,7 +58,13 @@ function planBlock(a: AssistantView, plan: PlanView, act: AssistantActions, done
     plan.noop
       ? h("p", {}, `${a.name} is already on ${profileName(a, plan.profile)}; nothing would change.`)
       : [
-          h("p", {}, `Switching ${a.name} from ${profileName(a, plan.from)} to ${profileName(a, plan.profile)} changes only these keys in `, h("code", {}, plan.path), ":"),
+          h(
+            "p",
+            {},
+            `Switching ${a.name} from ${profileName(a, plan.from)} to ${profileName(a, plan.profile)} changes only these keys in `,
+            (plan.paths.length ? plan.paths : [plan.path]).flatMap((f, i) => [i ? " and " : "", h("code", {}, f)]),
+            ":",
+          ),
           h("pre", { class: "diff" }, plan.diff.join("\n")),
           h("p", { class: "meta" }, "Everything else in the file stays exactly as it is. A backup is made first."),
         ],
