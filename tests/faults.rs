@@ -232,13 +232,13 @@ impl Drop for SmallDisk {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_full_disk_gives_a_clear_message_and_keeps_the_history() {
+/// One healthy provider, the data dir on a small tmpfs of `size`, one poll done.
+/// None where a tmpfs cannot be mounted (the test then skips, saying so).
+async fn polled_once_on_small_disk(size: &str) -> Option<(MockServer, Env, SmallDisk)> {
     let server = MockServer::start().await;
-    let summary = "/api/v2/summary.json";
     mount(
         &server,
-        &format!("/good{summary}"),
+        "/good/api/v2/summary.json",
         json_body(fixture(OPENAI_SUMMARY)),
     )
     .await;
@@ -246,9 +246,7 @@ async fn a_full_disk_gives_a_clear_message_and_keeps_the_history() {
         "catalog = false\n{}",
         provider("acme", "statuspage", &format!("{}/good", server.uri()), &[])
     ));
-    let Some(disk) = SmallDisk::mount(env.home.path().join("small"), "1m") else {
-        return;
-    };
+    let disk = SmallDisk::mount(env.home.path().join("small"), size)?;
     let env = Env {
         data: disk.0.join("data"),
         ..env
@@ -261,6 +259,14 @@ async fn a_full_disk_gives_a_clear_message_and_keeps_the_history() {
         stdout(&first),
         stderr(&first)
     );
+    Some((server, env, disk))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_gives_a_clear_message_and_keeps_the_history() {
+    let Some((_server, env, disk)) = polled_once_on_small_disk("1m").await else {
+        return;
+    };
     // Fill what is left of the disk.
     {
         use std::io::Write;
@@ -297,27 +303,9 @@ async fn a_full_disk_gives_a_clear_message_and_keeps_the_history() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_read_only_data_dir_gives_a_clear_message() {
-    let server = MockServer::start().await;
-    let summary = "/api/v2/summary.json";
-    mount(
-        &server,
-        &format!("/good{summary}"),
-        json_body(fixture(OPENAI_SUMMARY)),
-    )
-    .await;
-    let env = Env::new(&format!(
-        "catalog = false\n{}",
-        provider("acme", "statuspage", &format!("{}/good", server.uri()), &[])
-    ));
-    let Some(disk) = SmallDisk::mount(env.home.path().join("ro"), "4m") else {
+    let Some((_server, env, disk)) = polled_once_on_small_disk("4m").await else {
         return;
     };
-    let env = Env {
-        data: disk.0.join("data"),
-        ..env
-    };
-    let first = env.run(&["poll", "--once"]);
-    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     let ro = std::process::Command::new("mount")
         .args(["-o", "remount,ro"])
         .arg(&disk.0)

@@ -6,27 +6,7 @@ use std::path::PathBuf;
 use crate::common::*;
 
 /// A real-looking ~/.claude/settings.json: hooks, plugins, status line, permissions, unknown keys.
-const CLAUDE_SETTINGS: &str = r#"{
-  "$schema": "https://json.schemastore.org/claude-code-settings.json",
-  "model": "opus",
-  "env": {
-    "DISABLE_TELEMETRY": "1"
-  },
-  "permissions": {
-    "allow": ["Bash(npm run test:*)"],
-    "deny": ["Read(./.env)"]
-  },
-  "hooks": {
-    "PostToolUse": [
-      { "matcher": "Edit|Write", "hooks": [{ "type": "command", "command": "prettier --write" }] }
-    ]
-  },
-  "enabledPlugins": { "formatter@acme": true },
-  "statusLine": { "type": "command", "command": "~/.claude/statusline.sh", "padding": 0 },
-  "mcpServers": { "memory": { "command": "npx", "args": ["-y", "@mcp/memory"] } },
-  "someFutureKey": [1, 2, 3]
-}
-"#;
+const CLAUDE_SETTINGS: &str = include_str!("fixtures/assistants/claude-settings.json");
 
 const CODEX_CONFIG: &str = r#"# my codex config
 model = "gpt-5-codex"  # default model

@@ -607,27 +607,10 @@ def write_config(path, port):
             % (PROVIDER_ID, PROVIDER_NAME, port, PROVIDER_ID, INTERVAL, PROVIDER_ID))
 
 
-# A real-looking ~/.claude/settings.json: a switch must keep every byte of what it does not own.
-CLAUDE_SETTINGS = """{
-  "$schema": "https://json.schemastore.org/claude-code-settings.json",
-  "model": "opus",
-  "env": {
-    "DISABLE_TELEMETRY": "1"
-  },
-  "permissions": {
-    "allow": ["Bash(npm run test:*)"],
-    "deny": ["Read(./.env)"]
-  },
-  "hooks": {
-    "PostToolUse": [
-      { "matcher": "Edit|Write", "hooks": [{ "type": "command", "command": "prettier --write" }] }
-    ]
-  },
-  "enabledPlugins": { "formatter@acme": true },
-  "statusLine": { "type": "command", "command": "~/.claude/statusline.sh", "padding": 0 },
-  "someFutureKey": [1, 2, 3]
-}
-"""
+# A real-looking ~/.claude/settings.json (shared with tests/switch.rs): a switch must keep
+# every byte of what it does not own.
+with open(os.path.join(ROOT, "tests", "fixtures", "assistants", "claude-settings.json")) as _f:
+    CLAUDE_SETTINGS = _f.read()
 CLAUDE_OWNED_ENV = ["ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"]
 
 
