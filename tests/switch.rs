@@ -392,30 +392,13 @@ fn sigkill_at_random_moments_never_leaves_a_broken_or_mixed_file() {
     assert!(litter.is_empty(), "temp files left: {litter:?}");
 }
 
-fn have(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
-}
-
 #[test]
 fn keyring_profiles_use_a_real_secret_service_and_never_write_the_key() {
-    if !have("dbus-run-session") || !have("gnome-keyring-daemon") {
-        eprintln!(
-            "SKIPPED keyring test: dbus-run-session and gnome-keyring-daemon are needed (apt-get install dbus gnome-keyring)"
-        );
-        return;
-    }
     let env = Env::new("");
     let p = write_settings(&env, CLAUDE_SETTINGS);
     let bin = env!("CARGO_BIN_EXE_weathervane");
-    let runtime = env.home.path().join("run");
-    std::fs::create_dir_all(&runtime).unwrap();
-    std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
     let script = format!(
-        r#"set -u
-eval "$(printf 'test-password\n' | gnome-keyring-daemon --unlock --components=secrets)"
-W={bin}
-"$W" switch claude-code deepseek; echo "before-key-exit=$?"
+        r#""$W" switch claude-code deepseek; echo "before-key-exit=$?"
 printf 'sk-deepseek-SECRET-42\n' | "$W" key set deepseek || exit 10
 "$W" switch claude-code deepseek || exit 11
 helper=$(sed -n 's/^ *"apiKeyHelper": "\(.*\)",\{{0,1\}}$/\1/p' "{settings}")
@@ -424,19 +407,9 @@ echo "key=[$(sh -c "$helper")]"
 "#,
         settings = p.display()
     );
-    let out = std::process::Command::new("dbus-run-session")
-        .args(["--", "bash", "-c", &script])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home.path())
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("WEATHERVANE_CONFIG", &env.config)
-        .env("WEATHERVANE_DATA_DIR", &env.data)
-        .env("NO_COLOR", "1")
-        // Every log line there is, so a key that reached a log would show.
-        .env("WEATHERVANE_LOG", "trace")
-        .output()
-        .unwrap();
+    let Some(out) = env.run_with_real_keyring(&script) else {
+        return;
+    };
     let text = stdout(&out);
     let err = stderr(&out);
     assert_eq!(
@@ -474,19 +447,6 @@ echo "key=[$(sh -c "$helper")]"
             entry.display()
         );
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut out = vec![];
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

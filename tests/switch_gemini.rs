@@ -430,41 +430,16 @@ fn gemini_api_key_comes_from_the_keyring_into_a_0600_env_and_nowhere_else() {
 
 #[test]
 fn gemini_api_key_switch_with_a_real_secret_service() {
-    let have = |p: &str| {
-        std::env::var_os("PATH")
-            .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(p).is_file()))
-    };
-    if !have("dbus-run-session") || !have("gnome-keyring-daemon") {
-        eprintln!("SKIPPED: dbus-run-session and gnome-keyring-daemon are needed");
-        return;
-    }
     let env = Env::new("");
     let (s, e) = write_files(&env);
-    let runtime = env.home.path().join("run");
-    std::fs::create_dir_all(&runtime).unwrap();
-    std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let script = format!(
-        r#"set -u
-eval "$(printf 'test-password\n' | gnome-keyring-daemon --unlock --components=secrets)"
-W={bin}
-"$W" switch gemini gemini-api-key; echo "before-key-exit=$?"
+    let script = r#""$W" switch gemini gemini-api-key; echo "before-key-exit=$?"
 printf 'AIza-REAL-9876\n' | "$W" key set gemini-api-key || exit 10
 "$W" switch gemini gemini-api-key || exit 11
 "$W" switch gemini --back || exit 12
-"#,
-        bin = env!("CARGO_BIN_EXE_weathervane")
-    );
-    let out = std::process::Command::new("dbus-run-session")
-        .args(["--", "bash", "-c", &script])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home.path())
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("WEATHERVANE_CONFIG", &env.config)
-        .env("WEATHERVANE_DATA_DIR", &env.data)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+"#;
+    let Some(out) = env.run_with_real_keyring(script) else {
+        return;
+    };
     let (text, err) = (stdout(&out), stderr(&out));
     assert_eq!(
         out.status.code(),
@@ -477,19 +452,6 @@ printf 'AIza-REAL-9876\n' | "$W" key set gemini-api-key || exit 10
     assert!(!text.contains("REAL-9876"), "{text}");
     assert_eq!(read(&s), SETTINGS);
     assert_eq!(read(&e), DOTENV);
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = vec![];
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

@@ -86,6 +86,45 @@ impl Env {
         c
     }
 
+    /// Run a bash `script` under its own session bus with an unlocked gnome-keyring (a real
+    /// Secret Service); `$W` is our binary, logging at `trace`. None, saying so, where the
+    /// tools are missing.
+    pub fn run_with_real_keyring(&self, script: &str) -> Option<Output> {
+        let have = |program: &str| {
+            std::env::var_os("PATH")
+                .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        };
+        if !have("dbus-run-session") || !have("gnome-keyring-daemon") {
+            eprintln!(
+                "SKIPPED keyring test: dbus-run-session and gnome-keyring-daemon are needed (apt-get install dbus gnome-keyring)"
+            );
+            return None;
+        }
+        use std::os::unix::fs::PermissionsExt;
+        let runtime = self.home.path().join("run");
+        std::fs::create_dir_all(&runtime).expect("runtime dir");
+        std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700))
+            .expect("runtime dir mode");
+        let script = format!(
+            "set -u\neval \"$(printf 'test-password\\n' | gnome-keyring-daemon --unlock --components=secrets)\"\nW={}\n{script}",
+            env!("CARGO_BIN_EXE_weathervane")
+        );
+        let out = Command::new("dbus-run-session")
+            .args(["--", "bash", "-c", &script])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("WEATHERVANE_CONFIG", &self.config)
+            .env("WEATHERVANE_DATA_DIR", &self.data)
+            .env("NO_COLOR", "1")
+            // Every log line there is, so a key that reached a log would show.
+            .env("WEATHERVANE_LOG", "trace")
+            .output()
+            .expect("run dbus-run-session");
+        Some(out)
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         self.command().args(args).output().expect("run weathervane")
     }
@@ -129,4 +168,18 @@ pub fn stdout(o: &Output) -> String {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every file under `dir`.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
