@@ -514,26 +514,6 @@ def menu_svg(node, title):
 # Notifications seen on the bus (dbus-monitor's log)
 # --------------------------------------------------------------------------------------
 
-NOTIFY_RE = re.compile(
-    r'^method call [^\n]*member=Notify\n'
-    r'\s+string "(?P<app>.*?)"\n'
-    r'\s+uint32 \d+\n'
-    r'\s+string "(?P<icon>.*?)"\n'
-    r'\s+string "(?P<summary>.*?)"\n'
-    r'\s+string "(?P<body>.*?)"\n'
-    r'\s+array \[',
-    re.M | re.S)
-
-
-def notifications(path):
-    try:
-        with open(path, "rb") as f:
-            text = f.read().decode("utf-8", "replace")
-    except OSError:
-        return []
-    return [m.groupdict() for m in NOTIFY_RE.finditer(text)]
-
-
 NOTIFY_CALL_RE = re.compile(
     r'^method call [^\n]*sender=(?P<sender>\S+) [^\n]*serial=(?P<serial>\d+) [^\n]*member=Notify\n'
     r'\s+string "(?P<app>.*?)"\n'
@@ -545,8 +525,9 @@ NOTIFY_CALL_RE = re.compile(
     re.M | re.S)
 
 
-def notify_calls(path):
-    """Notify calls with their actions [(key, label)] and the id the daemon answered with."""
+def notifications(path):
+    """Notify calls seen by dbus-monitor: app, summary, body, actions [(key, label)] and the
+    id the daemon answered with (None until its reply is logged)."""
     try:
         with open(path, "rb") as f:
             text = f.read().decode("utf-8", "replace")
@@ -558,6 +539,7 @@ def notify_calls(path):
         reply = re.search(r'^method return [^\n]*destination=%s serial=\d+ reply_serial=%s\n\s+uint32 (\d+)'
                           % (re.escape(m.group("sender")), m.group("serial")), text, re.M)
         out.append({
+            "app": m.group("app"),
             "summary": m.group("summary"),
             "body": m.group("body"),
             "actions": list(zip(strings[0::2], strings[1::2])),
@@ -926,7 +908,7 @@ class Run:
 
     def wait_notify_call(self, summary, after=0, timeout=60):
         def probe():
-            ns = notify_calls(self.monitor_log)[after:]
+            ns = notifications(self.monitor_log)[after:]
             for n in ns:
                 if n["summary"] == summary and n["id"] is not None:
                     return True, n
