@@ -203,6 +203,17 @@ async fn unreadable_data_dir_gives_a_clear_error() {
     );
 }
 
+/// The run ended with an exit code (no signal) that is not a panic's; its stderr.
+fn ended_without_crash(out: &std::process::Output) -> String {
+    let err = stderr(out);
+    assert!(
+        out.status.code().is_some_and(|c| c != 101),
+        "no crash, no panic: {:?}\n{err}",
+        out.status
+    );
+    err
+}
+
 /// A small tmpfs, unmounted when dropped.
 struct SmallDisk(std::path::PathBuf);
 
@@ -276,13 +287,7 @@ async fn a_full_disk_gives_a_clear_message_and_keeps_the_history() {
         let _ = f.sync_all();
     }
     for _ in 0..3 {
-        let out = env.run(&["poll", "--once"]);
-        let err = stderr(&out);
-        assert!(
-            out.status.code().is_some() && out.status.code() != Some(101),
-            "no crash, no panic: {:?}\n{err}",
-            out.status
-        );
+        let err = ended_without_crash(&env.run(&["poll", "--once"]));
         assert!(
             err.contains("full") || err.contains("No space left"),
             "the message says the disk is full: {err}"
@@ -312,13 +317,7 @@ async fn a_read_only_data_dir_gives_a_clear_message() {
         .status()
         .unwrap();
     assert!(ro.success());
-    let out = env.run(&["poll", "--once"]);
-    let err = stderr(&out);
-    assert!(
-        out.status.code().is_some() && out.status.code() != Some(101),
-        "no crash, no panic: {:?}\n{err}",
-        out.status
-    );
+    let err = ended_without_crash(&env.run(&["poll", "--once"]));
     assert!(err.contains("read-only"), "the message says why: {err}");
     assert!(err.contains(disk.0.to_str().unwrap()), "and where: {err}");
 }
@@ -392,12 +391,7 @@ async fn sigkill_during_writes_never_damages_or_loses_history() {
     }
     assert!(killed >= 10, "runs were killed mid-way ({killed} of 40)");
     // And it carries on normally.
-    let last = env.run(&["poll", "--once"]);
-    assert!(
-        last.status.code().is_some_and(|c| c != 101),
-        "{}",
-        stderr(&last)
-    );
+    ended_without_crash(&env.run(&["poll", "--once"]));
     assert!(count("samples") >= samples);
     let (_, v) = env.json(&["status", "--json"]);
     assert_eq!(v["providers"].as_array().unwrap().len(), N, "{v}");
