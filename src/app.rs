@@ -9,11 +9,15 @@ use ts_rs::TS;
 
 use crate::config::{Config, ProviderConfig};
 use crate::config_edit::NotificationSettings;
+use crate::failover::Rule;
 use crate::model::{
     ComponentState, Impact, IncidentKind, IncidentStatus, Observation, StateReport, Status,
 };
 use crate::report;
-use crate::store::{Store, StoreError};
+use crate::sources::probe::ProbeAuth;
+use crate::store::{IncidentLead, ProbePoint, Store, StoreError};
+use crate::switcher::profiles::{self, AssistantId};
+use crate::verdict::{self, Verdict};
 
 /// The dashboard's overview page and the tray's source of truth.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -44,6 +48,9 @@ pub struct ProviderCard {
     pub url: Option<String>,
     pub components: Vec<ComponentState>,
     pub incidents: Vec<IncidentCard>,
+    /// What Weathervane's own probes measure, shown beside (never merged into)
+    /// `status`; None when the user has not turned probes on for this provider.
+    pub measured: Option<Verdict>,
 }
 
 /// An open incident on a card, with its newest update.
@@ -115,6 +122,11 @@ pub struct TimelineIncident {
     pub first_seen_at: DateTime<Utc>,
     pub duration_secs: Option<f64>,
     pub url: Option<String>,
+    /// Seconds our probes saw trouble before the page said so (negative: after).
+    #[ts(type = "number | null")]
+    pub lead_secs: Option<i64>,
+    /// Probes were running around it (then a null lead means they saw nothing).
+    pub probed: bool,
 }
 
 /// The overview from the latest stored observations.
@@ -130,7 +142,7 @@ pub fn overview(
     let transitions = store.transitions(None, now - Duration::days(90))?;
     let cards = providers
         .into_iter()
-        .map(|p| {
+        .map(|p| -> Result<ProviderCard, StoreError> {
             let obs = latest.iter().find(|o| o.provider_id == p.id);
             let since = transitions
                 .iter()
@@ -138,7 +150,12 @@ pub fn overview(
                 .find(|t| t.provider_id == p.id && t.component_id.is_none())
                 .filter(|t| t.to == p.status)
                 .map(|t| t.at);
-            ProviderCard {
+            let measured = match config.provider(&p.id) {
+                Some(pc) => measured(store, pc, offline, now)?,
+                None => None,
+            };
+            Ok(ProviderCard {
+                measured,
                 incidents: p.incidents.iter().map(|i| incident_card(i, obs)).collect(),
                 id: p.id,
                 name: p.name,
@@ -149,9 +166,9 @@ pub fn overview(
                 reason: p.reason,
                 url: p.url,
                 components: p.components,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Overview {
         generated_at: now,
         offline,
@@ -256,6 +273,8 @@ fn provider_history(
             resolved_at: i.resolved_at,
             first_seen_at: i.first_seen_at,
             url: i.url,
+            lead_secs: i.lead_secs,
+            probed: i.lead_probed,
         })
         .collect();
     Ok(ProviderHistory {
@@ -286,12 +305,22 @@ pub fn tray_status(o: &Overview) -> Status {
     if o.offline {
         return Status::Unknown;
     }
-    let known = Status::worst(o.providers.iter().map(|p| p.status));
+    let known = Status::worst(o.providers.iter().map(shown_status));
     let any_unknown = o.providers.iter().any(|p| p.status == Status::Unknown);
     if known.is_problem() || !(any_unknown || o.providers.is_empty()) {
         known
     } else {
         Status::Unknown
+    }
+}
+
+/// The status the tray colours a provider by: the official one, or the measured
+/// one when it is worse (only for providers the user probes; a measured
+/// "unknown" never hides the official status).
+pub fn shown_status(p: &ProviderCard) -> Status {
+    match p.measured.as_ref().map(|v| v.status) {
+        Some(m) if m != Status::Unknown => p.status.worse(m),
+        _ => p.status,
     }
 }
 
@@ -324,6 +353,206 @@ pub fn tooltip(o: &Overview, now: DateTime<Utc>) -> String {
     format!("Weathervane\n{}", lines.join("\n"))
 }
 
+/// The measured verdict for one provider, when its probe is on.
+pub fn measured(
+    store: &Store,
+    p: &ProviderConfig,
+    offline: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<Verdict>, StoreError> {
+    let Some(spec) = p.probe.as_ref().filter(|s| s.enabled && p.enabled) else {
+        return Ok(None);
+    };
+    let samples = store.probe_samples(&p.id, now - verdict::WINDOW_AGE, verdict::WINDOW)?;
+    let baseline = store.probe_baseline(&p.id, now)?;
+    let slow_ms = u32::try_from(spec.slow.as_millis()).unwrap_or(u32::MAX);
+    Ok(Some(verdict::judge(
+        &samples, baseline, slow_ms, offline, now,
+    )))
+}
+
+/// The Early warning page: every probed provider's verdict, chart and detection lead,
+/// the providers that could be probed, and the failover rules.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ProbesView {
+    pub generated_at: DateTime<Utc>,
+    /// The chart's span (24 or 168).
+    pub hours: u32,
+    /// Width of one chart bucket.
+    pub bucket_secs: u32,
+    pub offline: bool,
+    pub providers: Vec<ProbedProvider>,
+    /// Enabled providers with a probe the user has not turned on.
+    pub available: Vec<ProbeChoice>,
+    pub rules: Vec<FailoverRuleView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ProbedProvider {
+    pub id: String,
+    pub name: String,
+    /// The status page's word, beside the measured one.
+    pub official: Status,
+    pub verdict: Verdict,
+    /// The request each probe makes.
+    pub url: String,
+    /// Keyring entry used for the key; None: unauthenticated (a 401 proves it answers).
+    pub key: Option<String>,
+    pub interval_secs: u32,
+    pub slow_ms: u32,
+    pub points: Vec<ProbePoint>,
+    pub leads: LeadSummary,
+}
+
+/// How often the probes saw an incident before the status page did.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct LeadSummary {
+    /// Incidents in the last 90 days while probes were running.
+    pub incidents: u32,
+    /// Of which the probes saw first.
+    pub seen_first: u32,
+    /// Median lead over the incidents the probes saw at all (negative: the page was first).
+    #[ts(type = "number | null")]
+    pub median_lead_secs: Option<i64>,
+    /// The incidents, newest first.
+    pub recent: Vec<IncidentLead>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ProbeChoice {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub auth: ProbeAuth,
+}
+
+/// A failover rule as the dashboard shows and edits it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct FailoverRuleView {
+    pub assistant: AssistantId,
+    pub assistant_name: String,
+    pub provider: String,
+    pub provider_name: String,
+    pub to: String,
+    pub to_name: String,
+    pub after_secs: u32,
+    pub back_after_secs: u32,
+    pub min_dwell_secs: u32,
+    pub enabled: bool,
+}
+
+fn secs32(d: std::time::Duration) -> u32 {
+    u32::try_from(d.as_secs()).unwrap_or(u32::MAX)
+}
+
+/// The failover rules for the dashboard.
+pub fn rule_views(config: &Config) -> Vec<FailoverRuleView> {
+    config
+        .failover
+        .iter()
+        .map(|r: &Rule| FailoverRuleView {
+            assistant: r.assistant,
+            assistant_name: r.assistant.label().to_string(),
+            provider_name: config
+                .provider(&r.provider)
+                .map_or_else(|| r.provider.clone(), |p| p.name.clone()),
+            provider: r.provider.clone(),
+            to_name: profiles::find(&config.profiles, r.assistant, &r.to)
+                .map_or_else(|| r.to.clone(), |p| p.name.clone()),
+            to: r.to.clone(),
+            after_secs: secs32(r.after),
+            back_after_secs: secs32(r.back_after),
+            min_dwell_secs: secs32(r.min_dwell),
+            enabled: r.enabled,
+        })
+        .collect()
+}
+
+/// Summarise detection leads: probed incidents, how many seen first, the median lead.
+pub fn lead_summary(leads: Vec<IncidentLead>) -> LeadSummary {
+    let probed: Vec<&IncidentLead> = leads.iter().filter(|l| l.probed).collect();
+    let mut seen: Vec<i64> = probed.iter().filter_map(|l| l.lead_secs).collect();
+    seen.sort_unstable();
+    LeadSummary {
+        incidents: probed.len() as u32,
+        seen_first: seen.iter().filter(|s| **s > 0).count() as u32,
+        median_lead_secs: (!seen.is_empty()).then(|| seen[seen.len() / 2]),
+        recent: leads,
+    }
+}
+
+/// The Early warning page over the last `hours` (24 or up to 7 days).
+pub fn probes(
+    store: &Store,
+    config: &Config,
+    hours: u32,
+    now: DateTime<Utc>,
+) -> Result<ProbesView, StoreError> {
+    let hours = hours.clamp(1, 24 * 7);
+    let bucket = if hours <= 24 {
+        Duration::minutes(5)
+    } else {
+        Duration::hours(1)
+    };
+    let latest = store.latest_all()?;
+    let StateReport { offline, providers } = report::build(config, &latest, now);
+    let mut out = Vec::new();
+    for (p, spec) in config.probed() {
+        let Some(verdict) = measured(store, p, offline, now)? else {
+            continue;
+        };
+        let leads = store.incident_leads(Some(&p.id), now - Duration::days(90))?;
+        out.push(ProbedProvider {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            official: providers
+                .iter()
+                .find(|x| x.id == p.id)
+                .map_or(Status::Unknown, |x| x.status),
+            verdict,
+            url: spec.url.to_string(),
+            key: spec.key.clone(),
+            interval_secs: secs32(spec.interval),
+            slow_ms: u32::try_from(spec.slow.as_millis()).unwrap_or(u32::MAX),
+            points: store.probe_series(
+                &p.id,
+                now - Duration::hours(i64::from(hours)),
+                now,
+                bucket,
+            )?,
+            leads: lead_summary(leads),
+        });
+    }
+    let available = config
+        .providers
+        .iter()
+        .filter(|p| p.enabled)
+        .filter_map(|p| {
+            let s = p.probe.as_ref().filter(|s| !s.enabled)?;
+            Some(ProbeChoice {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                url: s.url.to_string(),
+                auth: s.auth,
+            })
+        })
+        .collect();
+    Ok(ProbesView {
+        generated_at: now,
+        hours,
+        bucket_secs: bucket.num_seconds() as u32,
+        offline,
+        providers: out,
+        available,
+        rules: rule_views(config),
+    })
+}
+
 /// The settings page: what the config says, plus the live component list to pick from.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
@@ -334,6 +563,8 @@ pub struct SettingsView {
     pub notifications: NotificationSettings,
     /// Filled in by the shell, which owns the login item.
     pub autostart: bool,
+    /// Automatic failover rules, one per assistant.
+    pub failover: Vec<FailoverRuleView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -354,6 +585,21 @@ pub struct ProviderSetting {
     pub watch: Vec<String>,
     /// Every component the source listed at its last successful check.
     pub components: Vec<ComponentChoice>,
+    /// The API probe, when this provider has one (the catalog's or the config's).
+    pub probe: Option<ProbeSetting>,
+}
+
+/// A provider's API probe on the Settings page.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ProbeSetting {
+    pub enabled: bool,
+    pub url: String,
+    pub auth: ProbeAuth,
+    /// Keyring entry name; None probes without a key.
+    pub key: Option<String>,
+    pub interval_secs: u32,
+    pub slow_ms: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -386,6 +632,14 @@ pub fn settings_view(
             note: p.note.clone(),
             origin: p.origin.to_string(),
             watch: p.watch.clone(),
+            probe: p.probe.as_ref().map(|s| ProbeSetting {
+                enabled: s.enabled,
+                url: s.url.to_string(),
+                auth: s.auth,
+                key: s.key.clone(),
+                interval_secs: secs32(s.interval),
+                slow_ms: u32::try_from(s.slow.as_millis()).unwrap_or(u32::MAX),
+            }),
             components: latest
                 .iter()
                 .find(|o| o.provider_id == p.id)
@@ -408,6 +662,7 @@ pub fn settings_view(
         providers,
         notifications: NotificationSettings::from_prefs(&config.prefs),
         autostart,
+        failover: rule_views(config),
     })
 }
 

@@ -108,6 +108,8 @@ pub struct SwitchEvent {
     pub backup: Option<String>,
     /// Undone since.
     pub reverted: bool,
+    /// Made by an automatic failover rule.
+    pub automatic: bool,
 }
 
 impl From<SwitchRecord> for SwitchEvent {
@@ -123,6 +125,7 @@ impl From<SwitchRecord> for SwitchEvent {
             keys: r.keys,
             backup: r.backup,
             reverted: r.reverted_by.is_some(),
+            automatic: r.automatic,
         }
     }
 }

@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 use url::Url;
 
+use crate::failover::{self, Rule};
 use crate::policy::{Prefs, QuietHours};
 use crate::sources::SourceKind;
+use crate::sources::probe::{self, ProbeAuth, ProbeSpec};
 use crate::switcher::profiles::{self, AssistantId, Profile, RawProfile};
 
 /// The catalog compiled into the binary.
@@ -57,6 +59,8 @@ pub struct ProviderConfig {
     pub note: Option<String>,
     /// Where it came from: "catalog", "config", or "catalog+config".
     pub origin: &'static str,
+    /// The API probe (early warning), when the catalog or the config defines one.
+    pub probe: Option<ProbeSpec>,
 }
 
 impl ProviderConfig {
@@ -91,6 +95,8 @@ pub struct Config {
     pub project_dirs: Vec<PathBuf>,
     /// The profile each assistant falls back to when its provider is down (`[switch] fallback`).
     pub fallbacks: BTreeMap<AssistantId, String>,
+    /// Automatic failover rules (`[failover.<assistant>]`), one per assistant; none by default.
+    pub failover: Vec<Rule>,
     /// The file it was read from, if any.
     pub path: Option<PathBuf>,
 }
@@ -98,6 +104,14 @@ pub struct Config {
 impl Config {
     pub fn enabled(&self) -> impl Iterator<Item = &ProviderConfig> {
         self.providers.iter().filter(|p| p.enabled && p.pollable)
+    }
+
+    /// Enabled providers whose probe the user turned on.
+    pub fn probed(&self) -> impl Iterator<Item = (&ProviderConfig, &ProbeSpec)> {
+        self.providers
+            .iter()
+            .filter(|p| p.enabled)
+            .filter_map(|p| p.probe.as_ref().filter(|s| s.enabled).map(|s| (p, s)))
     }
 
     pub fn provider(&self, id: &str) -> Option<&ProviderConfig> {
@@ -200,6 +214,12 @@ impl Config {
                 if let Some(h) = entry.homepage {
                     existing.homepage = Some(h);
                 }
+                if let Some(raw) = &entry.probe {
+                    existing.probe = Some(
+                        merge_probe(existing.probe.as_ref(), raw.get_ref())
+                            .map_err(|m| err(raw.span(), format!("providers.probe: {m}")))?,
+                    );
+                }
                 existing.origin = "catalog+config";
             } else {
                 let Some(kind) = kind else {
@@ -228,6 +248,13 @@ impl Config {
                     homepage: entry.homepage,
                     note: None,
                     origin: "config",
+                    probe: match &entry.probe {
+                        Some(raw) => Some(
+                            merge_probe(None, raw.get_ref())
+                                .map_err(|m| err(raw.span(), format!("providers.probe: {m}")))?,
+                        ),
+                        None => None,
+                    },
                 });
             }
         }
@@ -293,7 +320,47 @@ impl Config {
             })
             .collect();
 
+        let mut rules = Vec::new();
+        for (assistant, raw) in &raw.failover {
+            let span = raw.span();
+            let raw = raw.get_ref();
+            let e = |m: String| err(span.clone(), format!("failover.{assistant}: {m}"));
+            let Some(a) = AssistantId::parse(assistant) else {
+                return Err(e(
+                    "unknown assistant; expected one of claude-code, codex, gemini, opencode"
+                        .into(),
+                ));
+            };
+            if !providers.iter().any(|p| p.id == raw.provider) {
+                return Err(e(format!("unknown provider {:?}", raw.provider)));
+            }
+            let Some(to) = profiles::find(&profiles, a, &raw.to) else {
+                return Err(e(format!("{assistant} has no profile {:?}", raw.to)));
+            };
+            if to.provider.as_deref() == Some(raw.provider.as_str()) {
+                return Err(e(format!(
+                    "profile {:?} depends on {} itself, so it cannot be the way out of its outage",
+                    raw.to, raw.provider
+                )));
+            }
+            let dur = |v: &Option<String>, default, field: &str| match v {
+                Some(s) => humantime::parse_duration(s.trim())
+                    .map_err(|x| e(format!("{field}: {s:?}: {x} (e.g. \"5m\")"))),
+                None => Ok(default),
+            };
+            rules.push(Rule {
+                assistant: a,
+                provider: raw.provider.clone(),
+                to: raw.to.clone(),
+                after: dur(&raw.after, failover::DEFAULT_AFTER, "after")?,
+                back_after: dur(&raw.back_after, failover::DEFAULT_BACK_AFTER, "back_after")?,
+                min_dwell: dur(&raw.min_dwell, failover::DEFAULT_MIN_DWELL, "min_dwell")?,
+                enabled: raw.enabled.unwrap_or(true),
+            });
+        }
+
         Ok(Config {
+            failover: rules,
             providers,
             timeout,
             max_body,
@@ -304,6 +371,62 @@ impl Config {
             path: Some(path.to_path_buf()),
         })
     }
+}
+
+/// A probe from the config over the catalog's (field by field).
+fn merge_probe(base: Option<&ProbeSpec>, raw: &RawProbe) -> Result<ProbeSpec, String> {
+    let url = match (&raw.url, base) {
+        (Some(u), _) => parse_source_url(u).map_err(|m| format!("url: {m}"))?,
+        (None, Some(b)) => b.url.clone(),
+        (None, None) => return Err("needs `url` (the API request to make)".into()),
+    };
+    let auth = match (&raw.auth, base) {
+        (Some(a), _) => ProbeAuth::parse(a).ok_or_else(|| {
+            format!("auth: {a:?}; expected one of none, bearer, x-api-key, x-goog-api-key")
+        })?,
+        (None, Some(b)) => b.auth,
+        (None, None) => ProbeAuth::None,
+    };
+    let key = match &raw.key {
+        Some(k) if k.trim().is_empty() => None,
+        Some(k) => Some(k.trim().to_string()),
+        None => base.and_then(|b| b.key.clone()),
+    };
+    if key.is_some() && auth == ProbeAuth::None {
+        return Err("a `key` needs `auth` (bearer, x-api-key or x-goog-api-key)".into());
+    }
+    let mut headers: Vec<(String, String)> = base.map(|b| b.headers.clone()).unwrap_or_default();
+    for (k, v) in raw.headers.iter().flatten() {
+        let lower = k.to_ascii_lowercase();
+        if matches!(
+            lower.as_str(),
+            "authorization" | "x-api-key" | "x-goog-api-key" | "cookie"
+        ) {
+            return Err(format!(
+                "headers: {k} would hold a secret in the config; put the key in the keyring and name it with `key`"
+            ));
+        }
+        headers.retain(|(h, _)| !h.eq_ignore_ascii_case(k));
+        headers.push((k.clone(), v.clone()));
+    }
+    let slow = match &raw.slow {
+        Some(s) => humantime::parse_duration(s.trim())
+            .map_err(|e| format!("slow: {s:?}: {e} (e.g. \"3s\")"))?,
+        None => base.map_or(probe::DEFAULT_SLOW, |b| b.slow),
+    };
+    let interval = match &raw.interval {
+        Some(i) => parse_interval(i).map_err(|m| format!("interval: {m}"))?,
+        None => base.map_or(probe::DEFAULT_PROBE_INTERVAL, |b| b.interval),
+    };
+    Ok(ProbeSpec {
+        enabled: raw.enabled.or(base.map(|b| b.enabled)).unwrap_or(false),
+        url,
+        auth,
+        key,
+        headers,
+        slow,
+        interval,
+    })
 }
 
 fn from_catalog(c: RawCatalogEntry) -> Result<ProviderConfig, ConfigError> {
@@ -321,6 +444,10 @@ fn from_catalog(c: RawCatalogEntry) -> Result<ProviderConfig, ConfigError> {
         homepage: c.homepage.clone(),
         note: c.note.clone(),
         origin: "catalog",
+        probe: match &c.probe {
+            Some(raw) => Some(merge_probe(None, raw).map_err(bad)?),
+            None => None,
+        },
         name: c.name.clone(),
         id: c.id.clone(),
     })
@@ -487,6 +614,8 @@ struct RawConfig {
     #[serde(default)]
     profiles: Vec<Spanned<RawProfile>>,
     switch: Option<RawSwitch>,
+    #[serde(default)]
+    failover: BTreeMap<String, Spanned<RawFailover>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -522,6 +651,32 @@ struct RawProvider {
     watch: Option<Vec<String>>,
     enabled: Option<bool>,
     homepage: Option<String>,
+    probe: Option<Spanned<RawProbe>>,
+}
+
+/// `probe = { ... }` on a provider: every field optional over the catalog's.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProbe {
+    enabled: Option<bool>,
+    url: Option<String>,
+    auth: Option<String>,
+    key: Option<String>,
+    headers: Option<BTreeMap<String, String>>,
+    slow: Option<String>,
+    interval: Option<String>,
+}
+
+/// `[failover.<assistant>]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFailover {
+    provider: String,
+    to: String,
+    after: Option<String>,
+    back_after: Option<String>,
+    min_dwell: Option<String>,
+    enabled: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -542,6 +697,7 @@ struct RawCatalogEntry {
     pollable: Option<bool>,
     homepage: Option<String>,
     note: Option<String>,
+    probe: Option<RawProbe>,
 }
 
 #[cfg(test)]
@@ -550,6 +706,88 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("/cfg/weathervane.toml"))
+    }
+
+    #[test]
+    fn probes_come_from_the_catalog_off_and_are_checked() {
+        let c = parse("").unwrap();
+        assert_eq!(c.probed().count(), 0, "probes are opt-in");
+        let a = c.provider("anthropic").unwrap().probe.as_ref().unwrap();
+        assert_eq!(a.auth, ProbeAuth::XApiKey);
+        assert!(a.headers.iter().any(|(k, _)| k == "anthropic-version"));
+        let c = parse(
+            "[[providers]]\nid = \"anthropic\"\nprobe = { enabled = true, key = \"ak\", slow = \"2s\" }\n",
+        )
+        .unwrap();
+        let (p, s) = c.probed().next().unwrap();
+        assert_eq!(p.id, "anthropic");
+        assert_eq!((s.key.as_deref(), s.slow.as_secs()), (Some("ak"), 2));
+        for (bad, says) in [
+            (
+                "probe = { enabled = true, url = \"http://api.example.com/v1/models\" }",
+                "https",
+            ),
+            (
+                "probe = { headers = { authorization = \"Bearer sk\" } }",
+                "keyring",
+            ),
+            ("probe = { auth = \"basic\" }", "expected one of"),
+            (
+                "probe = { enabled = true, auth = \"none\", key = \"k\" }",
+                "needs `auth`",
+            ),
+            ("probe = { enabled = true, interval = \"1s\" }", "too short"),
+        ] {
+            let e = parse(&format!("[[providers]]\nid = \"anthropic\"\n{bad}\n")).unwrap_err();
+            let m = e.to_string();
+            assert!(m.contains("line 3") || m.contains(":3:"), "{m}");
+            assert!(m.contains(says), "{bad}: {m}");
+        }
+        // A provider of one's own may bring its own probe.
+        let c = parse(
+            "[[providers]]\nid = \"lab\"\nkind = \"statuspage\"\nurl = \"https://status.lab.example\"\nprobe = { enabled = true, url = \"https://api.lab.example/v1/models\", auth = \"bearer\" }\n",
+        )
+        .unwrap();
+        assert_eq!(c.probed().count(), 1);
+    }
+
+    #[test]
+    fn failover_rules_are_validated() {
+        let ok = parse(
+            "[failover.claude-code]\nprovider = \"anthropic\"\nto = \"openrouter\"\nafter = \"3m\"\n",
+        )
+        .unwrap();
+        assert_eq!(ok.failover.len(), 1);
+        assert_eq!(ok.failover[0].after.as_secs(), 180);
+        assert_eq!(
+            ok.failover[0].back_after,
+            crate::failover::DEFAULT_BACK_AFTER
+        );
+        for (bad, says) in [
+            (
+                "[failover.vim]\nprovider = \"anthropic\"\nto = \"openrouter\"\n",
+                "unknown assistant",
+            ),
+            (
+                "[failover.claude-code]\nprovider = \"nobody\"\nto = \"openrouter\"\n",
+                "unknown provider",
+            ),
+            (
+                "[failover.claude-code]\nprovider = \"anthropic\"\nto = \"nowhere\"\n",
+                "no profile",
+            ),
+            (
+                "[failover.claude-code]\nprovider = \"anthropic\"\nto = \"anthropic\"\n",
+                "depends on anthropic itself",
+            ),
+            (
+                "[failover.claude-code]\nprovider = \"anthropic\"\nto = \"openrouter\"\nafter = \"soon\"\n",
+                "after",
+            ),
+        ] {
+            let m = parse(bad).unwrap_err().to_string();
+            assert!(m.contains(says), "{bad}: {m}");
+        }
     }
 
     #[test]

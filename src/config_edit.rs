@@ -50,6 +50,30 @@ pub enum SettingsChange {
         assistant: String,
         profile: Option<String>,
     },
+    /// Turn a provider's API probe on or off; `key` names the keyring entry
+    /// (`weathervane key set NAME`), None probes without a key.
+    Probe {
+        id: String,
+        enabled: bool,
+        key: Option<String>,
+    },
+    /// Set an assistant's automatic failover rule; None removes it.
+    Failover {
+        assistant: String,
+        rule: Option<FailoverRuleInput>,
+    },
+}
+
+/// A failover rule as the dashboard sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FailoverRuleInput {
+    pub provider: String,
+    pub to: String,
+    pub after_secs: u32,
+    pub back_after_secs: u32,
+    pub min_dwell_secs: u32,
+    pub enabled: bool,
 }
 
 /// The `[notifications]` table as the Settings page edits it.
@@ -253,6 +277,75 @@ pub fn edit_text(text: &str, change: &SettingsChange) -> Result<String, ConfigEd
                 }
             }
         }
+        SettingsChange::Probe { id, enabled, key } => {
+            let entry = provider_entry_or_new(&mut doc, id)?;
+            let probe = entry
+                .entry("probe")
+                .or_insert(Item::Value(toml_edit::InlineTable::new().into()))
+                .as_table_like_mut()
+                .ok_or_else(|| {
+                    ConfigEditError::Invalid(format!("providers.probe of {id:?} is not a table"))
+                })?;
+            set(probe, "enabled", (*enabled).into());
+            match key.as_deref().map(str::trim) {
+                Some(k) if !k.is_empty() => {
+                    if !k
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                    {
+                        return Err(ConfigEditError::Invalid(format!(
+                            "{k:?} is not a keyring entry name (letters, digits, '-', '_', '.'); the key itself goes in the keyring with `weathervane key set NAME`"
+                        )));
+                    }
+                    set(probe, "key", k.into());
+                }
+                _ => {
+                    probe.remove("key");
+                }
+            }
+        }
+        SettingsChange::Failover { assistant, rule } => {
+            let failover = doc
+                .entry("failover")
+                .or_insert(Item::Table(Table::new()))
+                .as_table_like_mut()
+                .ok_or_else(|| {
+                    ConfigEditError::Invalid("`failover` in the config is not a table".into())
+                })?;
+            match rule {
+                None => {
+                    failover.remove(assistant);
+                }
+                Some(r) => {
+                    for (what, v) in [
+                        ("after", r.after_secs),
+                        ("back_after", r.back_after_secs),
+                        ("min_dwell", r.min_dwell_secs),
+                    ] {
+                        if v > 86_400 {
+                            return Err(ConfigEditError::Invalid(format!(
+                                "failover {what} must be at most a day, not {v} s"
+                            )));
+                        }
+                    }
+                    let t = failover
+                        .entry(assistant)
+                        .or_insert(Item::Table(Table::new()))
+                        .as_table_like_mut()
+                        .ok_or_else(|| {
+                            ConfigEditError::Invalid(format!(
+                                "`failover.{assistant}` in the config is not a table"
+                            ))
+                        })?;
+                    set(t, "provider", r.provider.as_str().into());
+                    set(t, "to", r.to.as_str().into());
+                    set(t, "after", format!("{}s", r.after_secs).into());
+                    set(t, "back_after", format!("{}s", r.back_after_secs).into());
+                    set(t, "min_dwell", format!("{}s", r.min_dwell_secs).into());
+                    set(t, "enabled", r.enabled.into());
+                }
+            }
+        }
         SettingsChange::AddProvider {
             id,
             name,
@@ -404,6 +497,66 @@ url = "https://status.internal.example"
             parse(&out).provider("openai").unwrap().interval.as_secs(),
             120
         );
+    }
+
+    #[test]
+    fn probes_are_turned_on_with_a_key_name_and_off_again() {
+        let probe = |enabled, key: Option<&str>| SettingsChange::Probe {
+            id: "anthropic".into(),
+            enabled,
+            key: key.map(str::to_string),
+        };
+        let out = edit_text(USER, &probe(true, Some("anthropic-probe"))).unwrap();
+        assert!(out.contains("# wake me only for real trouble"), "{out}");
+        assert!(out.contains("timeout = \"8s\"   # slow VPN"), "{out}");
+        let c = parse(&out);
+        let spec = c.provider("anthropic").unwrap().probe.as_ref().unwrap();
+        assert!(spec.enabled);
+        assert_eq!(spec.key.as_deref(), Some("anthropic-probe"));
+        // The catalog's request is kept: only enabled and key are the user's.
+        assert_eq!(spec.url.as_str(), "https://api.anthropic.com/v1/models");
+        assert_eq!(c.probed().count(), 1);
+        let out = edit_text(&out, &probe(false, None)).unwrap();
+        let c = parse(&out);
+        let spec = c.provider("anthropic").unwrap().probe.as_ref().unwrap();
+        assert!(!spec.enabled);
+        assert_eq!(spec.key, None);
+        // A secret pasted where a name belongs is refused.
+        let e = edit_text(USER, &probe(true, Some("sk-ant-api03 xyz"))).unwrap_err();
+        assert!(e.to_string().contains("keyring"), "{e}");
+    }
+
+    #[test]
+    fn failover_rules_are_written_read_back_and_removed() {
+        use crate::switcher::profiles::AssistantId;
+        let rule = SettingsChange::Failover {
+            assistant: "claude-code".into(),
+            rule: Some(FailoverRuleInput {
+                provider: "anthropic".into(),
+                to: "openrouter".into(),
+                after_secs: 300,
+                back_after_secs: 900,
+                min_dwell_secs: 600,
+                enabled: true,
+            }),
+        };
+        let out = edit_text(USER, &rule).unwrap();
+        assert!(out.starts_with(USER), "{out}");
+        let c = parse(&out);
+        assert_eq!(c.failover.len(), 1);
+        let r = &c.failover[0];
+        assert_eq!(r.assistant, AssistantId::ClaudeCode);
+        assert_eq!(
+            (r.provider.as_str(), r.to.as_str()),
+            ("anthropic", "openrouter")
+        );
+        assert_eq!(r.back_after.as_secs(), 900);
+        let off = SettingsChange::Failover {
+            assistant: "claude-code".into(),
+            rule: None,
+        };
+        let out = edit_text(&out, &off).unwrap();
+        assert!(parse(&out).failover.is_empty());
     }
 
     #[test]

@@ -238,6 +238,82 @@ impl Fetcher {
     }
 }
 
+impl Fetcher {
+    /// One probe request: GET with the given headers. Any HTTP answer is `Ok`
+    /// (the caller classifies the status); the body is read up to `cap` and
+    /// dropped, so a model list costs no memory. Latency is measured on tokio's
+    /// clock (to the response headers), so tests with a paused clock see the
+    /// fake server's virtual delays.
+    #[tracing::instrument(skip(self, headers), fields(url = %url))]
+    pub async fn probe(
+        &self,
+        url: &Url,
+        headers: &[(String, String)],
+        cap: u64,
+    ) -> Result<ProbeAnswer, FetchError> {
+        let started = tokio::time::Instant::now();
+        let fail = |class, message: String, http_status| FetchError {
+            class,
+            message,
+            http_status,
+            latency: started.elapsed(),
+        };
+        if !(url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(url))) {
+            return Err(fail(
+                ErrorClass::InsecureUrl,
+                format!("{url} is not https; refusing to probe"),
+                None,
+            ));
+        }
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes()).map_err(|e| {
+                fail(
+                    ErrorClass::Other,
+                    format!("bad header name {k:?}: {e}"),
+                    None,
+                )
+            })?;
+            let mut value = HeaderValue::from_str(v)
+                .map_err(|_| fail(ErrorClass::Other, format!("bad value for header {k}"), None))?;
+            value.set_sensitive(true);
+            map.insert(name, value);
+        }
+        let mut resp = self
+            .client
+            .get(url.clone())
+            .headers(map)
+            .send()
+            .await
+            .map_err(|e| {
+                let (class, message) = classify(&e, self.timeout);
+                fail(class, message, None)
+            })?;
+        let latency = started.elapsed();
+        let status = resp.status().as_u16();
+        let mut read: u64 = 0;
+        while read < cap {
+            match resp.chunk().await {
+                Ok(Some(c)) => read += c.len() as u64,
+                Ok(None) => break,
+                Err(e) => {
+                    let (class, message) = classify(&e, self.timeout);
+                    return Err(fail(class, message, Some(status)));
+                }
+            }
+        }
+        Ok(ProbeAnswer { status, latency })
+    }
+}
+
+/// A probe's HTTP answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProbeAnswer {
+    pub status: u16,
+    /// Time to the response headers.
+    pub latency: Duration,
+}
+
 #[derive(Debug)]
 struct RedirectRefused(String);
 impl std::fmt::Display for RedirectRefused {

@@ -549,6 +549,7 @@ fn a_switch_killed_between_its_two_writes_is_undone_by_back() {
         });
     }
     let rec = SwitchRecord {
+        automatic: false,
         key: 0,
         at: chrono::Utc::now(),
         assistant: "gemini".into(),

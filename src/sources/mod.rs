@@ -6,6 +6,7 @@ pub mod google_cloud;
 pub mod incidentio;
 pub mod instatus;
 mod json;
+pub mod probe;
 pub mod statuspage;
 
 use chrono::{DateTime, Utc};

@@ -166,7 +166,47 @@ INSERT INTO switch_files(event, idx, file, keys, backup, hash_before, hash_after
     SELECT key, 0, file, keys, backup, hash_before, hash_after FROM switch_events;
 "#;
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3)];
+/// Schema 4: early warning. Probe samples (raw, 30 days) and their hourly
+/// rollup (a year), the detection lead per incident, who made a switch (the
+/// user or a failover rule), and each failover rule's memory.
+const V4: &str = r#"
+CREATE TABLE probe_samples (
+    provider    INTEGER NOT NULL REFERENCES providers(key),
+    ts          INTEGER NOT NULL,
+    class       TEXT NOT NULL,           -- ProbeClass::as_str
+    latency_ms  INTEGER NOT NULL,
+    http_status INTEGER,
+    detail      TEXT,                    -- only for failures and rejections
+    PRIMARY KEY (provider, ts)
+) WITHOUT ROWID;
+
+CREATE TABLE probe_hourly (
+    provider     INTEGER NOT NULL,
+    bucket       INTEGER NOT NULL,
+    requests     INTEGER NOT NULL,
+    failures     INTEGER NOT NULL,
+    rate_limited INTEGER NOT NULL,
+    slow         INTEGER NOT NULL,
+    latency_sum  INTEGER NOT NULL,       -- over answered (ok or slow) requests
+    answered     INTEGER NOT NULL,
+    latency_max  INTEGER,
+    PRIMARY KEY (provider, bucket)
+) WITHOUT ROWID;
+
+-- Seconds from Weathervane's first measured trouble to the incident's start
+-- (negative: the page was first); lead_probed = 1 when probes were running.
+ALTER TABLE incidents ADD COLUMN lead_s INTEGER;
+ALTER TABLE incidents ADD COLUMN lead_probed INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE switch_events ADD COLUMN origin TEXT NOT NULL DEFAULT 'manual';
+
+CREATE TABLE failover_state (
+    assistant TEXT PRIMARY KEY,
+    state     TEXT NOT NULL              -- failover::RuleState as JSON
+) WITHOUT ROWID;
+"#;
+
+const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4)];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
 /// The newest schema this build knows.

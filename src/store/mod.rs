@@ -11,6 +11,7 @@
 
 mod generate;
 mod migrations;
+mod probes;
 mod queries;
 mod record;
 mod rollup;
@@ -28,6 +29,7 @@ use crate::model::{Impact, IncidentKind, IncidentStatus, IncidentUpdate, Status}
 
 pub use generate::{GENERATED_PROVIDER_IDS, generate_history};
 pub use migrations::SCHEMA_VERSION;
+pub use probes::{IncidentLead, ProbePoint};
 pub use switches::{SwitchFile, SwitchRecord};
 
 /// How long a writer waits for the other process's lock before giving up.
@@ -220,6 +222,12 @@ pub struct StoredIncident {
     pub duration: Option<chrono::Duration>,
     /// Newest first.
     pub updates: Vec<IncidentUpdate>,
+    /// Seconds Weathervane's probes saw trouble before the page (negative: after).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead_secs: Option<i64>,
+    /// Probes were running around it (a None lead then means they saw nothing).
+    #[serde(skip)]
+    pub lead_probed: bool,
 }
 
 /// A change of a provider's status, or of one of its components' statuses.

@@ -310,7 +310,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT i.key, p.id, i.incident_id, i.kind, i.title, i.impact, i.status,
                     i.started_at, i.resolved_at, i.first_seen_at, i.last_seen_at, i.url,
-                    i.components
+                    i.components, i.lead_s, i.lead_probed
              FROM incidents i JOIN providers p ON p.key = i.provider
              WHERE (?1 IS NULL OR p.id = ?1)
                AND coalesce(i.resolved_at, i.last_seen_at) >= ?2
@@ -335,6 +335,8 @@ impl Store {
                     components: serde_json::from_str(&r.get::<_, String>(12)?).unwrap_or_default(),
                     duration: None,
                     updates: Vec::new(),
+                    lead_secs: r.get(13)?,
+                    lead_probed: r.get::<_, i64>(14)? != 0,
                 },
             ))
         })?;

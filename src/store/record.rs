@@ -176,6 +176,9 @@ impl Store {
         if newest && obs.source_ok {
             close_vanished_incidents(&tx, p, at)?;
         }
+        if !obs.incidents.is_empty() {
+            super::probes::update_leads(&tx, p, obs.at)?;
+        }
 
         tx.prepare_cached(
             "INSERT INTO latest(provider, observed_at, observation) VALUES (?1, ?2, ?3)

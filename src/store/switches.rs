@@ -47,6 +47,8 @@ pub struct SwitchRecord {
     pub reverted_by: Option<i64>,
     /// Every file the event wrote, in order.
     pub files: Vec<SwitchFile>,
+    /// Made by an automatic failover rule rather than by the user.
+    pub automatic: bool,
 }
 
 impl SwitchRecord {
@@ -67,7 +69,7 @@ impl SwitchRecord {
 }
 
 const COLUMNS: &str = "key, at, assistant, action, from_profile, to_profile, file, keys, backup,
-                        hash_before, hash_after, reverted_by";
+                        hash_before, hash_after, reverted_by, origin";
 
 impl Store {
     /// Record a switch event as an intent, before the file is written. It counts
@@ -86,8 +88,8 @@ impl Store {
             let keys = serde_json::to_string(&first.keys).unwrap_or_else(|_| "[]".into());
             tx.execute(
                 "INSERT INTO switch_events(at, assistant, action, from_profile, to_profile, file, keys,
-                     backup, hash_before, hash_after, pending, reverts)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11)",
+                     backup, hash_before, hash_after, pending, reverts, origin)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12)",
                 params![
                     ts(rec.at),
                     rec.assistant,
@@ -99,7 +101,8 @@ impl Store {
                     first.backup,
                     first.hash_before,
                     first.hash_after,
-                    reverts
+                    reverts,
+                    if rec.automatic { "auto" } else { "manual" }
                 ],
             )?;
             let key = tx.last_insert_rowid();
@@ -312,6 +315,7 @@ fn row(r: &rusqlite::Row<'_>) -> Result<SwitchRecord, rusqlite::Error> {
         hash_after: r.get(10)?,
         reverted_by: r.get(11)?,
         files: Vec::new(),
+        automatic: r.get::<_, String>(12)? == "auto",
     })
 }
 
@@ -322,6 +326,7 @@ mod tests {
 
     fn rec(action: &str, at: DateTime<Utc>) -> SwitchRecord {
         SwitchRecord {
+            automatic: false,
             key: 0,
             at,
             assistant: "claude-code".into(),
@@ -393,6 +398,7 @@ mod tests {
             hash_after: after.into(),
         };
         SwitchRecord {
+            automatic: false,
             assistant: "gemini".into(),
             files: vec![file("settings.json", "s1"), file(".env", "e1")],
             ..rec(action, at)

@@ -789,6 +789,18 @@ pub fn switch(
     a: AssistantId,
     id: &str,
 ) -> Result<Applied, SwitchError> {
+    switch_as(ctx, store, profiles, a, id, false)
+}
+
+/// [`switch`], recorded as made by an automatic failover rule when `automatic`.
+pub fn switch_as(
+    ctx: &Context,
+    store: &mut Store,
+    profiles: &[Profile],
+    a: AssistantId,
+    id: &str,
+    automatic: bool,
+) -> Result<Applied, SwitchError> {
     let targets = targets(ctx, a)?;
     let p = profile(ctx, profiles, a, id)?;
     let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
@@ -832,6 +844,7 @@ pub fn switch(
         }
         let first = files[0].clone();
         let rec = SwitchRecord {
+            automatic,
             key: 0,
             at: Utc::now(),
             assistant: a.as_str().into(),
@@ -988,6 +1001,16 @@ fn undo_of(ctx: &Context, t: &FileTarget, f: &SwitchFile) -> Result<Undo, Switch
 /// Undo the newest open switch of `a`, file by file: the exact previous bytes
 /// of each file nobody touched since, else only the keys it changed, from the backup.
 pub fn back(ctx: &Context, store: &mut Store, a: AssistantId) -> Result<Applied, SwitchError> {
+    back_as(ctx, store, a, false)
+}
+
+/// [`back`], recorded as made by an automatic failover rule when `automatic`.
+pub fn back_as(
+    ctx: &Context,
+    store: &mut Store,
+    a: AssistantId,
+    automatic: bool,
+) -> Result<Applied, SwitchError> {
     let targets = targets(ctx, a)?;
     let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
     settle(store, a)?;
@@ -1017,6 +1040,7 @@ pub fn back(ctx: &Context, store: &mut Store, a: AssistantId) -> Result<Applied,
             .collect();
         let first = files[0].clone();
         let out = SwitchRecord {
+            automatic,
             key: 0,
             at: Utc::now(),
             assistant: a.as_str().into(),
@@ -1153,6 +1177,7 @@ pub fn restore(
         hash_after: fs::hash_bytes(&bytes),
     };
     let rec = SwitchRecord {
+        automatic: false,
         key: 0,
         at: Utc::now(),
         assistant: a.as_str().into(),
@@ -1195,6 +1220,7 @@ mod tests {
         };
         let files = vec![file("settings.json"), file(".env")];
         SwitchRecord {
+            automatic: false,
             key: 0,
             at: Utc::now(),
             assistant: "gemini".into(),

@@ -2,6 +2,7 @@
 import type { ComponentState } from "./ComponentState";
 import type { IncidentCard } from "./IncidentCard";
 import type { Status } from "./Status";
+import type { Verdict } from "./Verdict";
 
 /**
  * One provider's card.
@@ -18,4 +19,9 @@ reason: string | null,
 /**
  * The status page a person reads.
  */
-url: string | null, components: Array<ComponentState>, incidents: Array<IncidentCard>, };
+url: string | null, components: Array<ComponentState>, incidents: Array<IncidentCard>, 
+/**
+ * What Weathervane's own probes measure, shown beside (never merged into)
+ * `status`; None when the user has not turned probes on for this provider.
+ */
+measured: Verdict | null, };

@@ -15,4 +15,8 @@ keys: Array<string>, backup: string | null,
 /**
  * Undone since.
  */
-reverted: boolean, };
+reverted: boolean, 
+/**
+ * Made by an automatic failover rule.
+ */
+automatic: boolean, };

@@ -3,4 +3,12 @@ import type { Impact } from "./Impact";
 import type { IncidentKind } from "./IncidentKind";
 import type { IncidentStatus } from "./IncidentStatus";
 
-export type TimelineIncident = { id: string, title: string, kind: IncidentKind, impact: Impact, status: IncidentStatus, started_at: string | null, resolved_at: string | null, first_seen_at: string, duration_secs: number | null, url: string | null, };
+export type TimelineIncident = { id: string, title: string, kind: IncidentKind, impact: Impact, status: IncidentStatus, started_at: string | null, resolved_at: string | null, first_seen_at: string, duration_secs: number | null, url: string | null, 
+/**
+ * Seconds our probes saw trouble before the page said so (negative: after).
+ */
+lead_secs: number | null, 
+/**
+ * Probes were running around it (then a null lead means they saw nothing).
+ */
+probed: boolean, };
