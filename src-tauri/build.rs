@@ -3,6 +3,7 @@
 const COMMANDS: &[&str] = &[
     "overview",
     "history",
+    "probes",
     "settings",
     "update_settings",
     "detect_source",

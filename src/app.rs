@@ -319,7 +319,8 @@ pub fn tray_status(o: &Overview) -> Status {
 /// "unknown" never hides the official status).
 pub fn shown_status(p: &ProviderCard) -> Status {
     match p.measured.as_ref().map(|v| v.status) {
-        Some(m) if m != Status::Unknown => p.status.worse(m),
+        Some(m) if m.is_problem() && p.status == Status::Unknown => m,
+        Some(m) if m.is_problem() => p.status.worse(m),
         _ => p.status,
     }
 }
@@ -340,6 +341,12 @@ pub fn tooltip(o: &Overview, now: DateTime<Utc>) -> String {
             None => format!("{}: {}", p.name, status_label(p.status).to_lowercase()),
         })
         .collect();
+    // Measured trouble the status page does not (yet) admit.
+    for p in &o.providers {
+        if let Some(v) = p.measured.as_ref().filter(|v| v.status.is_problem()) {
+            lines.push(format!("{}: measured {}", p.name, v.summary));
+        }
+    }
     if o.offline {
         lines.insert(0, "You appear to be offline".into());
     }

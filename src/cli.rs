@@ -768,7 +768,12 @@ async fn watch(cli: &Cli, config: Config) -> Result<i32, CliError> {
         ));
     }
     let (tx, mut rx) = tokio::sync::broadcast::channel(256);
-    let poller = Poller::new(config.clone(), fetcher(&config)?, store, tx);
+    let mut poller =
+        Poller::new(config.clone(), fetcher(&config)?, store, tx).with_keyring(Arc::new(OsKeyring));
+    if let Some(mut ctx) = Context::from_process(data_dir(cli)) {
+        ctx.project_dirs = config.project_dirs.clone();
+        poller = poller.with_switching(ctx);
+    }
     let (handle, join) = poller.spawn();
     eprintln!(
         "watching {enabled} providers (data: {}); Ctrl-C to stop",
@@ -803,6 +808,23 @@ async fn watch(cli: &Cli, config: Config) -> Result<i32, CliError> {
                     let _ = writeln!(out, "{dim}{}{dim:#} back online", Utc::now().format("%H:%M:%S"));
                 }
                 Ok(CoreEvent::StoreError(e)) => eprintln!("warning: history not saved: {e}"),
+                Ok(CoreEvent::Measured { provider_id, verdict }) => {
+                    let key = format!("probe:{provider_id}");
+                    let k = (verdict.status, true);
+                    if last.get(&key) != Some(&k) {
+                        let name = names.get(&provider_id).cloned().unwrap_or(provider_id.clone());
+                        let st = status_style(verdict.status);
+                        let _ = writeln!(out, "{dim}{}{dim:#} {name} measured: {st}{}{st:#}", Utc::now().format("%H:%M:%S"), verdict.summary);
+                        last.insert(key, k);
+                    }
+                }
+                Ok(CoreEvent::AutoSwitched(s)) => {
+                    let b = Style::new().bold();
+                    match &s.result {
+                        Ok(o) => { let _ = writeln!(out, "{b}FAILOVER{b:#} {} ({})", o.summary, s.reason); }
+                        Err(e) => { let _ = writeln!(out, "{b}FAILOVER FAILED{b:#} {}: {e} ({})", s.assistant.label(), s.reason); }
+                    }
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     tracing::warn!("missed {n} events");
                 }

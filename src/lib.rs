@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod assistants;
+pub mod autoswitch;
 pub mod cli;
 pub mod config;
 pub mod config_edit;

@@ -15,14 +15,20 @@ use rand::Rng;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinSet;
 
+use crate::autoswitch;
 use crate::config::{Config, ProviderConfig};
 use crate::events::CoreEvent;
+use crate::failover::Health;
 use crate::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
 use crate::model::{ErrorClass, Observation, Snapshot, Status};
-use crate::policy::{self, PolicyInput, ProviderPolicyState, Signal};
+use crate::policy::{self, Alert, AlertKind, PolicyInput, ProviderPolicyState, Signal};
+use crate::sources::probe::{self, ProbeClass, ProbeSample, ProbeSpec};
 use crate::sources::{ParseContext, Parser};
 use crate::state::evaluate;
 use crate::store::Store;
+use crate::switcher::engine::Context;
+use crate::switcher::keys::Keyring;
+use crate::verdict::{self, Verdict};
 
 /// Poll interval while a watched provider has a problem.
 pub const INCIDENT_INTERVAL: Duration = Duration::from_secs(15);
@@ -32,6 +38,8 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
 /// confirmation (two observations) costs seconds, not a whole interval: a
 /// change on the page becomes a notification within one interval plus ~2 s.
 pub const CONFIRM_DELAY: Duration = Duration::from_millis(1500);
+/// Shortest time between two cross-checks of the status pages after probes fail on the network.
+pub const CROSSCHECK_GAP: Duration = Duration::from_secs(30);
 /// A wall-clock jump beyond the monotonic clock larger than this means the
 /// machine slept: poll everything at once.
 pub const CLOCK_JUMP: Duration = Duration::from_secs(30);
@@ -302,6 +310,39 @@ pub fn next_delay(
     base.mul_f64(1.0 + jitter.clamp(-0.1, 0.0))
 }
 
+/// Now, as the poller reads it. The wall clock outside tests; tests hand in
+/// [`tokio_clock`], which follows tokio's (paused) clock.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The wall clock.
+pub fn wall_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+/// A clock that starts at `base` and advances with tokio's clock (paused in tests).
+pub fn tokio_clock(base: DateTime<Utc>) -> Clock {
+    let start = tokio::time::Instant::now();
+    Arc::new(move || base + chrono::Duration::from_std(start.elapsed()).unwrap_or_default())
+}
+
+/// Does the operating system say there is no network at all? Linux: no default
+/// route for IPv4 or IPv6. Elsewhere (or unreadable): `false`, i.e. no opinion.
+pub fn os_reports_no_network() -> bool {
+    fn has_default(path: &str, is_default: fn(&str) -> bool) -> Option<bool> {
+        let text = std::fs::read_to_string(path).ok()?;
+        Some(text.lines().any(is_default))
+    }
+    let v4 = has_default("/proc/net/route", |l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.len() > 2 && f[1] == "00000000" && f[0] != "lo"
+    });
+    let v6 = has_default("/proc/net/ipv6_route", |l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.len() >= 10 && f[0] == "00000000000000000000000000000000" && f[1] == "00" && f[9] != "lo"
+    });
+    matches!((v4, v6), (Some(false), Some(false)) | (Some(false), None))
+}
+
 /// The long-running poller: owns the schedule, writes the store, runs the policy, broadcasts events.
 pub struct Poller {
     config: Arc<Config>,
@@ -309,6 +350,16 @@ pub struct Poller {
     store: Arc<Mutex<Store>>,
     events: broadcast::Sender<CoreEvent>,
     policy: PolicyStates,
+    clock: Clock,
+    keyring: Option<Arc<dyn Keyring>>,
+    switching: Option<Context>,
+    no_network: Arc<dyn Fn() -> bool + Send + Sync>,
+}
+
+/// What the tasks send the central loop.
+enum Msg {
+    Official(Observation),
+    Probe(ProbeSample),
 }
 
 /// What the notification policy remembers per provider (what was announced, since when).
@@ -352,7 +403,37 @@ impl Poller {
             store,
             events,
             policy: PolicyStates::default(),
+            clock: wall_clock(),
+            keyring: None,
+            switching: None,
+            no_network: Arc::new(os_reports_no_network),
         }
+    }
+
+    /// Read "now" from this clock (tests: [`tokio_clock`]).
+    pub fn with_clock(mut self, clock: Clock) -> Poller {
+        self.clock = clock;
+        self
+    }
+
+    /// Where probe keys are read from (named by each probe's `key`); without
+    /// one, probes go out without a key.
+    pub fn with_keyring(mut self, keyring: Arc<dyn Keyring>) -> Poller {
+        self.keyring = Some(keyring);
+        self
+    }
+
+    /// Let failover rules switch assistants in this context (HOME, data dir).
+    /// Without it, rules are not carried out.
+    pub fn with_switching(mut self, ctx: Context) -> Poller {
+        self.switching = Some(ctx);
+        self
+    }
+
+    /// How to ask the OS whether there is any network (tests hand in a fake).
+    pub fn with_network_check(mut self, check: Arc<dyn Fn() -> bool + Send + Sync>) -> Poller {
+        self.no_network = check;
+        self
     }
 
     /// Carry the policy's memory over from an earlier poller (see [`PolicyStates`]).
@@ -386,118 +467,394 @@ impl Poller {
         pause: watch::Receiver<Option<DateTime<Utc>>>,
     ) {
         let providers: Vec<ProviderConfig> = self.config.enabled().cloned().collect();
-        let (obs_tx, mut obs_rx) = mpsc::channel::<Observation>(64);
+        let probed: Vec<(String, ProbeSpec)> = self
+            .config
+            .probed()
+            .map(|(p, s)| (p.id.clone(), s.clone()))
+            .collect();
+        let (tx, mut rx) = mpsc::channel::<Msg>(64);
+        // "Check the status pages now": a probe failed on the network, and
+        // before anyone is blamed we want to know whether everything fails.
+        let (crosscheck, _) = broadcast::channel::<()>(4);
+        let mut last_crosscheck: Option<tokio::time::Instant> = None;
         let mut tasks = JoinSet::new();
         for p in providers.clone() {
             tasks.spawn(provider_loop(
                 p,
                 self.fetcher.clone(),
-                obs_tx.clone(),
+                self.clock.clone(),
+                tx.clone(),
+                refresh.subscribe(),
+                crosscheck.subscribe(),
+                shutdown.clone(),
+            ));
+        }
+        for (id, spec) in probed.clone() {
+            let key = probe_key(self.keyring.clone(), &id, &spec).await;
+            tasks.spawn(probe_loop(
+                id,
+                spec,
+                key,
+                self.fetcher.clone(),
+                self.clock.clone(),
+                tx.clone(),
                 refresh.subscribe(),
                 shutdown.clone(),
             ));
         }
-        drop(obs_tx);
+        drop(tx);
         tasks.spawn(clock_jump_watch(refresh.clone(), shutdown.clone()));
 
-        let names: HashMap<String, String> = providers
+        let names: HashMap<String, String> = self
+            .config
+            .providers
             .iter()
             .map(|p| (p.id.clone(), p.name.clone()))
             .collect();
         let mut latest: HashMap<String, Observation> = HashMap::new();
+        let mut latest_probe: HashMap<String, ProbeClass> = HashMap::new();
+        let mut verdicts: HashMap<String, Verdict> = HashMap::new();
         let mut offline = false;
         // Roll up and prune at start, then hourly.
         let mut last_maintenance: Option<Instant> = None;
-        while let Some(obs) = obs_rx.recv().await {
-            let store = self.store.clone();
-            let to_store = obs.clone();
-            let write = tokio::task::spawn_blocking(move || match store.lock() {
-                Ok(mut s) => s.record(&to_store).map_err(|e| e.to_string()),
-                Err(_) => Err("the store lock is poisoned".to_string()),
-            })
-            .await;
-            match write {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    tracing::error!("cannot save an observation: {e}");
-                    let _ = self.events.send(CoreEvent::StoreError(e));
-                }
-                Err(e) => tracing::error!("store task failed: {e}"),
-            }
-            latest.insert(obs.provider_id.clone(), obs.clone());
-            let now_offline = latest.len() == providers.len()
-                && is_offline(&latest.values().cloned().collect::<Vec<_>>());
-            let offline_changed = now_offline != offline;
-            offline = now_offline;
-            let input = PolicyInput {
-                provider_id: obs.provider_id.clone(),
-                provider_name: names
-                    .get(&obs.provider_id)
-                    .cloned()
-                    .unwrap_or_else(|| obs.provider_id.clone()),
-                status: obs.status,
-                source_ok: obs.source_ok,
-                offline,
-                signal: Signal::Official,
-                problem_components: obs
-                    .components
-                    .iter()
-                    .filter(|c| c.watched && c.status.is_problem())
-                    .map(|c| c.name.clone())
-                    .collect(),
-                incident_title: obs
-                    .incidents
-                    .iter()
-                    .find(|i| i.is_open())
-                    .map(|i| i.title.clone()),
+        while let Some(msg) = rx.recv().await {
+            let provider_id = match &msg {
+                Msg::Official(o) => o.provider_id.clone(),
+                Msg::Probe(s) => s.provider_id.clone(),
             };
-            let prev = self
-                .policy
-                .lock()
-                .map(|m| m.get(&obs.provider_id).cloned().unwrap_or_default())
-                .unwrap_or_default();
+            let name = names
+                .get(&provider_id)
+                .cloned()
+                .unwrap_or_else(|| provider_id.clone());
             let paused = *pause.borrow();
-            let decision = match paused {
-                Some(until) => {
-                    let mut prefs = self.config.prefs.clone();
-                    prefs.paused_until = Some(until);
-                    policy::decide(&prev, &input, &prefs, obs.at)
+            let mut prefs = self.config.prefs.clone();
+            if let Some(until) = paused {
+                prefs.paused_until = Some(until);
+            }
+            let mut events: Vec<CoreEvent> = Vec::new();
+            match msg {
+                Msg::Official(obs) => {
+                    self.store_write({
+                        let o = obs.clone();
+                        move |s| s.record(&o)
+                    })
+                    .await;
+                    latest.insert(obs.provider_id.clone(), obs.clone());
+                    let now_offline = self.offline(&latest, &latest_probe, providers.len());
+                    let offline_changed = now_offline != offline;
+                    offline = now_offline;
+                    let input = PolicyInput {
+                        provider_id: obs.provider_id.clone(),
+                        provider_name: name.clone(),
+                        status: obs.status,
+                        source_ok: obs.source_ok,
+                        offline,
+                        signal: Signal::Official,
+                        problem_components: obs
+                            .components
+                            .iter()
+                            .filter(|c| c.watched && c.status.is_problem())
+                            .map(|c| c.name.clone())
+                            .collect(),
+                        incident_title: obs
+                            .incidents
+                            .iter()
+                            .find(|i| i.is_open())
+                            .map(|i| i.title.clone()),
+                    };
+                    let at = obs.at;
+                    events.push(CoreEvent::Observed(Box::new(obs)));
+                    // After the observation itself, so listeners see the provider, then the verdict.
+                    if offline_changed {
+                        events.push(CoreEvent::Offline(offline));
+                    }
+                    let probed_here = verdicts.contains_key(&provider_id)
+                        || probed.iter().any(|(id, _)| *id == provider_id);
+                    for mut alert in self.decide(&provider_id, &input, &prefs, at) {
+                        if probed_here {
+                            alert.body = format!("Status page: {}", alert.body);
+                        }
+                        events.push(CoreEvent::Alert(Box::new(alert)));
+                    }
                 }
-                None => policy::decide(&prev, &input, &self.config.prefs, obs.at),
+                Msg::Probe(sample) => {
+                    self.store_write({
+                        let s = sample.clone();
+                        move |st| st.record_probe(&s)
+                    })
+                    .await;
+                    latest_probe.insert(sample.provider_id.clone(), sample.class);
+                    if sample.class.is_network()
+                        && !offline
+                        && last_crosscheck.is_none_or(|t| t.elapsed() >= CROSSCHECK_GAP)
+                    {
+                        last_crosscheck = Some(tokio::time::Instant::now());
+                        let _ = crosscheck.send(());
+                    }
+                    let now_offline = self.offline(&latest, &latest_probe, providers.len());
+                    let offline_changed = now_offline != offline;
+                    offline = now_offline;
+                    let slow_ms = probed
+                        .iter()
+                        .find(|(id, _)| *id == provider_id)
+                        .map_or(u32::MAX, |(_, s)| {
+                            u32::try_from(s.slow.as_millis()).unwrap_or(u32::MAX)
+                        });
+                    let at = sample.at;
+                    let verdict = self.judge(&provider_id, slow_ms, offline, at).await;
+                    verdicts.insert(provider_id.clone(), verdict.clone());
+                    let official = latest
+                        .get(&provider_id)
+                        .map_or(Status::Unknown, |o| o.status);
+                    let input = PolicyInput {
+                        provider_id: provider_id.clone(),
+                        provider_name: name.clone(),
+                        status: verdict.status,
+                        source_ok: verdict.status != Status::Unknown,
+                        offline,
+                        signal: Signal::Probe,
+                        problem_components: vec![],
+                        incident_title: Some(format!(
+                            "Measured: {} · status page: {}",
+                            verdict.summary,
+                            official.label().to_lowercase()
+                        )),
+                    };
+                    events.push(CoreEvent::Measured {
+                        provider_id: provider_id.clone(),
+                        verdict: Box::new(verdict),
+                    });
+                    if offline_changed {
+                        events.push(CoreEvent::Offline(offline));
+                    }
+                    let key = format!("probe:{provider_id}");
+                    for alert in self.decide(&key, &input, &prefs, at) {
+                        events.push(CoreEvent::Alert(Box::new(measured_alert(alert))));
+                    }
+                }
+            }
+            let health = Health {
+                official: latest
+                    .get(&provider_id)
+                    .map_or(Status::Unknown, |o| o.status),
+                measured: verdicts
+                    .get(&provider_id)
+                    .map_or(Status::Unknown, |v| v.status),
+                offline,
             };
-            if let Ok(mut m) = self.policy.lock() {
-                m.insert(obs.provider_id.clone(), decision.state);
+            for done in self.failover(&provider_id, health).await {
+                events.push(CoreEvent::AutoSwitched(Box::new(done)));
             }
-            let _ = self.events.send(CoreEvent::Observed(Box::new(obs)));
-            // After the observation itself, so listeners see the provider, then the verdict.
-            if offline_changed {
-                let _ = self.events.send(CoreEvent::Offline(offline));
-            }
-            for alert in decision.alerts {
-                let _ = self.events.send(CoreEvent::Alert(Box::new(alert)));
+            for e in events {
+                let _ = self.events.send(e);
             }
             if last_maintenance.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
                 last_maintenance = Some(Instant::now());
-                let store = self.store.clone();
-                let _ = tokio::task::spawn_blocking(move || {
-                    if let Ok(mut s) = store.lock()
-                        && let Err(e) = s.maintain(Utc::now())
-                    {
-                        tracing::warn!("history maintenance failed: {e}");
-                    }
-                })
-                .await;
+                let now = (self.clock)();
+                self.store_write(move |s| s.maintain(now).map(|_| ())).await;
             }
         }
         while tasks.join_next().await.is_some() {}
+    }
+
+    /// Write to the store off the async threads; a failure is logged and broadcast, never fatal.
+    async fn store_write<F>(&self, f: F)
+    where
+        F: FnOnce(&mut Store) -> Result<(), crate::store::StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        let write = tokio::task::spawn_blocking(move || match store.lock() {
+            Ok(mut s) => f(&mut s).map_err(|e| e.to_string()),
+            Err(_) => Err("the store lock is poisoned".to_string()),
+        })
+        .await;
+        match write {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::error!("cannot save to the history: {e}");
+                let _ = self.events.send(CoreEvent::StoreError(e));
+            }
+            Err(e) => tracing::error!("store task failed: {e}"),
+        }
+    }
+
+    /// The measured verdict for a provider from its stored samples.
+    async fn judge(
+        &self,
+        provider_id: &str,
+        slow_ms: u32,
+        offline: bool,
+        now: DateTime<Utc>,
+    ) -> Verdict {
+        let store = self.store.clone();
+        let id = provider_id.to_string();
+        let read = tokio::task::spawn_blocking(move || {
+            let s = store
+                .lock()
+                .map_err(|_| "the store lock is poisoned".to_string())?;
+            let samples = s
+                .probe_samples(&id, now - verdict::WINDOW_AGE, verdict::WINDOW)
+                .map_err(|e| e.to_string())?;
+            let baseline = s.probe_baseline(&id, now).map_err(|e| e.to_string())?;
+            Ok::<_, String>((samples, baseline))
+        })
+        .await;
+        let why = match read {
+            Ok(Ok((samples, baseline))) => {
+                return verdict::judge(&samples, baseline, slow_ms, offline, now);
+            }
+            Ok(Err(e)) => e,
+            Err(e) => e.to_string(),
+        };
+        tracing::error!("cannot read probe samples: {why}");
+        verdict::judge(&[], None, slow_ms, offline, now)
+    }
+
+    /// Run the notification policy for one stream (`key`: a provider id, or `probe:<id>`).
+    fn decide(
+        &self,
+        key: &str,
+        input: &PolicyInput,
+        prefs: &policy::Prefs,
+        at: DateTime<Utc>,
+    ) -> Vec<Alert> {
+        let prev = self
+            .policy
+            .lock()
+            .map(|m| m.get(key).cloned().unwrap_or_default())
+            .unwrap_or_default();
+        let decision = policy::decide(&prev, input, prefs, at);
+        if let Ok(mut m) = self.policy.lock() {
+            m.insert(key.to_string(), decision.state);
+        }
+        decision.alerts
+    }
+
+    /// Offline: every status source and every probe failed in a way the user's
+    /// own network explains, or the OS says there is no network and nothing
+    /// answered. Then no provider is blamed.
+    fn offline(
+        &self,
+        latest: &HashMap<String, Observation>,
+        probes: &HashMap<String, ProbeClass>,
+        providers: usize,
+    ) -> bool {
+        let official: Vec<Observation> = latest.values().cloned().collect();
+        let official_down = official.iter().all(|o| is_offline(&[o.clone(), o.clone()]));
+        let probes_down = probes.values().all(|c| c.is_network());
+        let all_known = latest.len() == providers;
+        // Status pages and probes are separate sources: two of any kind can
+        // tell "my network" from "their service".
+        if all_known && official.len() + probes.len() >= 2 && official_down && probes_down {
+            return true;
+        }
+        let nothing_answered = official.iter().all(|o| !o.source_ok)
+            && probes.values().all(|c| !c.answered())
+            && !(official.is_empty() && probes.is_empty());
+        nothing_answered && (self.no_network)()
+    }
+
+    /// Carry out the failover rules on this provider.
+    async fn failover(&self, provider_id: &str, health: Health) -> Vec<crate::events::AutoSwitch> {
+        let Some(ctx) = self.switching.clone() else {
+            return Vec::new();
+        };
+        if !self
+            .config
+            .failover
+            .iter()
+            .any(|r| r.enabled && r.provider == provider_id)
+        {
+            return Vec::new();
+        }
+        let store = self.store.clone();
+        let config = self.config.clone();
+        let id = provider_id.to_string();
+        let now = (self.clock)();
+        tokio::task::spawn_blocking(move || match store.lock() {
+            Ok(mut s) => autoswitch::run_rules(&ctx, &config, &mut s, &id, health, now),
+            Err(_) => Vec::new(),
+        })
+        .await
+        .unwrap_or_default()
+    }
+}
+
+/// Words for an alert from the probes: it says it was measured.
+fn measured_alert(mut a: Alert) -> Alert {
+    a.title = match a.kind {
+        AlertKind::Recovery => format!("{}: requests succeed again (measured)", a.provider_name),
+        _ => format!("{} (measured)", a.title),
+    };
+    if a.kind == AlertKind::Recovery {
+        a.body = a
+            .body
+            .replacen("Operational again", "Measured healthy again", 1);
+    }
+    a
+}
+
+/// Read a probe's key from the keyring, off the async threads. A named key that
+/// cannot be read is logged; the probe then goes out without one.
+async fn probe_key(
+    keyring: Option<Arc<dyn Keyring>>,
+    provider_id: &str,
+    spec: &ProbeSpec,
+) -> Option<String> {
+    let name = spec.key.clone()?;
+    let keyring = keyring?;
+    let id = provider_id.to_string();
+    tokio::task::spawn_blocking(move || match keyring.get(&name) {
+        Ok(k) => Some(k),
+        Err(e) => {
+            tracing::warn!(provider = %id, "probe key {name:?} not usable, probing without it: {e}");
+            None
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn probe_loop(
+    id: String,
+    spec: ProbeSpec,
+    key: Option<String>,
+    fetcher: Fetcher,
+    clock: Clock,
+    out: mpsc::Sender<Msg>,
+    mut refresh: broadcast::Receiver<()>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let first = rand::rng().random_range(0.0..spec.interval.as_secs_f64().min(3.0));
+    let mut wait = Duration::from_secs_f64(first);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            r = refresh.recv() => {
+                if let Err(broadcast::error::RecvError::Closed) = r { return; }
+            }
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        let sample = probe::probe(&fetcher, &id, &spec, key.as_deref(), clock()).await;
+        wait = probe::next_probe_delay(&spec, sample.class);
+        if out.send(Msg::Probe(sample)).await.is_err() {
+            return;
+        }
     }
 }
 
 async fn provider_loop(
     p: ProviderConfig,
     fetcher: Fetcher,
-    out: mpsc::Sender<Observation>,
+    clock: Clock,
+    out: mpsc::Sender<Msg>,
     mut refresh: broadcast::Receiver<()>,
+    mut crosscheck: broadcast::Receiver<()>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     // Spread the first polls over a few seconds so 15 providers do not fire at once.
@@ -513,12 +870,15 @@ async fn provider_loop(
             r = refresh.recv() => {
                 if let Err(broadcast::error::RecvError::Closed) = r { return; }
             }
+            r = crosscheck.recv() => {
+                if let Err(broadcast::error::RecvError::Closed) = r { return; }
+            }
             _ = shutdown.changed() => return,
         }
         if *shutdown.borrow() {
             return;
         }
-        let (obs, entry) = poll_provider(&fetcher, &p, cache.as_ref(), Utc::now()).await;
+        let (obs, entry) = poll_provider(&fetcher, &p, cache.as_ref(), clock()).await;
         if obs.source_ok {
             failures = 0;
             cache = entry;
@@ -531,7 +891,7 @@ async fn provider_loop(
         }
         let jitter = rand::rng().random_range(-0.1..=0.0);
         wait = next_delay(p.interval, &obs, changed, failures, jitter);
-        if out.send(obs).await.is_err() {
+        if out.send(Msg::Official(obs)).await.is_err() {
             return;
         }
     }

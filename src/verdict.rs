@@ -23,6 +23,10 @@ pub const MAJOR_MIN: usize = 3;
 /// Failing share for a partial outage (with at least [`PARTIAL_MIN`] failures).
 pub const PARTIAL_RATE: f64 = 0.2;
 pub const PARTIAL_MIN: usize = 2;
+/// This many newest requests all succeeding ends an outage verdict, however
+/// many failures are still in the window: recovery is seen in minutes, not after
+/// the window has emptied.
+pub const RECOVERED_AFTER: usize = 3;
 /// Median latency this many times the baseline is slow, even under the threshold.
 pub const SLOW_FACTOR: f64 = 3.0;
 
@@ -140,6 +144,21 @@ pub fn judge(
         return v;
     }
     let rate = failures as f64 / n as f64;
+    // A burst that has ended: the newest requests all fine, and the failures
+    // before them dense (at least half of the span they cover). Sporadic
+    // failures spread over the window are judged by their rate instead.
+    let fail_pos: Vec<usize> = recent
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.class.is_failure())
+        .map(|(i, _)| i)
+        .collect();
+    let recovered = match (fail_pos.first(), fail_pos.last()) {
+        (Some(&newest), Some(&oldest)) => {
+            newest >= RECOVERED_AFTER && fail_pos.len() * 2 > oldest - newest
+        }
+        _ => false,
+    };
     let failing_words = || {
         // "8 of 10 requests 529", or "3 of 10 requests failed (2 529, 1 timed out)".
         let kinds: Vec<(usize, ProbeClass)> = ProbeClass::ALL
@@ -158,6 +177,14 @@ pub fn judge(
             format!("{failures} of {n} requests failed: {}", parts.join(", "))
         }
     };
+    let outage_rate = failures >= PARTIAL_MIN && rate >= PARTIAL_RATE;
+    if recovered && outage_rate {
+        v.status = Status::Operational;
+        v.summary = format!(
+            "answering again (last {RECOVERED_AFTER} requests fine; {failures} of {n} failed before)"
+        );
+        return v;
+    }
     if failures >= MAJOR_MIN && rate >= MAJOR_RATE {
         v.status = Status::MajorOutage;
         v.summary = format!("failing ({})", failing_words());
@@ -328,6 +355,24 @@ mod tests {
                 "slow (median 4.2 s, usually 300 ms)",
             ),
             (&[Rejected; 10], 300, Status::Operational, "healthy"),
+            (
+                &[
+                    Overloaded, Overloaded, Overloaded, Overloaded, Overloaded, Overloaded,
+                    Overloaded, Ok, Ok, Ok,
+                ],
+                300,
+                Status::Operational,
+                "answering again (last 3 requests fine; 7 of 10 failed before)",
+            ),
+            (
+                &[
+                    Overloaded, Overloaded, Overloaded, Overloaded, Overloaded, Overloaded, Ok, Ok,
+                    Overloaded, Ok,
+                ],
+                300,
+                Status::MajorOutage,
+                "failing (7 of 10 requests 529)",
+            ),
         ];
         for (classes, lat, status, summary) in cases {
             let v = judge(&run(classes, *lat), Some(300), 3000, false, t0());

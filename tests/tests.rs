@@ -4,6 +4,7 @@
 mod common;
 
 mod cli;
+mod early_warning;
 mod faults;
 mod poller;
 mod switch;

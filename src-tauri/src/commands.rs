@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use tauri::{AppHandle, Runtime, State};
-use weathervane::app::{History, Overview};
+use weathervane::app::{History, Overview, ProbesView};
 
 use crate::error::ShellError;
 use crate::shell::Shell;
@@ -18,6 +18,11 @@ pub async fn overview(shell: State<'_, Arc<Shell>>) -> Res<Overview> {
 #[tauri::command]
 pub async fn history(shell: State<'_, Arc<Shell>>, days: u32) -> Res<History> {
     shell.history(days).await
+}
+
+#[tauri::command]
+pub async fn probes(shell: State<'_, Arc<Shell>>, hours: u32) -> Res<ProbesView> {
+    shell.probes(hours).await
 }
 
 #[tauri::command]

@@ -169,6 +169,7 @@ pub fn app_builder<R: Runtime>(
         .invoke_handler(tauri::generate_handler![
             commands::overview,
             commands::history,
+            commands::probes,
             settings_cmds::settings,
             settings_cmds::update_settings,
             settings_cmds::detect_source,
@@ -218,7 +219,10 @@ async fn pump<R: Runtime>(
 ) {
     loop {
         match rx.recv().await {
-            Ok(CoreEvent::Observed(_)) | Ok(CoreEvent::Offline(_)) | Err(RecvError::Lagged(_)) => {
+            Ok(CoreEvent::Observed(_))
+            | Ok(CoreEvent::Offline(_))
+            | Ok(CoreEvent::Measured { .. })
+            | Err(RecvError::Lagged(_)) => {
                 refresh_tray(app.clone(), shell.clone());
                 let _ = app.emit(CHANGED_EVENT, ());
             }
@@ -237,8 +241,52 @@ async fn pump<R: Runtime>(
             Ok(CoreEvent::StoreError(e)) => {
                 tracing::error!("history not saved: {e}");
             }
+            Ok(CoreEvent::AutoSwitched(done)) => {
+                let notifier = app.state::<Arc<Notifier>>().inner().clone();
+                let (title, body) = autoswitch_text(&done);
+                let undo: Vec<Offer> = done
+                    .undo
+                    .as_deref()
+                    .and_then(assistants::parse_action)
+                    .map(|(assistant, profile)| Offer {
+                        assistant,
+                        profile,
+                        label: "Undo".into(),
+                    })
+                    .into_iter()
+                    .collect();
+                let handle = app.clone();
+                notifier.offer(&title, &body, &undo, move |action| match action {
+                    Action::OpenDashboard => {
+                        let h = handle.clone();
+                        let _ = handle.run_on_main_thread(move || open_dashboard(&h));
+                    }
+                    Action::Switch(id) => run_switch_action(&handle, &id),
+                });
+                after_switch(&app, &shell);
+            }
             Err(RecvError::Closed) => break,
         }
+    }
+}
+
+/// A failover's notification: what was switched and why, or why it could not be.
+fn autoswitch_text(done: &weathervane::events::AutoSwitch) -> (String, String) {
+    match &done.result {
+        Ok(out) => {
+            let title = if done.back {
+                format!("Switched back automatically: {}", out.summary)
+            } else {
+                format!("Switched automatically: {}", out.summary)
+            };
+            let mut body = vec![format!("{}.", done.reason)];
+            body.extend(out.details.iter().cloned());
+            (title, body.join("\n"))
+        }
+        Err(e) => (
+            format!("Automatic switch of {} failed", done.assistant.label()),
+            format!("{}. Nothing was changed: {e}", done.reason),
+        ),
     }
 }
 

@@ -56,6 +56,17 @@ impl Notifier {
         );
     }
 
+    /// A message with actions (an automatic switch with its "Undo").
+    pub fn offer(
+        &self,
+        title: &str,
+        body: &str,
+        offers: &[Offer],
+        on_action: impl FnOnce(Action) + Send + 'static,
+    ) {
+        self.send(title, body, 1, offers, on_action);
+    }
+
     /// A plain message (what a switch did, or why it could not).
     pub fn message(&self, title: &str, body: &str) {
         self.send(title, body, 1, &[], |_| {});

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::broadcast;
-use weathervane::app::{self, History, Overview};
+use weathervane::app::{self, History, Overview, ProbesView};
 use weathervane::assistants::{
     self, AssistantView, BackupView, PlanView, SwitchEvent, SwitchOutcome,
 };
@@ -18,6 +18,7 @@ use weathervane::fetch::Fetcher;
 use weathervane::poller::{PolicyStates, Poller, PollerHandle};
 use weathervane::store::Store;
 use weathervane::switcher::engine::{self, Context};
+use weathervane::switcher::keys::OsKeyring;
 use weathervane::switcher::profiles::AssistantId;
 
 use crate::error::ShellError;
@@ -86,8 +87,19 @@ impl Shell {
         let config = self.config();
         let fetcher = Fetcher::new(config.timeout, config.max_body)
             .map_err(|e| ShellError::new("system", e.to_string()))?;
-        let poller = Poller::new(config, fetcher, self.store.clone(), self.events.clone())
-            .with_policy_states(self.policy.clone());
+        let mut poller = Poller::new(
+            config.clone(),
+            fetcher,
+            self.store.clone(),
+            self.events.clone(),
+        )
+        .with_policy_states(self.policy.clone())
+        .with_keyring(Arc::new(OsKeyring));
+        // Failover rules switch assistants in this user's HOME, like the tray does.
+        match self.switch_context(&config) {
+            Ok(ctx) => poller = poller.with_switching(ctx),
+            Err(e) => tracing::warn!("failover rules are off: {}", e.message),
+        }
         let (handle, join) = poller.spawn();
         handle.pause_until(*lock(&self.paused_until));
         if let Some((old, _)) = lock(&self.poller).replace((handle, join)) {
@@ -150,6 +162,18 @@ impl Shell {
     pub async fn overview(&self) -> Result<Overview, ShellError> {
         let paused = self.paused_until();
         self.with_store(move |s, c| Ok(app::overview(s, c, paused, Utc::now())?))
+            .await
+    }
+
+    /// The Early warning page over the last `hours` (1..=168).
+    pub async fn probes(&self, hours: u32) -> Result<ProbesView, ShellError> {
+        if !(1..=24 * 7).contains(&hours) {
+            return Err(ShellError::new(
+                "input",
+                format!("hours must be between 1 and 168, not {hours}"),
+            ));
+        }
+        self.with_store(move |s, c| Ok(app::probes(s, c, hours, Utc::now())?))
             .await
     }
 

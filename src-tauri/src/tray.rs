@@ -101,7 +101,13 @@ pub fn signature(v: &View<'_>) -> String {
         v.tip
     );
     for p in &o.providers {
-        sig.push_str(&format!("|{}:{:?}:{:?}", p.id, p.status, p.reason));
+        sig.push_str(&format!(
+            "|{}:{:?}:{:?}:{:?}",
+            p.id,
+            p.status,
+            p.reason,
+            p.measured.as_ref().map(|m| m.status)
+        ));
         for c in p.components.iter().filter(|c| c.watched) {
             sig.push_str(&format!(",{}={:?}", c.name, c.status));
         }
@@ -214,8 +220,16 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, v: Option<&View<'_>>) -> tauri::Re
             }
             menu = menu.separator();
             for p in &o.providers {
-                let mut sub =
-                    SubmenuBuilder::new(app, format!("{}: {}", p.name, status_label(p.status)));
+                let measured = p
+                    .measured
+                    .as_ref()
+                    .filter(|m| m.status.is_problem())
+                    .map(|m| format!(" · measured {}", status_label(m.status).to_lowercase()))
+                    .unwrap_or_default();
+                let mut sub = SubmenuBuilder::new(
+                    app,
+                    format!("{}: {}{measured}", p.name, status_label(p.status)),
+                );
                 let watched: Vec<_> = p.components.iter().filter(|c| c.watched).collect();
                 if watched.is_empty() {
                     let why = p

@@ -6,7 +6,10 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::record::{find_provider, provider_key};
-use super::{Store, StoreError, from_ts, ts};
+use super::rollup::{DAY, HOUR, get_meta, set_meta};
+use super::{RAW_RETENTION_DAYS, ROLLUP_RETENTION_DAYS, Store, StoreError, from_ts, ts};
+
+const PROBE_HOURLY_UNTIL: &str = "probe_hourly_until";
 use crate::sources::probe::{ProbeClass, ProbeSample};
 use crate::verdict::{self, LEAD_HORIZON};
 
@@ -251,6 +254,52 @@ impl Store {
         self.ctx(r)
     }
 
+    /// Roll complete hours of probe samples into `probe_hourly`, then drop raw
+    /// samples older than 30 days (only once rolled) and hourly rows older than 400.
+    pub fn rollup_probes(&mut self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let failures = failure_list();
+        let now = ts(now);
+        let r = (|| {
+            let tx = self.conn.transaction()?;
+            let end = now - now.rem_euclid(HOUR);
+            let start = match get_meta(&tx, PROBE_HOURLY_UNTIL)? {
+                Some(w) => w,
+                None => match tx.query_row("SELECT min(ts) FROM probe_samples", [], |r| {
+                    r.get::<_, Option<i64>>(0)
+                })? {
+                    Some(first) => first - first.rem_euclid(HOUR),
+                    None => return tx.commit(),
+                },
+            };
+            if start < end {
+                tx.execute(
+                    &format!(
+                        "INSERT OR REPLACE INTO probe_hourly(provider, bucket, requests, failures,
+                             rate_limited, slow, latency_sum, answered, latency_max)
+                         SELECT provider, (ts / 3600) * 3600, count(*), sum(class IN ({failures})),
+                                sum(class = 'rate_limited'), sum(class = 'slow'),
+                                coalesce(sum(CASE WHEN class IN ('ok', 'slow') THEN latency_ms END), 0),
+                                sum(class IN ('ok', 'slow')),
+                                max(CASE WHEN class IN ('ok', 'slow') THEN latency_ms END)
+                           FROM probe_samples WHERE ts >= ?1 AND ts < ?2
+                          GROUP BY provider, ts / 3600"
+                    ),
+                    params![start, end],
+                )?;
+                set_meta(&tx, PROBE_HOURLY_UNTIL, end)?;
+            }
+            let raw_cut = (now - RAW_RETENTION_DAYS * DAY).min(end);
+            tx.execute("DELETE FROM probe_samples WHERE ts < ?1", [raw_cut])?;
+            tx.execute(
+                "DELETE FROM probe_hourly WHERE bucket < ?1",
+                [now - ROLLUP_RETENTION_DAYS * DAY],
+            )?;
+            tx.commit()
+        })()
+        .map_err(StoreError::from);
+        self.ctx(r)
+    }
+
     /// A failover rule's memory (JSON), if saved.
     pub fn failover_state(&self, assistant: &str) -> Result<Option<String>, StoreError> {
         let r = self
@@ -422,6 +471,54 @@ mod tests {
         assert_eq!(leads.len(), 1);
         assert_eq!(leads[0].lead_secs, Some(25 * 60));
         assert!(leads[0].probed);
+    }
+
+    #[test]
+    fn probes_roll_up_hourly_and_old_samples_go() {
+        let mut s = Store::open_in_memory().unwrap();
+        // Two hours of samples, one a minute; the second hour half failing.
+        for i in 0..120 {
+            let class = if i >= 60 && i % 2 == 0 {
+                ProbeClass::ServerError
+            } else {
+                ProbeClass::Ok
+            };
+            s.record_probe(&sample(t0() + Duration::minutes(i), class, 100))
+                .unwrap();
+        }
+        let later = t0() + Duration::days(40);
+        s.maintain(later).unwrap();
+        assert!(
+            s.probe_samples("anthropic", t0() - Duration::days(1), 1000)
+                .unwrap()
+                .is_empty(),
+            "raw samples older than 30 days are gone"
+        );
+        // The chart still has them, from the rollup.
+        let series = s
+            .probe_series(
+                "anthropic",
+                t0() - Duration::hours(1),
+                t0() + Duration::hours(3),
+                Duration::hours(1),
+            )
+            .unwrap();
+        let got: Vec<(u32, u32, Option<u32>)> = series
+            .iter()
+            .map(|p| (p.requests, p.failures, p.avg_ms))
+            .collect();
+        assert_eq!(got, vec![(60, 0, Some(100)), (60, 30, Some(100))]);
+        // Running it again changes nothing.
+        s.maintain(later).unwrap();
+        let again = s
+            .probe_series(
+                "anthropic",
+                t0() - Duration::hours(1),
+                t0() + Duration::hours(3),
+                Duration::hours(1),
+            )
+            .unwrap();
+        assert_eq!(again, series);
     }
 
     #[test]

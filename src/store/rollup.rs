@@ -29,7 +29,7 @@ pub(crate) fn get_meta(conn: &Connection, key: &str) -> Result<Option<i64>, rusq
         .optional()
 }
 
-fn set_meta(conn: &Connection, key: &str, value: i64) -> Result<(), rusqlite::Error> {
+pub(crate) fn set_meta(conn: &Connection, key: &str, value: i64) -> Result<(), rusqlite::Error> {
     conn.prepare_cached("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)")?
         .execute(params![key, value])?;
     Ok(())
@@ -167,6 +167,7 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub fn maintain(&mut self, now: DateTime<Utc>) -> Result<PruneStats, StoreError> {
         self.rollup(now)?;
+        self.rollup_probes(now)?;
         self.prune(now)
     }
 }
