@@ -116,7 +116,8 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum KeyAction {
-    /// Store PROFILE's key in the OS keyring, read from standard input (never from an argument).
+    /// Store a key in the OS keyring under PROFILE (a profile's id, or the name a
+    /// probe's `key` gives), read from standard input (never from an argument).
     Set { profile: String },
 }
 
@@ -204,7 +205,17 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Status { json } => {
             let store = Store::open(&db_path(&cli))?;
             let latest = store.latest_all()?;
-            let report = report::build(&config, &latest, Utc::now());
+            let mut report = report::build(&config, &latest, Utc::now());
+            for p in &mut report.providers {
+                if let Some(pc) = config.provider(&p.id)
+                    && let Some(v) = crate::app::measured(&store, pc, report.offline, Utc::now())?
+                {
+                    p.measured = Some(crate::model::Measured {
+                        status: v.status,
+                        summary: v.summary,
+                    });
+                }
+            }
             print_report(&report, *json, Utc::now());
             Ok(report.exit_code())
         }
@@ -372,6 +383,10 @@ fn print_report(report: &StateReport, json: bool, now: DateTime<Utc>) {
 fn print_provider_details(out: &mut impl Write, p: &ProviderState) {
     let dim = Style::new().dimmed();
     let warn = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+    if let Some(m) = &p.measured {
+        let st = status_style(m.status);
+        let _ = writeln!(out, "    measured: {st}{}{st:#}", m.summary);
+    }
     if let Some(r) = &p.reason {
         let _ = writeln!(out, "    {warn}{r}{warn:#}");
     }

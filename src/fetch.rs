@@ -62,6 +62,10 @@ impl FetchError {
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// For probes: follows no redirect, so a key header never travels to a
+    /// host the user did not name (reqwest strips only `authorization` on
+    /// cross-host redirects, not `x-api-key`).
+    probe_client: reqwest::Client,
     max_body: u64,
     timeout: Duration,
 }
@@ -108,8 +112,23 @@ impl Fetcher {
             .https_only(false) // enforced per URL and per redirect above, to allow loopback http
             .build()
             .map_err(|e| ClientError(e.to_string()))?;
+        let probe_client = reqwest::Client::builder()
+            .user_agent(concat!(
+                "weathervane/",
+                env!("CARGO_PKG_VERSION"),
+                " (+status watcher; probe)"
+            ))
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(1)
+            .https_only(false)
+            .build()
+            .map_err(|e| ClientError(e.to_string()))?;
         Ok(Fetcher {
             client,
+            probe_client,
             max_body,
             timeout,
         })
@@ -280,7 +299,7 @@ impl Fetcher {
             map.insert(name, value);
         }
         let mut resp = self
-            .client
+            .probe_client
             .get(url.clone())
             .headers(map)
             .send()

@@ -416,6 +416,18 @@ pub struct ProviderState {
     pub incidents: Vec<IncidentSummary>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// What Weathervane's own probes measure, for providers the user probes
+    /// (beside `status`, never merged into it or into the exit code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured: Option<Measured>,
+}
+
+/// The measured verdict in `status --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    pub status: Status,
+    /// "failing (8 of 10 requests 529)".
+    pub summary: String,
 }
 
 /// What `status --json` and `poll --once --json` print.
@@ -501,6 +513,7 @@ mod tests {
             components: vec![],
             incidents: vec![],
             url: None,
+            measured: None,
         };
         let r = |ss: &[Status], offline| StateReport {
             offline,

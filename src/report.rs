@@ -27,6 +27,7 @@ pub fn provider_state(
             components: vec![],
             incidents: vec![],
             url: Some(p.homepage()),
+            measured: None,
         };
     };
     let stale = is_stale(p, o, now);
@@ -54,6 +55,7 @@ pub fn provider_state(
             .map(IncidentSummary::from)
             .collect(),
         url: Some(p.homepage()),
+        measured: None,
     }
 }
 

@@ -529,3 +529,103 @@ async fn when_everything_fails_on_the_network_it_is_offline_and_nobody_is_blamed
     assert!(seen.alerts.is_empty(), "{:?}", seen.alerts);
     assert!(seen.switches.is_empty());
 }
+
+#[test]
+fn status_shows_the_measured_verdict_beside_the_official_one() {
+    let env = Env::new(
+        "catalog = false\n[[providers]]\nid = \"anthropic\"\nname = \"Anthropic\"\nkind = \"statuspage\"\nurl = \"http://127.0.0.1:9\"\nprobe = { enabled = true, url = \"http://127.0.0.1:9/v1/models\" }\n\n[[providers]]\nid = \"openai\"\nname = \"OpenAI\"\nkind = \"statuspage\"\nurl = \"http://127.0.0.1:9\"\n",
+    );
+    {
+        let mut s = Store::open(&env.data.join("weathervane.db")).unwrap();
+        let now = Utc::now();
+        s.record(&weathervane::model::Observation {
+            provider_id: "anthropic".into(),
+            at: now,
+            status: Status::Operational,
+            source_ok: true,
+            http_status: Some(200),
+            latency_ms: Some(80),
+            error: None,
+            reason: None,
+            missing_watched: vec![],
+            components: vec![weathervane::model::ComponentState {
+                id: "api".into(),
+                name: "API".into(),
+                status: Status::Operational,
+                watched: true,
+            }],
+            incidents: vec![],
+        })
+        .unwrap();
+        for i in 0..10 {
+            s.record_probe(&weathervane::sources::probe::ProbeSample {
+                provider_id: "anthropic".into(),
+                at: now - chrono::Duration::seconds(15 * i),
+                class: weathervane::sources::probe::ProbeClass::Overloaded,
+                latency_ms: 90,
+                http_status: Some(529),
+                detail: Some("HTTP 529".into()),
+            })
+            .unwrap();
+        }
+    }
+    let (code, v) = env.json(&["status", "--json"]);
+    let a = provider_json(&v, "anthropic");
+    assert_eq!(
+        a["status"], "operational",
+        "the official status is left alone"
+    );
+    assert_eq!(a["measured"]["status"], "major_outage");
+    assert_eq!(a["measured"]["summary"], "failing (10 of 10 requests 529)");
+    assert!(
+        provider_json(&v, "openai").get("measured").is_none(),
+        "not probed: no field"
+    );
+    assert_eq!(
+        code, 3,
+        "the exit code follows the official statuses (openai unknown)"
+    );
+    let text = stdout(&env.run(&["status"]));
+    assert!(
+        text.contains("measured: failing (10 of 10 requests 529)"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_probe_never_follows_a_redirect_so_its_key_stays_with_the_named_host() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&elsewhere)
+        .await;
+    let api = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/steal", elsewhere.uri()).as_str()),
+        )
+        .mount(&api)
+        .await;
+    let cfg = Config::parse(
+        &format!(
+            "catalog = false\n[[providers]]\nid = \"x\"\nkind = \"statuspage\"\nurl = \"{0}\"\nprobe = {{ enabled = true, url = \"{0}/v1/models\", auth = \"x-api-key\", key = \"k\" }}\n",
+            api.uri()
+        ),
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap();
+    let (_, spec) = cfg.probed().next().unwrap();
+    let f = Fetcher::new(Duration::from_secs(5), 4 << 20).unwrap();
+    let s = weathervane::sources::probe::probe(&f, "x", spec, Some("secret"), Utc::now()).await;
+    assert_eq!(s.http_status, Some(302));
+    assert_eq!(
+        s.class,
+        weathervane::sources::probe::ProbeClass::Ok,
+        "a redirect is an answer"
+    );
+    // `expect(0)` on `elsewhere` is checked when it drops.
+}
