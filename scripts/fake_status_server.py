@@ -13,6 +13,11 @@ between healthy, outage and faults while the app runs:
 Modes: operational, degraded, partial, major, maintenance, e500, hang, truncated,
 notutf8, huge, loop, downgrade, html, gzip (a bomb: 64 MiB of zeros, 64 KiB on the wire),
 drip (one byte a second), offsite (a redirect to a private address).
+Each provider also has a fake API for early-warning probes at /<provider>/v1/models
+(Anthropic-style: `x-api-key` or `Authorization: Bearer` gets the model list, no key a 401),
+flipped with `curl -X POST 127.0.0.1:8765/_control/openai/api-529`. API modes: api-ok,
+api-529, api-429, api-500, api-slow (4 s), api-hang. `GET /_control/probes` counts the
+probe requests per provider and says whether they carried a key.
 `--tls-port-file F` also serves the same pages over https with a self-signed certificate
 (made with openssl at start), for TLS errors. Healthy answers carry an ETag and honour
 If-None-Match, like real Statuspage pages. Binds only to loopback.
@@ -44,6 +49,8 @@ with open(FIXTURE, "rb") as f:
     BASE = json.load(f)
 
 modes = {}
+api_modes = {}
+probe_requests = {}
 started = {}
 lock = threading.Lock()
 
@@ -100,6 +107,10 @@ class Handler(BaseHTTPRequestHandler):
         parts = self.path.strip("/").split("/")
         if len(parts) == 3 and parts[0] == "_control":
             provider, mode = parts[1], parts[2]
+            if mode.startswith("api-"):
+                with lock:
+                    api_modes[provider] = mode
+                return self.send(200, json.dumps({provider: mode}).encode())
             with lock:
                 prev = modes.get(provider, "operational")
                 if mode in COMPONENT_STATUS and mode != "operational":
@@ -113,7 +124,12 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.rstrip("/") == "/_control":
             with lock:
                 return self.send(200, json.dumps(modes).encode())
+        if self.path.rstrip("/") == "/_control/probes":
+            with lock:
+                return self.send(200, json.dumps(probe_requests).encode())
         parts = self.path.strip("/").split("/", 1)
+        if len(parts) == 2 and parts[1] == "v1/models":
+            return self.api(parts[0])
         if len(parts) != 2 or parts[1] != "api/v2/summary.json":
             return self.send(404, b'{"error":"not found"}')
         provider = parts[0]
@@ -164,6 +180,28 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "offsite":
             return self.send(302, headers={"Location": "https://169.254.169.254/latest/meta-data/"})
         self.send(400, b'{"error":"unknown mode"}')
+
+
+    def api(self, provider):
+        keyed = bool(self.headers.get("x-api-key") or self.headers.get("Authorization"))
+        with lock:
+            mode = api_modes.get(provider, "api-ok")
+            seen = probe_requests.setdefault(provider, {"requests": 0, "keyed": 0})
+            seen["requests"] += 1
+            seen["keyed"] += int(keyed)
+        if mode == "api-529":
+            return self.send(529, b'{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}')
+        if mode == "api-429":
+            return self.send(429, b'{"type":"error","error":{"type":"rate_limit_error"}}')
+        if mode == "api-500":
+            return self.send(500, b'{"type":"error","error":{"type":"api_error"}}')
+        if mode == "api-hang":
+            time.sleep(120)
+        if mode == "api-slow":
+            time.sleep(4)
+        if not keyed:
+            return self.send(401, b'{"type":"error","error":{"type":"authentication_error"}}')
+        return self.send(200, b'{"data":[{"id":"fake-model-1"},{"id":"fake-model-2"}],"has_more":false}')
 
 
 def gzip_bomb():

@@ -615,6 +615,43 @@ FAULT_WORDS = {
 }
 
 
+def write_probes_config(path, port):
+    """The probes scenario: FakeAI's status page stays operational while its API (probed every
+    10 s, without a key: a 401 proves it answers) fails; a failover rule moves Claude Code."""
+    with open(path, "w") as f:
+        f.write(
+            "# Written by tests/e2e/e2e.py (probes scenario).\n"
+            "catalog = false\n"
+            'timeout = "5s"\n'
+            "\n"
+            "[notifications]\n"
+            "confirmations = 1\n"
+            'cooldown = "1s"\n'
+            "\n"
+            "[[providers]]\n"
+            'id = "%s"\n'
+            'name = "%s"\n'
+            'kind = "statuspage"\n'
+            'url = "http://127.0.0.1:%d/%s"\n'
+            'interval = "%s"\n'
+            'watch = ["Codex API"]\n'
+            'probe = { enabled = true, url = "http://127.0.0.1:%d/%s/v1/models", auth = "x-api-key", interval = "10s" }\n'
+            "\n"
+            "[[profiles]]\n"
+            'assistant = "claude-code"\n'
+            'id = "anthropic"\n'
+            'provider = "%s"\n'
+            "\n"
+            "[failover.claude-code]\n"
+            'provider = "%s"\n'
+            'to = "ollama"\n'
+            'after = "15s"\n'
+            'back_after = "20s"\n'
+            'min_dwell = "20s"\n'
+            % (PROVIDER_ID, PROVIDER_NAME, port, PROVIDER_ID, INTERVAL, port, PROVIDER_ID,
+               PROVIDER_ID, PROVIDER_ID))
+
+
 def write_faults_config(path, port, tls_port):
     with open(path, "w") as f:
         f.write("# Written by tests/e2e/e2e.py (faults scenario).\n"
@@ -776,6 +813,10 @@ class Run:
             for pid, mode in FAULTS.items():
                 self.set_mode(mode, pid)
             write_faults_config(self.config, self.fake_port, self.tls_port)
+        elif SCENARIO == "probes":
+            self.set_mode("operational")
+            self.set_mode("api-ok")
+            write_probes_config(self.config, self.fake_port)
         else:
             self.set_mode("operational")
             write_config(self.config, self.fake_port)
@@ -1061,6 +1102,8 @@ class Run:
             return self.finish()
         if SCENARIO == "faults":
             return self.run_faults()
+        if SCENARIO == "probes":
+            return self.run_probes()
 
         self.check("a. tray item registered with the watcher", self.find_item)
         self.check("a. tray menu: '%s: Operational' + Refresh now/Pause/Open dashboard/Quit"
@@ -1206,6 +1249,111 @@ class Run:
         if ok != "ok" or n == 0:
             raise Failure("integrity_check=%r samples=%d" % (ok, n))
         return "integrity_check ok, %d samples" % n
+
+    # -- the probes scenario --
+    def cli_measured(self):
+        """The measured verdict as the release CLI reads it from the app's database."""
+        cli = os.path.join(os.path.dirname(self.app), "weathervane")
+        r = subprocess.run([cli, "status", "--json"], env=self.env, capture_output=True, timeout=30)
+        doc = json.loads(r.stdout.decode("utf-8", "replace") or "{}")
+        for p in doc.get("providers", []):
+            if p.get("id") == PROVIDER_ID:
+                return p.get("status"), p.get("measured") or {}
+        return None, {}
+
+    def wait_measured(self, status, words, timeout):
+        def probe():
+            official, m = self.cli_measured()
+            return m.get("status") == status and words in m.get("summary", ""), (official, m)
+        official, m = wait_for("measured %s (%r)" % (status, words), probe, timeout)
+        return "official=%s measured=%s: %s" % (official, m.get("status"), m.get("summary"))
+
+    def probe_counts(self):
+        url = "http://127.0.0.1:%d/_control/probes" % self.fake_port
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return json.loads(r.read()).get(PROVIDER_ID, {})
+
+    def switch_origins(self):
+        c = sqlite3.connect(os.path.join(self.data, "weathervane.db"))
+        try:
+            return c.execute("SELECT action, origin FROM switch_events WHERE pending = 0 ORDER BY key").fetchall()
+        finally:
+            c.close()
+
+    def check_measured_menu(self):
+        def probe():
+            labels = flatten(self.menu())
+            hit = [x for x in labels if x.startswith("%s: Operational · measured " % PROVIDER_NAME)]
+            return bool(hit), labels
+        labels = wait_for("tray submenu 'FakeAI: Operational · measured ...'", probe, 30)
+        return [x for x in labels if "measured" in x][0]
+
+    def check_auto_switch(self, after):
+        n = self.wait_notify_call("Switched automatically: Claude Code now uses Ollama (local)", after=after,
+                                  timeout=90)
+        if ("back:claude-code", "Undo") not in n["actions"]:
+            raise Failure("the automatic switch does not offer Undo: %s" % n["actions"])
+        env = self.claude_json().get("env", {})
+        if env.get("ANTHROPIC_BASE_URL") != "http://localhost:11434":
+            raise Failure("settings.json not switched: %s" % env)
+        origins = self.switch_origins()
+        if origins[-1:] != [("switch", "auto")]:
+            raise Failure("switch history: %s" % origins)
+        return "body=%r actions=%s history=%s" % (n["body"], n["actions"], origins)
+
+    def check_auto_back(self, after):
+        self.wait_notify("Switched back automatically: Claude Code now uses Anthropic (direct)", after=after,
+                         timeout=120)
+
+        def probe():
+            with open(self.claude_settings) as f:
+                return f.read() == CLAUDE_SETTINGS, "differs"
+        wait_for("settings.json byte-identical to the original", probe, 10, 0.1)
+        return "history=%s; settings.json byte-identical" % self.switch_origins()
+
+    def run_probes(self):
+        self.check("a. tray item registered with the watcher", self.find_item)
+        self.check("l. probes measure FakeAI healthy (CLI status --json reads the app's database)",
+                   lambda: self.wait_measured("operational", "healthy", 60))
+        before = len(notifications(self.monitor_log))
+        self.set_mode("api-529")
+        self.check("l. Notify 'FakeAI: ... outage (measured)' while the status page says operational",
+                   lambda: self.wait_notify_prefix("%s: " % PROVIDER_NAME, "outage (measured)", "Measured: failing",
+                                                   after=before, timeout=60))
+        self.check("l. tray submenu shows the measured outage beside the official status",
+                   self.check_measured_menu)
+        self.check("l. measured major outage, 529s counted",
+                   lambda: self.wait_measured("major_outage", "requests 529", 60))
+        self.check("m. failover rule switches Claude Code to Ollama, notified with Undo, recorded automatic",
+                   lambda: self.check_auto_switch(before))
+        self.check("l. screenshot probes-outage.png", lambda: self.screenshot("probes-outage.png"))
+        before = len(notifications(self.monitor_log))
+        self.set_mode("api-ok")
+        self.check("l. Notify 'FakeAI: requests succeed again (measured)'",
+                   lambda: self.wait_notify("%s: requests succeed again (measured)" % PROVIDER_NAME,
+                                            after=before, timeout=90))
+        self.check("m. switched back automatically once healthy: settings.json byte-identical",
+                   lambda: self.check_auto_back(before))
+        self.check("l. probes went out without a key (none configured) about every 10 s",
+                   self.check_probe_counts)
+        self.check("f. WebDriver session deleted and the app exited", self.quit_app)
+        return self.finish()
+
+    def check_probe_counts(self):
+        c = self.probe_counts()
+        if not c or c.get("keyed", 1) != 0 or c.get("requests", 0) < 8:
+            raise Failure("probe requests at the fake API: %s" % c)
+        return "%s" % c
+
+    def wait_notify_prefix(self, prefix, suffix, body_part, after=0, timeout=60):
+        def probe():
+            ns = notifications(self.monitor_log)[after:]
+            for n in ns:
+                if n["summary"].startswith(prefix) and n["summary"].endswith(suffix) and body_part in n["body"]:
+                    return True, n
+            return False, short(ns)
+        n = wait_for("Notify(summary=%r...%r, body containing %r)" % (prefix, suffix, body_part), probe, timeout)
+        return "summary=%r body=%r" % (n["summary"], n["body"])
 
     def run_faults(self):
         self.check("a. tray item registered with the watcher", self.find_item)
