@@ -25,7 +25,7 @@ export function sampleOverview(): Overview {
           { id: "c2", name: "Responses", status: "operational", watched: true },
           { id: "c3", name: "Sora", status: "operational", watched: false },
         ],
-        incidents: [],
+        incidents: [], measured: null,
       },
       {
         id: "anthropic", name: "Anthropic", status: "major_outage", source_ok: true, checked_at: iso(0.2), since: iso(23), reason: null,
@@ -42,16 +42,17 @@ export function sampleOverview(): Overview {
             latest_update_at: iso(4),
           },
         ],
+        measured: null,
       },
       {
         id: "gemini", name: "Google Gemini", status: "degraded", source_ok: true, checked_at: iso(1), since: iso(70), reason: null,
         url: "https://status.cloud.google.com",
         components: [{ id: "g1", name: "Vertex Gemini API", status: "degraded", watched: true }],
-        incidents: [],
+        incidents: [], measured: null,
       },
       {
         id: "copilot", name: "GitHub Copilot", status: "unknown", source_ok: false, checked_at: iso(2), since: null,
-        reason: "timed out after 10 s", url: "https://www.githubstatus.com", components: [], incidents: [],
+        reason: "timed out after 10 s", url: "https://www.githubstatus.com", components: [], incidents: [], measured: null,
       },
     ],
   };
@@ -83,9 +84,9 @@ export function sampleHistory(): History {
         id: "anthropic", name: "Anthropic", uptime_pct: 99.61, bars: a,
         components: [{ id: "a1", name: "Claude API", uptime_pct: 99.5, bars: a }],
         incidents: [
-          { id: "h89", title: "Elevated error rates across all models", kind: "incident", impact: "critical", status: "identified", started_at: iso(25), resolved_at: null, first_seen_at: iso(24), duration_secs: null, url: null },
-          { id: "h75", title: "Slow responses on Claude Code", kind: "incident", impact: "minor", status: "resolved", started_at: iso(14 * 1440), resolved_at: iso(14 * 1440 - 48), first_seen_at: iso(14 * 1440 - 1), duration_secs: 48 * 60, url: null },
-          { id: "h40", title: "API errors for some requests", kind: "incident", impact: "major", status: "resolved", started_at: iso(49 * 1440), resolved_at: iso(49 * 1440 - 72), first_seen_at: iso(49 * 1440 - 3), duration_secs: 72 * 60, url: null },
+          { id: "h89", title: "Elevated error rates across all models", kind: "incident", impact: "critical", status: "identified", started_at: iso(25), resolved_at: null, first_seen_at: iso(24), duration_secs: null, url: null, lead_secs: null, probed: false },
+          { id: "h75", title: "Slow responses on Claude Code", kind: "incident", impact: "minor", status: "resolved", started_at: iso(14 * 1440), resolved_at: iso(14 * 1440 - 48), first_seen_at: iso(14 * 1440 - 1), duration_secs: 48 * 60, url: null, lead_secs: null, probed: false },
+          { id: "h40", title: "API errors for some requests", kind: "incident", impact: "major", status: "resolved", started_at: iso(49 * 1440), resolved_at: iso(49 * 1440 - 72), first_seen_at: iso(49 * 1440 - 3), duration_secs: 72 * 60, url: null, lead_secs: null, probed: false },
         ],
       },
       { id: "openai", name: "OpenAI", uptime_pct: 100, bars: days(10, {}), components: [], incidents: [] },
@@ -99,6 +100,7 @@ export function sampleSettings(): SettingsView {
     config_exists: true,
     autostart: false,
     notifications: { confirmations: 2, cooldown_secs: 900, quiet_hours: null, muted: [], notify_degraded: true, notify_maintenance: false },
+    failover: [],
     providers: [
       {
         id: "anthropic", name: "Anthropic", kind: "statuspage", url: "https://status.claude.com/", interval_secs: 60, enabled: true, pollable: true,
@@ -107,8 +109,9 @@ export function sampleSettings(): SettingsView {
           { id: "a1", name: "Claude API", group: null },
           { id: "a2", name: "Claude Code", group: null },
         ],
+        probe: null,
       },
-      { id: "mistral", name: "Mistral", kind: "statuspage", url: "https://status.mistral.ai/", interval_secs: 60, enabled: false, pollable: false, note: "Its status page has no public feed", origin: "catalog", watch: [], components: [] },
+      { id: "mistral", name: "Mistral", kind: "statuspage", url: "https://status.mistral.ai/", interval_secs: 60, enabled: false, pollable: false, note: "Its status page has no public feed", origin: "catalog", watch: [], components: [], probe: null },
     ],
   };
 }
@@ -148,11 +151,11 @@ export function sampleSwitchHistory(): SwitchEvent[] {
     {
       key: 2, at: iso(12), assistant: "codex", action: "switch", from_profile: "openai", to_profile: "openrouter",
       file: "/home/dev/.codex/config.toml", keys: ["model", "model_provider", "model_providers.openrouter"],
-      backup: "/home/dev/.local/share/weathervane/backups/codex-config.toml-20261125T114800.000Z.bak", reverted: false,
+      backup: "/home/dev/.local/share/weathervane/backups/codex-config.toml-20261125T114800.000Z.bak", reverted: false, automatic: false,
     },
     {
       key: 1, at: iso(600), assistant: "claude-code", action: "switch", from_profile: "anthropic", to_profile: "bedrock",
-      file: "/home/dev/.claude/settings.json", keys: ["env.CLAUDE_CODE_USE_BEDROCK", "env.AWS_REGION"], backup: null, reverted: true,
+      file: "/home/dev/.claude/settings.json", keys: ["env.CLAUDE_CODE_USE_BEDROCK", "env.AWS_REGION"], backup: null, reverted: true, automatic: false,
     },
   ];
 }
