@@ -7,9 +7,18 @@ import type { SettingsView } from "./bindings/SettingsView";
 import type { AssistantView } from "./bindings/AssistantView";
 import type { ProfileChoice } from "./bindings/ProfileChoice";
 import type { SwitchEvent } from "./bindings/SwitchEvent";
+import type { Verdict } from "./bindings/Verdict";
 
 const NOW = new Date("2026-11-25T12:00:00Z");
 const iso = (minsAgo: number) => new Date(NOW.getTime() - minsAgo * 60_000).toISOString();
+
+/** A measured verdict over the last 10 samples. */
+function verdict(status: Verdict["status"], summary: string, over: Partial<Verdict> = {}): Verdict {
+  return {
+    status, summary, samples: 10, failures: 0, rate_limited: 0, slow: 0, top_failure: null,
+    median_ms: null, baseline_ms: null, at: iso(0.5), ...over,
+  };
+}
 
 export function sampleOverview(): Overview {
   return {
@@ -25,7 +34,8 @@ export function sampleOverview(): Overview {
           { id: "c2", name: "Responses", status: "operational", watched: true },
           { id: "c3", name: "Sora", status: "operational", watched: false },
         ],
-        incidents: [], measured: null,
+        incidents: [],
+        measured: verdict("operational", "healthy (median 320 ms)", { median_ms: 320, baseline_ms: 310 }),
       },
       {
         id: "anthropic", name: "Anthropic", status: "major_outage", source_ok: true, checked_at: iso(0.2), since: iso(23), reason: null,
@@ -42,7 +52,7 @@ export function sampleOverview(): Overview {
             latest_update_at: iso(4),
           },
         ],
-        measured: null,
+        measured: verdict("major_outage", "failing (8 of 10 requests 529)", { failures: 8, top_failure: "overloaded", median_ms: 2900, baseline_ms: 380 }),
       },
       {
         id: "gemini", name: "Google Gemini", status: "degraded", source_ok: true, checked_at: iso(1), since: iso(70), reason: null,

@@ -40,6 +40,30 @@ describe("overview", () => {
     expect(el.querySelector("img")).toBeNull();
     expect(el.textContent).toContain("<img src=x onerror=alert(1)>");
   });
+  it("shows the measured verdict beside the official status, not instead of it", () => {
+    const el = renderOverview(sampleOverview(), noop, NOW);
+    const anthropic = el.querySelector<HTMLElement>("[data-testid=provider-anthropic]")!;
+    expect(anthropic.dataset.status).toBe("major_outage");
+    const line = anthropic.querySelector<HTMLElement>("[data-testid=measured]")!;
+    expect(line.textContent).toMatch(/^Official: \S+ Major outage · Measured: \S+ failing \(8 of 10 requests 529\)$/);
+    expect(line.querySelector(".badge:last-child")!.classList.contains("status-major_outage")).toBe(true);
+    const openai = el.querySelector("[data-testid=provider-openai] [data-testid=measured]")!;
+    expect(openai.textContent).toContain("Measured: ✓ healthy (median 320 ms)");
+    expect(openai.querySelector(".badge:last-child")!.classList.contains("status-operational")).toBe(true);
+  });
+  it("shows no measured line for a provider without probes", () => {
+    const el = renderOverview(sampleOverview(), noop, NOW);
+    const gemini = el.querySelector("[data-testid=provider-gemini]")!;
+    expect(gemini.querySelector("[data-testid=measured]")).toBeNull();
+    expect(gemini.textContent).not.toContain("Measured");
+  });
+  it("never turns a verdict summary into markup", () => {
+    const o = sampleOverview();
+    o.providers[0].measured!.summary = "<b>failing</b>";
+    const el = renderOverview(o, noop, NOW);
+    expect(el.querySelector("[data-testid=measured] b")).toBeNull();
+    expect(el.textContent).toContain("<b>failing</b>");
+  });
   it("asks the app to open the page, not the webview", () => {
     const open = vi.fn();
     const el = renderOverview(sampleOverview(), { ...noop, openStatusPage: open }, NOW);
