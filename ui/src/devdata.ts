@@ -94,8 +94,8 @@ export function sampleHistory(): History {
         id: "anthropic", name: "Anthropic", uptime_pct: 99.61, bars: a,
         components: [{ id: "a1", name: "Claude API", uptime_pct: 99.5, bars: a }],
         incidents: [
-          { id: "h89", title: "Elevated error rates across all models", kind: "incident", impact: "critical", status: "identified", started_at: iso(25), resolved_at: null, first_seen_at: iso(24), duration_secs: null, url: null, lead_secs: null, probed: false },
-          { id: "h75", title: "Slow responses on Claude Code", kind: "incident", impact: "minor", status: "resolved", started_at: iso(14 * 1440), resolved_at: iso(14 * 1440 - 48), first_seen_at: iso(14 * 1440 - 1), duration_secs: 48 * 60, url: null, lead_secs: null, probed: false },
+          { id: "h89", title: "Elevated error rates across all models", kind: "incident", impact: "critical", status: "identified", started_at: iso(25), resolved_at: null, first_seen_at: iso(24), duration_secs: null, url: null, lead_secs: 480, probed: true },
+          { id: "h75", title: "Slow responses on Claude Code", kind: "incident", impact: "minor", status: "resolved", started_at: iso(14 * 1440), resolved_at: iso(14 * 1440 - 48), first_seen_at: iso(14 * 1440 - 1), duration_secs: 48 * 60, url: null, lead_secs: -420, probed: true },
           { id: "h40", title: "API errors for some requests", kind: "incident", impact: "major", status: "resolved", started_at: iso(49 * 1440), resolved_at: iso(49 * 1440 - 72), first_seen_at: iso(49 * 1440 - 3), duration_secs: 72 * 60, url: null, lead_secs: null, probed: false },
         ],
       },
@@ -119,7 +119,12 @@ export function sampleSettings(): SettingsView {
           { id: "a1", name: "Claude API", group: null },
           { id: "a2", name: "Claude Code", group: null },
         ],
-        probe: null,
+        probe: { enabled: true, url: "https://api.anthropic.com/v1/models", auth: "x-api-key", key: "anthropic-probe", interval_secs: 60, slow_ms: 3000 },
+      },
+      {
+        id: "gemini", name: "Google Gemini", kind: "google-cloud", url: "https://status.cloud.google.com/", interval_secs: 120, enabled: true, pollable: true,
+        note: null, origin: "catalog", watch: [], components: [],
+        probe: { enabled: false, url: "https://generativelanguage.googleapis.com/v1beta/models", auth: "x-goog-api-key", key: null, interval_secs: 60, slow_ms: 3000 },
       },
       { id: "mistral", name: "Mistral", kind: "statuspage", url: "https://status.mistral.ai/", interval_secs: 60, enabled: false, pollable: false, note: "Its status page has no public feed", origin: "catalog", watch: [], components: [], probe: null },
     ],
@@ -159,12 +164,20 @@ export function sampleAssistants(): AssistantView[] {
 export function sampleSwitchHistory(): SwitchEvent[] {
   return [
     {
-      key: 2, at: iso(12), assistant: "codex", action: "switch", from_profile: "openai", to_profile: "openrouter",
+      key: 4, at: iso(12), assistant: "codex", action: "switch", from_profile: "openai", to_profile: "openrouter",
       file: "/home/dev/.codex/config.toml", keys: ["model", "model_provider", "model_providers.openrouter"],
       backup: "/home/dev/.local/share/weathervane/backups/codex-config.toml-20261125T114800.000Z.bak", reverted: false, automatic: false,
     },
     {
-      key: 1, at: iso(600), assistant: "claude-code", action: "switch", from_profile: "anthropic", to_profile: "bedrock",
+      key: 3, at: iso(14 * 1440 - 60), assistant: "claude-code", action: "back", from_profile: "openrouter", to_profile: "anthropic",
+      file: "/home/dev/.claude/settings.json", keys: ["env.ANTHROPIC_BASE_URL", "apiKeyHelper"], backup: null, reverted: false, automatic: true,
+    },
+    {
+      key: 2, at: iso(14 * 1440 - 2), assistant: "claude-code", action: "switch", from_profile: "anthropic", to_profile: "openrouter",
+      file: "/home/dev/.claude/settings.json", keys: ["env.ANTHROPIC_BASE_URL", "apiKeyHelper"], backup: null, reverted: true, automatic: true,
+    },
+    {
+      key: 1, at: iso(20 * 1440), assistant: "claude-code", action: "switch", from_profile: "anthropic", to_profile: "bedrock",
       file: "/home/dev/.claude/settings.json", keys: ["env.CLAUDE_CODE_USE_BEDROCK", "env.AWS_REGION"], backup: null, reverted: true, automatic: false,
     },
   ];

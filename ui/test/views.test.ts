@@ -91,6 +91,17 @@ describe("history", () => {
     expect(items[1]).toContain("lasted 48 min");
     expect(items[2]).toContain("lasted 1 h 12 min");
   });
+  it("says how much earlier the probes saw an incident, only where they were running", () => {
+    const h = sampleHistory();
+    const [ongoing, slow, old] = h.providers[0].incidents;
+    const el = renderHistory(h, NOW);
+    expect(el.querySelector(`[data-testid=lead-${ongoing.id}]`)!.textContent).toBe("API probes: Weathervane saw it 8 min earlier");
+    expect(el.querySelector(`[data-testid=lead-${slow.id}]`)!.textContent).toBe("API probes: the page was first by 7 min");
+    expect(el.querySelector(`[data-testid=lead-${old.id}]`)).toBeNull();
+    expect(el.querySelector(`[data-testid=timeline-${old.id}]`)!.textContent).not.toContain("probes");
+    h.providers[0].incidents[2] = { ...old, probed: true, lead_secs: null };
+    expect(renderHistory(h, NOW).querySelector(`[data-testid=lead-${old.id}]`)!.textContent).toBe("API probes: probes saw nothing");
+  });
   it("has an empty state while no history exists", () => {
     const h = sampleHistory();
     for (const p of h.providers) p.bars = p.bars.map((b) => ({ ...b, uptime_pct: null, worst: "unknown" }));
@@ -144,6 +155,18 @@ describe("settings", () => {
     expect(el.querySelector<HTMLInputElement>("#custom-id")!.value).toBe("acme-ai");
     [...el.querySelectorAll("button")].find((b) => b.textContent === "Add")!.click();
     expect(a.change).toHaveBeenCalledWith({ type: "add_provider", id: "acme-ai", name: "Acme AI", kind: "instatus", url: "https://acme.instatus.com" });
+  });
+  it("names each provider's API probe and leads to the Early warning page, without editing it here", () => {
+    const el = renderSettings(sampleSettings(), acts());
+    const on = el.querySelector("[data-testid=setting-anthropic] [data-testid=probe-setting]")!;
+    expect(on.textContent).toContain("API probe: on (key from keyring entry anthropic-probe)");
+    expect(on.querySelector("a")!.getAttribute("href")).toBe("#/probes");
+    expect(on.querySelector("input, button, select")).toBeNull();
+    expect(el.querySelector("[data-testid=setting-anthropic] summary")!.textContent).toContain("API probe on");
+    const off = el.querySelector("[data-testid=setting-gemini] [data-testid=probe-setting]")!;
+    expect(off.textContent).toContain("API probe: off");
+    expect(el.querySelector("[data-testid=setting-gemini] summary")!.textContent).not.toContain("API probe");
+    expect(el.querySelector("[data-testid=setting-mistral] [data-testid=probe-setting]")).toBeNull();
   });
   it("shows a save error next to the control", async () => {
     const a = acts();
