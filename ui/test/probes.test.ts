@@ -177,6 +177,18 @@ describe("early warning: turning probes on and off", () => {
     expect(act.change).toHaveBeenCalledWith({ type: "probe", id: "gemini", enabled: true, key: null });
   });
 
+  it("asks for no key name when the provider's probe takes no key", async () => {
+    const v = sampleProbes(24);
+    v.available[0] = { ...v.available[0], auth: "none" };
+    const act = actions();
+    const form = renderProbes(page(v), act, null, NOW).querySelector<HTMLFormElement>("[data-testid=probe-on-gemini]")!;
+    expect(form.querySelector("input")).toBeNull();
+    expect(form.textContent).toContain("needs no key");
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await flush();
+    expect(act.change).toHaveBeenCalledWith({ type: "probe", id: "gemini", enabled: true, key: null });
+  });
+
   it("keeps what was typed and shows the app's refusal next to it", async () => {
     const act = actions({ change: vi.fn(async () => "\"my key!\" is not a keyring entry name (letters, digits, '-', '_', '.')") });
     const el = renderProbes(page(), act, null, NOW);
@@ -336,6 +348,19 @@ describe("early warning: failover rules", () => {
       assistant: "claude-code",
       rule: { provider: "anthropic", to: "openrouter", after_secs: 300, back_after_secs: 1200, min_dwell_secs: 600, enabled: true },
     });
+  });
+
+  it("closes an edit without saving on Cancel", () => {
+    const act = actions();
+    const el = renderProbes(page(), act, null, NOW);
+    document.body.replaceChildren(el);
+    const edit = el.querySelector<HTMLButtonElement>("[data-testid=rule-edit-claude-code]")!;
+    edit.click();
+    expect(edit.disabled).toBe(true);
+    [...el.querySelectorAll<HTMLButtonElement>("[data-testid=rule-form-claude-code] button")].find((b) => b.textContent === "Cancel")!.click();
+    expect(el.querySelector("[data-testid=rule-form-claude-code]")).toBeNull();
+    expect(document.activeElement).toBe(edit);
+    expect(act.change).not.toHaveBeenCalled();
   });
 
   it("still lists the rules when the assistants cannot be read, and says why none can be added", () => {

@@ -358,6 +358,7 @@ function ruleItem(r: FailoverRuleView, view: ProbesView, assistants: AssistantVi
     const form = ruleForm(view, typeof assistants === "string" ? [] : assistants, act, r, () => {
       slot.replaceChildren();
       edit.disabled = false;
+      edit.focus();
     });
     slot.replaceChildren(form);
     form.querySelector<HTMLElement>("select:not([disabled])")?.focus();
