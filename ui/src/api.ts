@@ -10,10 +10,13 @@ import type { PlanView } from "./bindings/PlanView";
 import type { SwitchOutcome } from "./bindings/SwitchOutcome";
 import type { SwitchEvent } from "./bindings/SwitchEvent";
 import type { BackupView } from "./bindings/BackupView";
+import type { ProbesView } from "./bindings/ProbesView";
 
 export interface Backend {
   overview(): Promise<Overview>;
   history(days: number): Promise<History>;
+  /** The Early warning page over the last `hours` (24 or 168). */
+  probes(hours: number): Promise<ProbesView>;
   settings(): Promise<SettingsView>;
   updateSettings(change: SettingsChange): Promise<SettingsView>;
   detectSource(url: string): Promise<Detected>;
@@ -52,6 +55,7 @@ export async function tauriBackend(): Promise<Backend> {
   return {
     overview: () => invoke<Overview>("overview"),
     history: (days) => invoke<History>("history", { days }),
+    probes: (hours) => invoke<ProbesView>("probes", { hours }),
     settings: () => invoke<SettingsView>("settings"),
     updateSettings: (change) => invoke<SettingsView>("update_settings", { change }),
     detectSource: (url) => invoke<Detected>("detect_source", { url }),

@@ -6,13 +6,23 @@ import { renderOverview } from "./views/overview";
 import { renderHistory } from "./views/history";
 import { renderSettings } from "./views/settings";
 import { renderAssistants, type AssistantActions } from "./views/assistants";
+import { renderProbes, type Hours, type ProbesActions } from "./views/probes";
 
-export type Page = "overview" | "history" | "assistants" | "settings";
+export type Page = "overview" | "history" | "probes" | "assistants" | "settings";
 
 export function pageFromHash(hash: string): Page {
   const p = hash.replace(/^#\/?/, "");
-  return p === "history" || p === "settings" || p === "assistants" ? p : "overview";
+  return p === "history" || p === "probes" || p === "settings" || p === "assistants" ? p : "overview";
 }
+
+/** What the loading state calls each page. */
+const PAGE_WORDS: Record<Page, string> = {
+  overview: "overview",
+  history: "history",
+  probes: "early warning",
+  assistants: "assistants",
+  settings: "settings",
+};
 
 /** Run a call; a rejection becomes the words to show. */
 async function orMessage<T>(p: Promise<T>): Promise<T | string> {
@@ -28,6 +38,7 @@ export function mountApp(root: HTMLElement, backend: Backend): { render: () => P
   const links: Record<Page, HTMLAnchorElement> = {
     overview: h("a", { href: "#/overview", "data-testid": "nav-overview" }, "Overview"),
     history: h("a", { href: "#/history", "data-testid": "nav-history" }, "History"),
+    probes: h("a", { href: "#/probes", "data-testid": "nav-probes" }, "Early warning"),
     assistants: h("a", { href: "#/assistants", "data-testid": "nav-assistants" }, "Assistants"),
     settings: h("a", { href: "#/settings", "data-testid": "nav-settings" }, "Settings"),
   };
@@ -60,6 +71,23 @@ export function mountApp(root: HTMLElement, backend: Backend): { render: () => P
       void render(true);
     },
   };
+  // The Early warning page's period, and what its last change did.
+  let probeHours: Hours = 24;
+  let probeFlash: string | null = null;
+  const probeActions: ProbesActions = {
+    change: async (c) => {
+      const r = await orMessage(backend.updateSettings(c));
+      return typeof r === "string" ? r : null;
+    },
+    setHours: (hours) => {
+      probeHours = hours;
+      void render(true);
+    },
+    reload: (message) => {
+      probeFlash = message;
+      void render(true);
+    },
+  };
 
   async function render(force = false): Promise<void> {
     const page = pageFromHash(location.hash);
@@ -70,11 +98,21 @@ export function mountApp(root: HTMLElement, backend: Backend): { render: () => P
     }
     const firstShow = lastPage !== page;
     lastPage = page;
-    if (firstShow) main.replaceChildren(loading(page));
+    if (firstShow) main.replaceChildren(loading(PAGE_WORDS[page]));
+    // A re-read of the same page keeps the keyboard where it was (the period toggle, say).
+    const focused = !firstShow && document.activeElement instanceof HTMLElement && main.contains(document.activeElement)
+      ? document.activeElement.dataset.testid
+      : undefined;
     try {
       let view: HTMLElement;
       if (page === "history") {
         view = renderHistory(await backend.history(90));
+      } else if (page === "probes") {
+        // A key name or a rule the user is typing is not swept away by a background poll.
+        if (!firstShow && !force && main.querySelector("[data-editing]")) return;
+        const [probes, assistants] = await Promise.all([backend.probes(probeHours), orMessage(backend.assistants())]);
+        view = renderProbes({ view: probes, assistants }, probeActions, probeFlash);
+        probeFlash = null;
       } else if (page === "assistants") {
         // A preview the user is reading is not swept away by a background poll.
         if (!firstShow && !force && main.querySelector("[data-editing]")) return;
@@ -114,7 +152,10 @@ export function mountApp(root: HTMLElement, backend: Backend): { render: () => P
           openStatusPage: (id) => void backend.openStatusPage(id).catch(() => undefined),
         });
       }
-      if (mine === generation) main.replaceChildren(view);
+      if (mine === generation) {
+        main.replaceChildren(view);
+        if (focused) [...main.querySelectorAll<HTMLElement>("[data-testid]")].find((e) => e.dataset.testid === focused)?.focus();
+      }
     } catch (e) {
       if (mine === generation) {
         main.replaceChildren(errorState(errorMessage(e), () => { lastPage = null; void render(); }));

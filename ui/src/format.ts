@@ -104,3 +104,21 @@ export function slug(name: string): string {
     .replace(/^-+|-+$/g, "")
     .slice(0, 64);
 }
+
+/** A latency: "320 ms", "4.2 s" (as the verdict summaries write it). */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * How one incident's detection lead reads: positive means the probes saw trouble
+ * before the status page said so, negative after; null means they saw nothing
+ * (or were not running, when `probed` is false).
+ */
+export function leadWords(leadSecs: number | null, probed: boolean): string {
+  if (!probed) return "probes were off";
+  if (leadSecs === null) return "probes saw nothing";
+  if (leadSecs > 0) return `Weathervane saw it ${formatDuration(leadSecs)} earlier`;
+  if (leadSecs < 0) return `the page was first by ${formatDuration(-leadSecs)}`;
+  return "seen at the same time as the page";
+}

@@ -136,10 +136,18 @@ describe("assistants page", () => {
   it("lists the switch history with what each switch changed", () => {
     const el = renderAssistants(page(), actions(), null, NOW);
     const rows = el.querySelectorAll("[data-testid=switch-history] tbody tr");
-    expect(rows.length).toBe(2);
+    expect(rows.length).toBe(4);
     expect(rows[0].textContent).toContain("Codex CLI");
     expect(rows[0].textContent).toContain("openai → openrouter");
-    expect(rows[1].textContent).toContain("(undone)");
+    expect(rows[2].textContent).toContain("(undone)");
+  });
+
+  it("labels the switches a failover rule made as automatic, and only those", () => {
+    const el = renderAssistants(page(), actions(), null, NOW);
+    const rows = [...el.querySelectorAll("[data-testid=switch-history] tbody tr")];
+    const tagged = rows.map((r) => r.querySelector(".tag")?.textContent ?? null);
+    expect(tagged).toEqual([null, "automatic", "automatic", null]);
+    expect(rows[1].textContent).toContain("Switched back openrouter → anthropic");
   });
 
   it("shows a file that does not parse and offers no switch for it", () => {

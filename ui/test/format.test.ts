@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ago, formatDuration, formatUptime, slug } from "../src/format";
+import { ago, formatDuration, formatMs, formatUptime, leadWords, slug } from "../src/format";
 
 describe("format", () => {
   it("writes durations the way the notifications do", () => {
@@ -27,5 +27,16 @@ describe("format", () => {
   it("makes config ids from page names", () => {
     expect(slug("Acme AI Status")).toBe("acme-ai-status");
     expect(slug("  Ünïcode—Page!! ")).toBe("unicode-page");
+  });
+  it("words a detection lead by its sign, and says why there is none", () => {
+    expect(leadWords(25 * 60, true)).toBe("Weathervane saw it 25 min earlier");
+    expect(leadWords(-7 * 60, true)).toBe("the page was first by 7 min");
+    expect(leadWords(0, true)).toBe("seen at the same time as the page");
+    expect(leadWords(null, true)).toBe("probes saw nothing");
+    expect(leadWords(null, false)).toBe("probes were off");
+  });
+  it("writes latencies as the verdicts do", () => {
+    expect(formatMs(320)).toBe("320 ms");
+    expect(formatMs(4200)).toBe("4.2 s");
   });
 });

@@ -40,6 +40,30 @@ describe("overview", () => {
     expect(el.querySelector("img")).toBeNull();
     expect(el.textContent).toContain("<img src=x onerror=alert(1)>");
   });
+  it("shows the measured verdict beside the official status, not instead of it", () => {
+    const el = renderOverview(sampleOverview(), noop, NOW);
+    const anthropic = el.querySelector<HTMLElement>("[data-testid=provider-anthropic]")!;
+    expect(anthropic.dataset.status).toBe("major_outage");
+    const line = anthropic.querySelector<HTMLElement>("[data-testid=measured]")!;
+    expect(line.textContent).toMatch(/^Official: \S+ Major outage · Measured: \S+ failing \(8 of 10 requests 529\)$/);
+    expect(line.querySelector(".badge:last-child")!.classList.contains("status-major_outage")).toBe(true);
+    const openai = el.querySelector("[data-testid=provider-openai] [data-testid=measured]")!;
+    expect(openai.textContent).toContain("Measured: ✓ healthy (median 320 ms)");
+    expect(openai.querySelector(".badge:last-child")!.classList.contains("status-operational")).toBe(true);
+  });
+  it("shows no measured line for a provider without probes", () => {
+    const el = renderOverview(sampleOverview(), noop, NOW);
+    const gemini = el.querySelector("[data-testid=provider-gemini]")!;
+    expect(gemini.querySelector("[data-testid=measured]")).toBeNull();
+    expect(gemini.textContent).not.toContain("Measured");
+  });
+  it("never turns a verdict summary into markup", () => {
+    const o = sampleOverview();
+    o.providers[0].measured!.summary = "<b>failing</b>";
+    const el = renderOverview(o, noop, NOW);
+    expect(el.querySelector("[data-testid=measured] b")).toBeNull();
+    expect(el.textContent).toContain("<b>failing</b>");
+  });
   it("asks the app to open the page, not the webview", () => {
     const open = vi.fn();
     const el = renderOverview(sampleOverview(), { ...noop, openStatusPage: open }, NOW);
@@ -66,6 +90,17 @@ describe("history", () => {
     expect(items[0]).toContain("ongoing");
     expect(items[1]).toContain("lasted 48 min");
     expect(items[2]).toContain("lasted 1 h 12 min");
+  });
+  it("says how much earlier the probes saw an incident, only where they were running", () => {
+    const h = sampleHistory();
+    const [ongoing, slow, old] = h.providers[0].incidents;
+    const el = renderHistory(h, NOW);
+    expect(el.querySelector(`[data-testid=lead-${ongoing.id}]`)!.textContent).toBe("API probes: Weathervane saw it 8 min earlier");
+    expect(el.querySelector(`[data-testid=lead-${slow.id}]`)!.textContent).toBe("API probes: the page was first by 7 min");
+    expect(el.querySelector(`[data-testid=lead-${old.id}]`)).toBeNull();
+    expect(el.querySelector(`[data-testid=timeline-${old.id}]`)!.textContent).not.toContain("probes");
+    h.providers[0].incidents[2] = { ...old, probed: true, lead_secs: null };
+    expect(renderHistory(h, NOW).querySelector(`[data-testid=lead-${old.id}]`)!.textContent).toBe("API probes: probes saw nothing");
   });
   it("has an empty state while no history exists", () => {
     const h = sampleHistory();
@@ -120,6 +155,18 @@ describe("settings", () => {
     expect(el.querySelector<HTMLInputElement>("#custom-id")!.value).toBe("acme-ai");
     [...el.querySelectorAll("button")].find((b) => b.textContent === "Add")!.click();
     expect(a.change).toHaveBeenCalledWith({ type: "add_provider", id: "acme-ai", name: "Acme AI", kind: "instatus", url: "https://acme.instatus.com" });
+  });
+  it("names each provider's API probe and leads to the Early warning page, without editing it here", () => {
+    const el = renderSettings(sampleSettings(), acts());
+    const on = el.querySelector("[data-testid=setting-anthropic] [data-testid=probe-setting]")!;
+    expect(on.textContent).toContain("API probe: on (key from keyring entry anthropic-probe)");
+    expect(on.querySelector("a")!.getAttribute("href")).toBe("#/probes");
+    expect(on.querySelector("input, button, select")).toBeNull();
+    expect(el.querySelector("[data-testid=setting-anthropic] summary")!.textContent).toContain("API probe on");
+    const off = el.querySelector("[data-testid=setting-gemini] [data-testid=probe-setting]")!;
+    expect(off.textContent).toContain("API probe: off");
+    expect(el.querySelector("[data-testid=setting-gemini] summary")!.textContent).not.toContain("API probe");
+    expect(el.querySelector("[data-testid=setting-mistral] [data-testid=probe-setting]")).toBeNull();
   });
   it("shows a save error next to the control", async () => {
     const a = acts();

@@ -243,6 +243,7 @@ function historyTable(events: SwitchEvent[], names: Map<string, string>): HTMLEl
             verb[e.action] ?? e.action,
             e.action === "restore" ? "" : ` ${e.from_profile ?? "custom"} → ${e.to_profile ?? "custom"}`,
             e.reverted ? h("span", { class: "meta" }, " (undone)") : null,
+            e.automatic ? [" ", h("span", { class: "tag", title: "Made by a failover rule" }, "automatic")] : null,
           ),
           h("td", {}, h("code", {}, e.keys.join(", ") || "—")),
         ),

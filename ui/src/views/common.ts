@@ -1,6 +1,7 @@
 import { h } from "../dom";
 import { STATUS_GLYPH, STATUS_LABEL } from "../format";
 import type { Status } from "../bindings/Status";
+import type { Verdict } from "../bindings/Verdict";
 
 export function statusBadge(s: Status): HTMLElement {
   return h(
@@ -28,4 +29,30 @@ export function errorState(message: string, retry: () => void): HTMLElement {
 
 export function empty(title: string, ...body: (Node | string)[]): HTMLElement {
   return h("div", { class: "state empty" }, h("h2", {}, title), h("p", {}, ...body));
+}
+
+/**
+ * "Official: Operational · Measured: failing (8 of 10 requests 529)": the probes' verdict
+ * beside the status page's word, never instead of it.
+ */
+export function measuredLine(official: Status, v: Verdict): HTMLElement {
+  return h(
+    "p",
+    { class: "measured", "data-testid": "measured", "data-measured": v.status },
+    "Official: ",
+    statusBadge(official),
+    " · Measured: ",
+    h(
+      "span",
+      { class: `badge status-${v.status}` },
+      h("span", { class: "glyph", "aria-hidden": "true" }, STATUS_GLYPH[v.status]),
+      " ",
+      v.summary,
+    ),
+  );
+}
+
+/** Text only screen readers hear (a chart's summary, say). */
+export function srOnly(text: string, id?: string): HTMLElement {
+  return h("p", { class: "visually-hidden", id }, text);
 }

@@ -1,6 +1,6 @@
 // History: 90-day uptime bars per provider and component, and the incident timeline.
 import { h } from "../dom";
-import { formatDay, formatDuration, formatUptime, IMPACT_LABEL, localTime, STATUS_LABEL } from "../format";
+import { formatDay, formatDuration, formatUptime, IMPACT_LABEL, leadWords, localTime, STATUS_LABEL } from "../format";
 import type { History } from "../bindings/History";
 import type { DayBar } from "../bindings/DayBar";
 import type { ProviderHistory } from "../bindings/ProviderHistory";
@@ -114,6 +114,7 @@ export function renderHistory(hist: History, now = new Date()): HTMLElement {
                 i.duration_secs !== null ? ` · lasted ${formatDuration(i.duration_secs)}` : "",
                 ` · first seen by Weathervane ${localTime(i.first_seen_at, now)}`,
               ),
+              i.probed ? h("div", { class: "lead", "data-testid": `lead-${i.id}` }, `API probes: ${leadWords(i.lead_secs, true)}`) : null,
             ),
           ),
         ),

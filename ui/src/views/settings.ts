@@ -5,6 +5,7 @@ import { slug } from "../format";
 import type { SettingsView } from "../bindings/SettingsView";
 import type { SettingsChange } from "../bindings/SettingsChange";
 import type { ProviderSetting } from "../bindings/ProviderSetting";
+import type { ProbeSetting } from "../bindings/ProbeSetting";
 import type { NotificationSettings } from "../bindings/NotificationSettings";
 import type { Detected } from "../bindings/Detected";
 
@@ -74,13 +75,27 @@ function providerRow(p: ProviderSetting, act: SettingsActions): HTMLElement {
       "summary",
       {},
       h("span", { class: "pname" }, p.name),
-      h("span", { class: "meta" }, ` ${p.kind} · ${p.enabled ? "on" : "off"}${p.pollable ? "" : " · cannot be polled"}`),
+      h("span", { class: "meta" }, ` ${p.kind} · ${p.enabled ? "on" : "off"}${p.pollable ? "" : " · cannot be polled"}${p.probe?.enabled ? " · API probe on" : ""}`),
     ),
     p.note ? h("p", { class: "meta" }, p.note) : null,
+    p.probe ? probeRow(p.probe) : null,
     h("div", { class: "row" }, h("label", { for: `enabled-${p.id}`, class: "check" }, toggle, "Check this provider"), fb.el),
     h("div", { class: "row" }, h("label", { for: `interval-${p.id}` }, "Check every (seconds) "), interval),
     h("p", { class: "meta" }, p.url),
     picker,
+  );
+}
+
+/** The probe is edited on the Early warning page; here it is only named. */
+function probeRow(probe: ProbeSetting): HTMLElement {
+  return h(
+    "p",
+    { class: "probe-setting", "data-testid": "probe-setting" },
+    "API probe: ",
+    h("strong", {}, probe.enabled ? "on" : "off"),
+    probe.enabled ? ` (${probe.key ? `key from keyring entry ${probe.key}` : "no key"})` : "",
+    " · ",
+    h("a", { href: "#/probes" }, probe.enabled ? "See it on Early warning" : "Turn it on in Early warning"),
   );
 }
 
