@@ -183,6 +183,8 @@ impl Store {
             let Some(p) = find_provider(&self.conn, provider)? else {
                 return Ok(Vec::new());
             };
+            // Raw samples from the start of their first (possibly pruned) hour on, the
+            // hourly rollup before it: each hour comes from one of the two, never both.
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT (ts / ?4) * ?4 AS bucket, count(*),
                         sum(class IN ({failures})), sum(class = 'rate_limited'), sum(class = 'slow'),
@@ -196,7 +198,8 @@ impl Store {
                         sum(slow), sum(latency_sum), sum(answered), max(latency_max)
                    FROM probe_hourly
                   WHERE provider = ?1 AND bucket >= ?2 AND bucket < ?3
-                    AND bucket < coalesce((SELECT min(ts) FROM probe_samples WHERE provider = ?1), ?3)
+                    AND bucket < coalesce((SELECT (min(ts) / 3600) * 3600 FROM probe_samples
+                                            WHERE provider = ?1), ?3)
                   GROUP BY b2
                   ORDER BY 1"
             ))?;
@@ -508,6 +511,29 @@ mod tests {
             .map(|p| (p.requests, p.failures, p.avg_ms))
             .collect();
         assert_eq!(got, vec![(60, 0, Some(100)), (60, 30, Some(100))]);
+        // Half of the second hour pruned: that hour comes from the raw samples alone,
+        // not twice (rollup and raw), so the buckets stay unique.
+        s.conn
+            .execute(
+                "DELETE FROM probe_samples WHERE ts < ?1",
+                [ts(t0() + Duration::minutes(90))],
+            )
+            .unwrap();
+        s.record_probe(&sample(t0() + Duration::minutes(100), ProbeClass::Ok, 100))
+            .unwrap();
+        let mixed = s
+            .probe_series(
+                "anthropic",
+                t0() - Duration::hours(1),
+                t0() + Duration::hours(3),
+                Duration::hours(1),
+            )
+            .unwrap();
+        let buckets: Vec<_> = mixed.iter().map(|p| p.at).collect();
+        let mut unique = buckets.clone();
+        unique.dedup();
+        assert_eq!(buckets, unique, "{mixed:?}");
+        assert_eq!(mixed[0].requests, 60, "the first hour from the rollup");
         // Running it again changes nothing.
         s.maintain(later).unwrap();
         let again = s

@@ -20,6 +20,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -1238,7 +1239,6 @@ class Run:
         return "release CLI poll --once: exit %d in %.1f s, every fault unknown, good operational" % (r.returncode, took)
 
     def check_db_intact(self):
-        import sqlite3
         db = os.path.join(self.data, "weathervane.db")
         c = sqlite3.connect(db)
         try:
@@ -1302,7 +1302,7 @@ class Run:
         return "body=%r actions=%s history=%s" % (n["body"], n["actions"], origins)
 
     def check_auto_back(self, after):
-        self.wait_notify("Switched back automatically: Claude Code now uses Anthropic (direct)", after=after,
+        self.wait_notify("Switched back automatically: Claude Code is back on Anthropic (direct)", after=after,
                          timeout=120)
 
         def probe():
@@ -1326,6 +1326,8 @@ class Run:
                    lambda: self.wait_measured("major_outage", "requests 529", 60))
         self.check("m. failover rule switches Claude Code to Ollama, notified with Undo, recorded automatic",
                    lambda: self.check_auto_switch(before))
+        self.check("l. dashboard Early warning page shows the measured outage, charts and the rule",
+                   self.check_probes_page)
         self.check("l. screenshot probes-outage.png", lambda: self.screenshot("probes-outage.png"))
         before = len(notifications(self.monitor_log))
         self.set_mode("api-ok")
@@ -1338,6 +1340,27 @@ class Run:
                    self.check_probe_counts)
         self.check("f. WebDriver session deleted and the app exited", self.quit_app)
         return self.finish()
+
+    def check_probes_page(self):
+        self.wd.call("POST", self.wd.s("/execute/sync"),
+                     {"script": "location.hash = '#/probes'; return true;", "args": []})
+
+        def probe():
+            cards = self.wd.find('[data-testid="probe-%s"]' % PROVIDER_ID)
+            if not cards:
+                return False, "no probe card yet"
+            cls = self.wd.attr(cards[0], "class") or ""
+            text = self.wd.text(cards[0])
+            charts = self.wd.find("svg", cards[0])
+            rules = self.wd.find('[data-testid="rule-claude-code"]')
+            ok = "outage" in cls and "failing" in text and len(charts) >= 2 and bool(rules)
+            return ok, "class=%r charts=%d rule=%s text=%r" % (cls, len(charts), bool(rules), text[:160])
+        detail = wait_for("Early warning page: FakeAI failing, two charts, the Claude Code rule", probe, 30)
+        try:
+            self.wd.screenshot(os.path.join(self.art, "dashboard-early-warning.png"))
+        except Exception as e:  # noqa: BLE001
+            log("warning: WebDriver screenshot failed: %s" % e)
+        return detail
 
     def check_probe_counts(self):
         c = self.probe_counts()
