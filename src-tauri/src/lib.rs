@@ -1,6 +1,7 @@
 //! Weathervane's desktop shell: opens the store, runs the core poller, and maps core events
 //! to the tray, desktop notifications and the dashboard window. No SQL, HTTP or config I/O here.
 
+mod child;
 mod commands;
 pub mod error;
 mod notify;
@@ -41,6 +42,9 @@ struct Args {
     /// Where the history database lives. Default: the platform data dir's weathervane/.
     #[arg(long, env = "WEATHERVANE_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Run only the dashboard window (started by the tray process; see `child`).
+    #[arg(long, hide = true)]
+    dashboard: bool,
 }
 
 fn locations(args: &Args) -> Locations {
@@ -114,6 +118,9 @@ pub fn main_entry() -> i32 {
             return if e.kind == "config" { 78 } else { 74 };
         }
     };
+    if args.dashboard {
+        return run_dashboard(shell);
+    }
     let builder = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             open_dashboard(app);
@@ -140,6 +147,25 @@ pub fn main_entry() -> i32 {
         }
         _ => {}
     });
+    0
+}
+
+/// The dashboard's own process: the window, the commands, no tray and no poller. It ends
+/// when the window closes or the tray process goes away.
+fn run_dashboard(shell: Arc<Shell>) -> i32 {
+    shell.become_dashboard_child();
+    let builder = tauri::Builder::default().plugin(tauri_plugin_autostart::init(
+        tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+        None,
+    ));
+    let app = match app_builder(builder, shell, false).build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!("cannot start the dashboard: {e}");
+            return 1;
+        }
+    };
+    app.run(|_, _| {});
     0
 }
 
@@ -193,6 +219,30 @@ pub fn app_builder<R: Runtime>(
             if with_tray {
                 tray::create(&handle)?;
             }
+            if shell.is_dashboard_child() {
+                let h = handle.clone();
+                let s = shell.clone();
+                let h2 = handle.clone();
+                child::read_parent(
+                    move |msg| match msg {
+                        child::ToChild::Changed => {
+                            let _ = h.emit(CHANGED_EVENT, ());
+                        }
+                        child::ToChild::Focus => {
+                            let h3 = h.clone();
+                            let _ = h.run_on_main_thread(move || show_dashboard_window(&h3));
+                        }
+                        child::ToChild::Paused(until) => {
+                            s.set_paused_display(until);
+                            let _ = h.emit(CHANGED_EVENT, ());
+                        }
+                    },
+                    move || h2.exit(0),
+                );
+                show_dashboard_window(&handle);
+                return Ok(());
+            }
+            app.manage(child::DashboardProcess::default());
             let pump_shell = shell.clone();
             let rx = shell.subscribe();
             tauri::async_runtime::spawn(pump(handle.clone(), pump_shell, rx));
@@ -224,7 +274,7 @@ async fn pump<R: Runtime>(
             | Ok(CoreEvent::Measured { .. })
             | Err(RecvError::Lagged(_)) => {
                 refresh_tray(app.clone(), shell.clone());
-                let _ = app.emit(CHANGED_EVENT, ());
+                changed(&app);
             }
             Ok(CoreEvent::Alert(alert)) => {
                 let notifier = app.state::<Arc<Notifier>>().inner().clone();
@@ -338,11 +388,17 @@ pub(crate) fn run_switch_action<R: Runtime>(app: &AppHandle<R>, id: &str) {
 /// After any write to an assistant's file: redraw the tray (even if it looks the same, so a
 /// check mark GTK toggled on a refused switch is put right) and tell the dashboard.
 pub(crate) fn after_switch<R: Runtime>(app: &AppHandle<R>, shell: &Arc<Shell>) {
+    if shell.is_dashboard_child() {
+        // The tray lives in the other process.
+        shell.tell_parent(child::FromChild::Switched);
+        let _ = app.emit(CHANGED_EVENT, ());
+        return;
+    }
     if let Some(shown) = app.try_state::<TrayShown>() {
         shown.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
     refresh_tray(app.clone(), shell.clone());
-    let _ = app.emit(CHANGED_EVENT, ());
+    changed(app);
 }
 
 /// What the tray shows now (see [`tray::signature`]).
@@ -351,6 +407,9 @@ struct TrayShown(std::sync::Mutex<String>);
 
 /// Recompute the overview and redraw the tray (off the caller's path).
 pub fn refresh_tray<R: Runtime>(app: AppHandle<R>, shell: Arc<Shell>) {
+    if shell.is_dashboard_child() {
+        return;
+    }
     tauri::async_runtime::spawn(async move {
         let overview = shell.overview().await;
         let assistants = shell.assistants().await.unwrap_or_else(|e| {
@@ -389,7 +448,10 @@ pub(crate) fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             shell.pause(until);
             tracing::info!(?until, "notifications paused");
             refresh_tray(app.clone(), shell);
-            let _ = app.emit(CHANGED_EVENT, ());
+            if let Some(d) = app.try_state::<child::DashboardProcess>() {
+                d.send(child::ToChild::Paused(until));
+            }
+            changed(app);
         }
         "dashboard" => open_dashboard(app),
         "quit" => app.exit(0),
@@ -407,8 +469,68 @@ pub(crate) fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     }
 }
 
-/// Show the dashboard, creating its webview only now (it is destroyed on close).
+/// Tell the dashboard (in this process, or in its own) to re-read what it shows.
+pub(crate) fn changed<R: Runtime>(app: &AppHandle<R>) {
+    let _ = app.emit(CHANGED_EVENT, ());
+    if let Some(d) = app.try_state::<child::DashboardProcess>() {
+        d.send(child::ToChild::Changed);
+    }
+}
+
+/// Show the dashboard. From the tray process it runs in a process of its own (see
+/// `child`), so closing it gives WebKit's memory back; under WebDriver automation, and in
+/// the dashboard process itself, the window is made here.
 pub fn open_dashboard<R: Runtime>(app: &AppHandle<R>) {
+    let automated = std::env::var_os("TAURI_WEBVIEW_AUTOMATION").is_some();
+    let Some(proc_) = app
+        .try_state::<child::DashboardProcess>()
+        .filter(|_| !automated)
+    else {
+        show_dashboard_window(app);
+        return;
+    };
+    let shell = app.state::<Arc<Shell>>().inner().clone();
+    let mut env = vec![(
+        "WEATHERVANE_DATA_DIR",
+        shell.locations.data_dir.clone().into_os_string(),
+    )];
+    if shell.locations.config_must_exist {
+        env.push((
+            "WEATHERVANE_CONFIG",
+            shell.locations.config.clone().into_os_string(),
+        ));
+    }
+    let handle = app.clone();
+    let opened = proc_.open(&env, shell.paused_until(), move |msg| {
+        let shell = handle.state::<Arc<Shell>>().inner().clone();
+        match msg {
+            child::FromChild::Refresh => shell.refresh_now(),
+            child::FromChild::Switched => after_switch(&handle, &shell),
+            child::FromChild::Config => {
+                let l = &shell.locations;
+                match weathervane::config::Config::load(&l.config, l.config_must_exist) {
+                    Ok(c) => {
+                        if let Err(e) = shell.replace_config(c) {
+                            tracing::warn!("cannot restart polling: {}", e.message);
+                        }
+                        refresh_tray(handle.clone(), shell.clone());
+                        changed(&handle);
+                    }
+                    Err(e) => {
+                        tracing::warn!("the dashboard saved a config that does not load: {e}")
+                    }
+                }
+            }
+        }
+    });
+    if let Err(e) = opened {
+        tracing::error!("cannot start the dashboard process ({e}); opening it here instead");
+        show_dashboard_window(app);
+    }
+}
+
+/// The dashboard window in this process, created now if it is not open.
+fn show_dashboard_window<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.get_webview_window(DASHBOARD) {
         let _ = w.unminimize();
         let _ = w.show();

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 use weathervane::app::SettingsView;
 use weathervane::config_edit::{self, SettingsChange};
 use weathervane::sources::detect::{self, Detected};
@@ -35,7 +35,7 @@ pub async fn update_settings<R: Runtime>(
         .await
         .map_err(|e| ShellError::new("system", e.to_string()))??;
     shell.replace_config(config)?;
-    let _ = app.emit(crate::CHANGED_EVENT, ());
+    crate::changed(&app);
     crate::refresh_tray(app.clone(), shell.inner().clone());
     settings(app, shell).await
 }

@@ -41,6 +41,8 @@ pub struct Shell {
     paused_until: Mutex<Option<DateTime<Utc>>>,
     /// Kept across poller restarts, so a settings change does not re-announce an outage.
     policy: PolicyStates,
+    /// Set in the dashboard's own process: no poller here, the tray process polls.
+    parent: std::sync::OnceLock<crate::child::ParentLink>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -71,7 +73,30 @@ impl Shell {
             poller: Mutex::new(None),
             paused_until: Mutex::new(None),
             policy: PolicyStates::default(),
+            parent: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Make this the dashboard process's shell: it never polls, and tells the tray
+    /// process what it changed (see `child`).
+    pub fn become_dashboard_child(&self) {
+        let _ = self.parent.set(crate::child::ParentLink::default());
+    }
+
+    pub fn is_dashboard_child(&self) -> bool {
+        self.parent.get().is_some()
+    }
+
+    /// In the dashboard process: tell the tray process. Elsewhere: nothing.
+    pub fn tell_parent(&self, msg: crate::child::FromChild) {
+        if let Some(p) = self.parent.get() {
+            p.send(msg);
+        }
+    }
+
+    /// The pause the tray process reports, shown by the dashboard process's overview.
+    pub fn set_paused_display(&self, until: Option<DateTime<Utc>>) {
+        *lock(&self.paused_until) = until;
     }
 
     pub fn config(&self) -> Arc<Config> {
@@ -111,6 +136,11 @@ impl Shell {
     /// Swap in a new config and restart polling with it.
     pub fn replace_config(&self, config: Config) -> Result<(), ShellError> {
         *lock(&self.config) = Arc::new(config);
+        if self.is_dashboard_child() {
+            // The tray process polls: it reloads the file.
+            self.tell_parent(crate::child::FromChild::Config);
+            return Ok(());
+        }
         self.start_poller()
     }
 
@@ -129,6 +159,7 @@ impl Shell {
     }
 
     pub fn refresh_now(&self) {
+        self.tell_parent(crate::child::FromChild::Refresh);
         if let Some((h, _)) = lock(&self.poller).as_ref() {
             h.refresh_now();
         }

@@ -1339,7 +1339,57 @@ class Run:
         self.check("l. probes went out without a key (none configured) about every 10 s",
                    self.check_probe_counts)
         self.check("f. WebDriver session deleted and the app exited", self.quit_app)
+        self.check("n. the dashboard runs in its own process; closing it gives its memory back",
+                   self.check_dashboard_process)
         return self.finish()
+
+    def check_dashboard_process(self):
+        """The app as a user starts it (no WebDriver): the tray's 'Open dashboard' starts
+        `weathervane-desktop --dashboard`; closing its window ends that process, and the
+        tray process's tree is back to its tray-only size."""
+        sys.path.insert(0, os.path.join(ROOT, "scripts"))
+        import footprint  # noqa: E402  (pss_kib, tree, close_window)
+        env = dict(self.env)
+        env.pop("TAURI_WEBVIEW_AUTOMATION", None)
+        self.procs.start("app-plain", [self.app], self.logpath("app-plain"), env=env)
+        pid = self.procs.procs[-1][1].pid
+        before_items = set(self.tray.items()) if self.tray else set()
+
+        def registered():
+            self.procs.check_alive("app-plain")
+            new = [i for i in self.tray.items() if i not in before_items]
+            return bool(new), new
+        self.item = wait_for("the plain app's tray item", registered, 30)[-1]
+        time.sleep(8)
+        tray_only = footprint.pss_kib(pid)
+        node = [c for c in self.menu()["children"] if c["label"] == "Open dashboard"]
+        if not node:
+            raise Failure("no 'Open dashboard' in the tray menu: %s" % flatten(self.menu()))
+        self.click_menu(node[0]["id"])
+
+        def child_up():
+            kids = [p for p in footprint.tree(pid)[1:] if "--dashboard" in cmdline(p)]
+            return bool(kids), footprint.tree(pid)
+        kid = wait_for("a 'weathervane-desktop --dashboard' child process", child_up, 30)[0]
+        time.sleep(6)
+        opened = footprint.pss_kib(pid)
+        self.screenshot("dashboard-own-process.png")
+        if not footprint.close_window(self.display.lstrip(":"), "Weathervane"):
+            raise Failure("no window titled 'Weathervane' to close")
+
+        def child_gone():
+            return not os.path.exists("/proc/%d" % kid) or cmdline(kid) in ("", "?"), kid
+        wait_for("the dashboard process exits when its window closes", child_gone, 20)
+        time.sleep(5)
+        after = footprint.pss_kib(pid)
+        self.procs.check_alive("app-plain")
+        line = "tray only %.1f MiB, dashboard open %.1f MiB, 5 s after closing %.1f MiB" % (
+            tray_only / 1024, opened / 1024, after / 1024)
+        with open(os.path.join(self.art, "dashboard-process-pss.txt"), "w") as f:
+            f.write(line + "\n")
+        if after > tray_only + 10 * 1024:
+            raise Failure("memory not given back: " + line)
+        return line
 
     def check_probes_page(self):
         self.wd.call("POST", self.wd.s("/execute/sync"),
