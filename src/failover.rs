@@ -11,6 +11,7 @@
 //!   becomes an outage from rate limits (see `verdict`), so a 429 storm never
 //!   switches anything.
 //! - Offline: nothing is decided and nothing is timed; no provider is blamed.
+//!   The clocks started before it start again after it.
 //! - Healthy means the official status is known and not an outage, and the
 //!   measured one is not an outage. An unknown official status stops the
 //!   healthy clock: staying on the fallback is the safe side.
@@ -142,7 +143,15 @@ pub fn decide(
     now: DateTime<Utc>,
 ) -> (RuleState, Option<Action>) {
     let mut st = prev.clone();
-    if !rule.enabled || health.offline {
+    if !rule.enabled {
+        return (st, None);
+    }
+    if health.offline {
+        // Nothing is timed while offline: an outage or a recovery seen before
+        // must be seen again after (the probes' first verdicts then still count
+        // the failures of the user's own network).
+        st.measured_outage_since = None;
+        st.healthy_since = None;
         return (st, None);
     }
 
@@ -372,6 +381,47 @@ mod tests {
                 st = s;
             }
         }
+    }
+
+    #[test]
+    fn time_offline_counts_for_neither_clock() {
+        let r = rule();
+        let offline = Health {
+            official: Unknown,
+            measured: Unknown,
+            offline: true,
+        };
+        // Measured down at 0, then the user's network is down until 30: the
+        // first verdict after it is no 30-minute outage.
+        let (st, _) = decide(
+            &r,
+            &RuleState::default(),
+            h(Operational, MajorOutage),
+            &on_anthropic(),
+            "Anthropic",
+            at(0),
+        );
+        let (st, _) = decide(&r, &st, offline, &on_anthropic(), "Anthropic", at(1));
+        let (st, a) = decide(
+            &r,
+            &st,
+            h(Operational, MajorOutage),
+            &on_anthropic(),
+            "Anthropic",
+            at(30),
+        );
+        assert_eq!(a, None);
+        assert_eq!(st.measured_outage_since, Some(at(30)));
+        // Healthy from 1, offline at 5: healthy again from 11, not from 1.
+        let mut st = RuleState::default();
+        st.switched(7, at(0));
+        let ok = h(Operational, Unknown);
+        let (st, _) = decide(&r, &st, ok, &auto_switched(7), "Anthropic", at(1));
+        let (st, _) = decide(&r, &st, offline, &auto_switched(7), "Anthropic", at(5));
+        let (st, a) = decide(&r, &st, ok, &auto_switched(7), "Anthropic", at(11));
+        assert_eq!(a, None);
+        let (_, a) = decide(&r, &st, ok, &auto_switched(7), "Anthropic", at(21));
+        assert!(matches!(a, Some(Action::SwitchBack { .. })), "{a:?}");
     }
 
     #[test]

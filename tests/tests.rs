@@ -5,6 +5,7 @@ mod common;
 
 mod cli;
 mod early_warning;
+mod failover_timelines;
 mod faults;
 mod poller;
 mod switch;
