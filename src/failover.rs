@@ -125,7 +125,8 @@ fn is_outage(s: Status) -> bool {
 }
 
 fn mins(d: StdDuration) -> String {
-    let m = d.as_secs().div_ceil(60);
+    // Whole minutes that have passed: "healthy for 13 minutes" after 13 min 15 s.
+    let m = (d.as_secs() / 60).max(1);
     if m == 1 {
         "1 minute".into()
     } else {

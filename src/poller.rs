@@ -578,12 +578,19 @@ impl Poller {
                     }
                 }
                 Msg::Probe(sample) => {
-                    self.store_write({
-                        let s = sample.clone();
-                        move |st| st.record_probe(&s)
-                    })
-                    .await;
                     latest_probe.insert(sample.provider_id.clone(), sample.class);
+                    // A probe that fails on the network while the user is offline measured
+                    // the user's network, not the provider: it is not kept, so it cannot
+                    // make an outage of the first minutes back online.
+                    let own_network = sample.class.is_network()
+                        && self.offline(&latest, &latest_probe, providers.len());
+                    if !own_network {
+                        self.store_write({
+                            let s = sample.clone();
+                            move |st| st.record_probe(&s)
+                        })
+                        .await;
+                    }
                     if sample.class.is_network()
                         && !offline
                         && last_crosscheck.is_none_or(|t| t.elapsed() >= CROSSCHECK_GAP)

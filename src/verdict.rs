@@ -222,6 +222,7 @@ pub fn judge(
 }
 
 /// How long before an official incident our probes saw trouble on its provider.
+/// `started` is when the page first said so (see `store::IncidentLead::started_at`).
 ///
 /// `trouble` are the times of failing or slow samples (any order). The episode
 /// that counts is the one running at `started` or ended at most [`LEAD_GAP`]

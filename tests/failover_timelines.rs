@@ -1041,7 +1041,7 @@ fn the_dwell_time_holds_a_switch_back_that_recovery_alone_would_allow() {
             &[
                 "+22:00 probes: operational",
                 // Healthy 2 minutes at +24:00; 30 minutes after the switch at +35:15.
-                "+35:15 switch back: Anthropic has been healthy for 14 minutes",
+                "+35:15 switch back: Anthropic has been healthy for 13 minutes",
             ],
         ),
     )]);

@@ -60,7 +60,9 @@ pub struct IncidentLead {
     pub provider_id: String,
     pub incident_id: String,
     pub title: String,
-    /// The incident's start on the page (its first sighting when the page gives none).
+    /// When the page first said so: its first update (or, without updates, when
+    /// Weathervane first saw it). Not the start time the page states, which pages
+    /// backdate to when the impact began (Google Cloud by hours).
     pub started_at: DateTime<Utc>,
     /// Positive: the probes saw trouble this many seconds before the page;
     /// negative: after; None: they saw nothing.
@@ -234,11 +236,11 @@ impl Store {
     ) -> Result<Vec<IncidentLead>, StoreError> {
         let r = (|| {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT p.id, i.incident_id, i.title, coalesce(i.started_at, i.first_seen_at),
+                "SELECT p.id, i.incident_id, i.title, coalesce((SELECT min(u.at) FROM incident_updates u WHERE u.incident = i.key), i.first_seen_at),
                         i.lead_s, i.lead_probed
                    FROM incidents i JOIN providers p ON p.key = i.provider
                   WHERE (?1 IS NULL OR p.id = ?1) AND i.kind = 'incident'
-                    AND coalesce(i.started_at, i.first_seen_at) >= ?2
+                    AND coalesce((SELECT min(u.at) FROM incident_updates u WHERE u.incident = i.key), i.first_seen_at) >= ?2
                   ORDER BY 4 DESC",
             )?;
             let rows = stmt.query_map(params![provider, ts(since)], |r| {
@@ -343,9 +345,10 @@ pub(super) fn update_leads(
     }
     let incidents: Vec<(i64, i64, Option<i64>)> = conn
         .prepare_cached(
-            "SELECT key, coalesce(started_at, first_seen_at), resolved_at FROM incidents
-              WHERE provider = ?1 AND kind = 'incident'
-                AND coalesce(started_at, first_seen_at) >= ?2",
+            "SELECT i.key, coalesce((SELECT min(u.at) FROM incident_updates u WHERE u.incident = i.key),
+                                    i.first_seen_at) AS posted, i.resolved_at
+               FROM incidents i
+              WHERE i.provider = ?1 AND i.kind = 'incident' AND posted >= ?2",
         )?
         .query_map(params![p, ts(now - LEAD_RECOMPUTE)], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -451,7 +454,7 @@ mod tests {
     #[test]
     fn detection_lead_is_stored_with_the_incident() {
         let mut s = Store::open_in_memory().unwrap();
-        // Probes healthy, then failing from 14:00; the page opens an incident at 14:25.
+        // Probes healthy, then failing from 14:00; the page posts an incident at 14:25.
         for m in -30..40 {
             let class = if m >= 0 {
                 ProbeClass::Overloaded
@@ -466,7 +469,14 @@ mod tests {
                     t0() + Duration::minutes(30),
                     Status::MajorOutage,
                 );
-                o.incidents = vec![incident(t0() + Duration::minutes(25))];
+                // Backdated to 14:05 by the page, but first posted at 14:25.
+                let mut inc = incident(t0() + Duration::minutes(5));
+                inc.updates = vec![crate::model::IncidentUpdate {
+                    at: t0() + Duration::minutes(25),
+                    status: IncidentStatus::Investigating,
+                    body: "We are investigating elevated errors".into(),
+                }];
+                o.incidents = vec![inc];
                 s.record(&o).unwrap();
             }
         }

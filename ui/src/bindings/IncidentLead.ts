@@ -5,7 +5,9 @@
  */
 export type IncidentLead = { provider_id: string, incident_id: string, title: string, 
 /**
- * The incident's start on the page (its first sighting when the page gives none).
+ * When the page first said so: its first update (or, without updates, when
+ * Weathervane first saw it). Not the start time the page states, which pages
+ * backdate to when the impact began (Google Cloud by hours).
  */
 started_at: string, 
 /**
