@@ -1369,7 +1369,7 @@ class Run:
 
         def child_up():
             kids = [p for p in footprint.tree(pid)[1:] if "--dashboard" in cmdline(p)]
-            return bool(kids), footprint.tree(pid)
+            return bool(kids), kids or footprint.tree(pid)
         kid = wait_for("a 'weathervane-desktop --dashboard' child process", child_up, 30)[0]
         time.sleep(6)
         opened = footprint.pss_kib(pid)
