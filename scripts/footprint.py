@@ -43,12 +43,20 @@ INTERVAL = 60
 
 
 def children(pid):
+    """Every descendant, whichever thread started it (the dashboard process is started
+    from whatever thread handled the click)."""
     out = []
+    kids = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            kids = [int(x) for x in f.read().split()]
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return out
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                kids.extend(int(x) for x in f.read().split())
+        except OSError:
+            pass
     for k in kids:
         out.append(k)
         out.extend(children(k))
@@ -127,7 +135,13 @@ def close_window(display, title):
         except Exception:
             name = None
         if name == title:
-            return w
+            try:
+                # Only a window on screen: the app's hidden helper windows carry the
+                # same title.
+                if w.get_attributes().map_state == X.IsViewable:
+                    return w
+            except Exception:
+                pass
         try:
             kids = w.query_tree().children
         except Exception:

@@ -98,34 +98,26 @@ impl Fetcher {
                 Err(why) => attempt.error(RedirectRefused(why)),
             }
         });
-        let client = reqwest::Client::builder()
-            .user_agent(concat!(
-                "weathervane/",
-                env!("CARGO_PKG_VERSION"),
-                " (+status watcher)"
-            ))
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .redirect(policy)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(2)
-            .https_only(false) // enforced per URL and per redirect above, to allow loopback http
-            .build()
-            .map_err(|e| ClientError(e.to_string()))?;
-        let probe_client = reqwest::Client::builder()
-            .user_agent(concat!(
-                "weathervane/",
-                env!("CARGO_PKG_VERSION"),
-                " (+status watcher; probe)"
-            ))
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(1)
-            .https_only(false)
-            .build()
-            .map_err(|e| ClientError(e.to_string()))?;
+        // https is enforced per URL and per redirect (to allow loopback http), so the
+        // clients themselves accept both.
+        let client = |policy, idle_per_host| {
+            reqwest::Client::builder()
+                .user_agent(concat!(
+                    "weathervane/",
+                    env!("CARGO_PKG_VERSION"),
+                    " (+status watcher)"
+                ))
+                .timeout(timeout)
+                .connect_timeout(timeout.min(Duration::from_secs(5)))
+                .redirect(policy)
+                .pool_idle_timeout(Duration::from_secs(90))
+                .pool_max_idle_per_host(idle_per_host)
+                .https_only(false)
+                .build()
+                .map_err(|e| ClientError(e.to_string()))
+        };
+        let probe_client = client(reqwest::redirect::Policy::none(), 1)?;
+        let client = client(policy, 2)?;
         Ok(Fetcher {
             client,
             probe_client,
