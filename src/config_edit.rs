@@ -189,6 +189,21 @@ fn string_array(items: &[String]) -> Array {
     a
 }
 
+/// A keyring entry *name* never looks like this: a provider key pasted in the wrong box.
+fn looks_like_a_key(s: &str) -> bool {
+    const PREFIXES: [&str; 8] = [
+        "sk-",
+        "sk_",
+        "AIza",
+        "ghp_",
+        "gho_",
+        "github_pat_",
+        "xai-",
+        "gsk_",
+    ];
+    s.len() > 48 || PREFIXES.iter().any(|p| s.starts_with(p))
+}
+
 /// Apply one change to config text; the result is not validated here (see [`apply_change`]).
 pub fn edit_text(text: &str, change: &SettingsChange) -> Result<String, ConfigEditError> {
     let mut doc: DocumentMut =
@@ -289,6 +304,11 @@ pub fn edit_text(text: &str, change: &SettingsChange) -> Result<String, ConfigEd
             set(probe, "enabled", (*enabled).into());
             match key.as_deref().map(str::trim) {
                 Some(k) if !k.is_empty() => {
+                    if looks_like_a_key(k) {
+                        return Err(ConfigEditError::Invalid(
+                            "that looks like an API key itself: give a name here (e.g. anthropic-probe) and store the key with `weathervane key set NAME`, so it stays out of the config".into(),
+                        ));
+                    }
                     if !k
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -521,9 +541,16 @@ url = "https://status.internal.example"
         let spec = c.provider("anthropic").unwrap().probe.as_ref().unwrap();
         assert!(!spec.enabled);
         assert_eq!(spec.key, None);
-        // A secret pasted where a name belongs is refused.
-        let e = edit_text(USER, &probe(true, Some("sk-ant-api03 xyz"))).unwrap_err();
-        assert!(e.to_string().contains("keyring"), "{e}");
+        // A secret pasted where a name belongs is refused, and so is anything not a name.
+        for bad in [
+            "sk-ant-api03-AbCdEf0123456789",
+            "AIzaSyA1b2C3d4E5f6G7h8I9j0",
+            "x".repeat(60).as_str(),
+            "my key",
+        ] {
+            let e = edit_text(USER, &probe(true, Some(bad))).unwrap_err();
+            assert!(e.to_string().contains("weathervane key set"), "{bad}: {e}");
+        }
     }
 
     #[test]
