@@ -396,6 +396,8 @@ pub(crate) fn after_switch<R: Runtime>(app: &AppHandle<R>, shell: &Arc<Shell>) {
     }
     if let Some(shown) = app.try_state::<TrayShown>() {
         shown.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        // The assistants' files changed: read them again.
+        *shown.1.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
     refresh_tray(app.clone(), shell.clone());
     changed(app);
@@ -403,7 +405,36 @@ pub(crate) fn after_switch<R: Runtime>(app: &AppHandle<R>, shell: &Arc<Shell>) {
 
 /// What the tray shows now (see [`tray::signature`]).
 #[derive(Default)]
-struct TrayShown(std::sync::Mutex<String>);
+struct TrayShown(
+    std::sync::Mutex<String>,
+    /// The assistants as last read, and when: the tray redraws on every poll, and reading
+    /// four assistants' files and scanning PATH each time cost idle CPU for nothing.
+    std::sync::Mutex<Option<(std::time::Instant, Vec<assistants::AssistantView>)>>,
+);
+
+/// How long the tray trusts its last reading of the assistants' files (a switch made
+/// here refreshes it at once; an edit by hand shows within this time).
+const ASSISTANTS_FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The assistants for the tray, read again at most every [`ASSISTANTS_FRESH`].
+async fn tray_assistants<R: Runtime>(
+    app: &AppHandle<R>,
+    shell: &Shell,
+) -> Vec<assistants::AssistantView> {
+    let state = app.state::<TrayShown>();
+    if let Some((at, v)) = state.1.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+        && at.elapsed() < ASSISTANTS_FRESH
+    {
+        return v.clone();
+    }
+    let fresh = shell.assistants().await.unwrap_or_else(|e| {
+        tracing::warn!("cannot read the assistants: {}", e.message);
+        Vec::new()
+    });
+    *state.1.lock().unwrap_or_else(|p| p.into_inner()) =
+        Some((std::time::Instant::now(), fresh.clone()));
+    fresh
+}
 
 /// Recompute the overview and redraw the tray (off the caller's path).
 pub fn refresh_tray<R: Runtime>(app: AppHandle<R>, shell: Arc<Shell>) {
@@ -412,10 +443,7 @@ pub fn refresh_tray<R: Runtime>(app: AppHandle<R>, shell: Arc<Shell>) {
     }
     tauri::async_runtime::spawn(async move {
         let overview = shell.overview().await;
-        let assistants = shell.assistants().await.unwrap_or_else(|e| {
-            tracing::warn!("cannot read the assistants: {}", e.message);
-            Vec::new()
-        });
+        let assistants = tray_assistants(&app, &shell).await;
         match overview {
             Ok(o) => {
                 let view = tray::View::new(&o, &assistants);
