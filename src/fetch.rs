@@ -144,7 +144,7 @@ impl Fetcher {
             http_status,
             latency: started.elapsed(),
         };
-        if !(url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(url))) {
+        if !allowed_scheme(url) {
             return Err(fail(
                 ErrorClass::InsecureUrl,
                 format!("{url} is not https; refusing to fetch"),
@@ -269,7 +269,7 @@ impl Fetcher {
             http_status,
             latency: started.elapsed(),
         };
-        if !(url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(url))) {
+        if !allowed_scheme(url) {
             return Err(fail(
                 ErrorClass::InsecureUrl,
                 format!("{url} is not https; refusing to probe"),
@@ -323,6 +323,11 @@ pub struct ProbeAnswer {
     pub status: u16,
     /// Time to the response headers.
     pub latency: Duration,
+}
+
+/// https anywhere, plain http only on loopback (the config's rule, checked again per request).
+fn allowed_scheme(url: &Url) -> bool {
+    url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(url))
 }
 
 #[derive(Debug)]

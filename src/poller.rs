@@ -268,19 +268,16 @@ pub async fn poll_all(
 /// user is offline, not every provider at once. Needs at least two providers
 /// to tell the difference.
 pub fn is_offline(observations: &[Observation]) -> bool {
-    observations.len() >= 2
-        && observations.iter().all(|o| {
-            !o.source_ok
-                && matches!(
-                    o.error,
-                    Some(
-                        ErrorClass::Dns
-                            | ErrorClass::Connect
-                            | ErrorClass::Timeout
-                            | ErrorClass::Tls
-                    )
-                )
-        })
+    observations.len() >= 2 && observations.iter().all(failed_on_network)
+}
+
+/// This source failed in a way the user's own network explains.
+pub fn failed_on_network(o: &Observation) -> bool {
+    !o.source_ok
+        && matches!(
+            o.error,
+            Some(ErrorClass::Dns | ErrorClass::Connect | ErrorClass::Timeout | ErrorClass::Tls)
+        )
 }
 
 /// Next wait for a provider after an observation. `changed`: its status
@@ -579,11 +576,11 @@ impl Poller {
                 }
                 Msg::Probe(sample) => {
                     latest_probe.insert(sample.provider_id.clone(), sample.class);
+                    let now_offline = self.offline(&latest, &latest_probe, providers.len());
                     // A probe that fails on the network while the user is offline measured
                     // the user's network, not the provider: it is not kept, so it cannot
                     // make an outage of the first minutes back online.
-                    let own_network = sample.class.is_network()
-                        && self.offline(&latest, &latest_probe, providers.len());
+                    let own_network = sample.class.is_network() && now_offline;
                     if !own_network {
                         self.store_write({
                             let s = sample.clone();
@@ -598,7 +595,6 @@ impl Poller {
                         last_crosscheck = Some(tokio::time::Instant::now());
                         let _ = crosscheck.send(());
                     }
-                    let now_offline = self.offline(&latest, &latest_probe, providers.len());
                     let offline_changed = now_offline != offline;
                     offline = now_offline;
                     let slow_ms = probed
@@ -746,18 +742,17 @@ impl Poller {
         probes: &HashMap<String, ProbeClass>,
         providers: usize,
     ) -> bool {
-        let official: Vec<Observation> = latest.values().cloned().collect();
-        let official_down = official.iter().all(|o| is_offline(&[o.clone(), o.clone()]));
+        let official_down = latest.values().all(failed_on_network);
         let probes_down = probes.values().all(|c| c.is_network());
         let all_known = latest.len() == providers;
         // Status pages and probes are separate sources: two of any kind can
         // tell "my network" from "their service".
-        if all_known && official.len() + probes.len() >= 2 && official_down && probes_down {
+        if all_known && latest.len() + probes.len() >= 2 && official_down && probes_down {
             return true;
         }
-        let nothing_answered = official.iter().all(|o| !o.source_ok)
+        let nothing_answered = latest.values().all(|o| !o.source_ok)
             && probes.values().all(|c| !c.answered())
-            && !(official.is_empty() && probes.is_empty());
+            && !(latest.is_empty() && probes.is_empty());
         nothing_answered && (self.no_network)()
     }
 
