@@ -141,6 +141,7 @@ impl DashboardProcess {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        crate::gl::restore_for_child(&mut cmd);
         let mut child = cmd.spawn()?;
         let stdout = child.stdout.take();
         let mut stdin = child

@@ -4,6 +4,7 @@
 mod child;
 mod commands;
 pub mod error;
+mod gl;
 mod notify;
 mod settings_cmds;
 pub mod shell;
@@ -107,6 +108,9 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
 /// The binary's entry point; returns the exit code.
 pub fn main_entry() -> i32 {
     let args = Args::parse();
+    if !args.dashboard {
+        gl::keep_out_of_this_process();
+    }
     let _log = init_logging();
     let shell = match Shell::open(locations(&args)) {
         Ok(s) => Arc::new(s),
