@@ -56,6 +56,12 @@ pub enum EditError {
     /// A parent on the path holds something other than an object/table.
     #[error("{path} is not an object, so a key cannot be set inside it")]
     NotAnObject { path: String },
+    /// A key on the path is written twice in the same object: which one the assistant
+    /// reads is up to its parser, so no edit can be sure to change the one in effect.
+    #[error(
+        "{path} is written more than once in the same object; remove the extra one so it is clear which applies (nothing was written)"
+    )]
+    DuplicateKey { path: String },
     /// The value has no spelling in this format (null in TOML).
     #[error("{path}: {message}")]
     Unrepresentable { path: String, message: String },
@@ -277,6 +283,7 @@ fn apply_json(text: &str, format: Format, edits: &[&Edit]) -> Result<String, Edi
         let mut missing_parent = false;
         for key in parents {
             walked.push(key.as_str());
+            once(&obj, key, &walked)?;
             match obj.get(key) {
                 Some(prop) => match prop.object_value() {
                     Some(o) => obj = o,
@@ -296,6 +303,8 @@ fn apply_json(text: &str, format: Format, edits: &[&Edit]) -> Result<String, Edi
         if missing_parent {
             continue;
         }
+        walked.push(last.as_str());
+        once(&obj, last, &walked)?;
         match (&e.value, obj.get(last)) {
             (Some(v), Some(prop)) => prop.set_value(to_input(v)),
             (Some(v), None) => {
@@ -310,6 +319,22 @@ fn apply_json(text: &str, format: Format, edits: &[&Edit]) -> Result<String, Edi
         out.push('\n');
     }
     Ok(out)
+}
+
+/// Refuses a key that `obj` holds more than once (strict JSON allows it; serde_json and
+/// the CST editor would disagree on which one to change).
+fn once(obj: &CstObject, key: &str, walked: &[&str]) -> Result<(), EditError> {
+    let n = obj
+        .properties()
+        .iter()
+        .filter(|p| p.decoded_name().as_deref() == Some(key))
+        .count();
+    if n > 1 {
+        return Err(EditError::DuplicateKey {
+            path: walked.join("."),
+        });
+    }
+    Ok(())
 }
 
 fn toml_doc(text: &str) -> Result<toml_edit::DocumentMut, EditError> {
@@ -608,6 +633,33 @@ args = ["-y", "server-github"]
         );
         let err = apply("[unclosed\n", Format::Toml, &[]).unwrap_err();
         assert!(matches!(err, EditError::Parse { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_key_written_twice_on_the_path_is_refused_and_elsewhere_left_alone() {
+        let text = "{\n  \"env\": {\"A\": \"1\"},\n  \"env\": {\"A\": \"2\"}\n}\n";
+        for format in [Format::Json, Format::Jsonc] {
+            let err = apply(text, format, &[e("env.A", Some(json!("3")))]).unwrap_err();
+            assert!(
+                matches!(&err, EditError::DuplicateKey { path } if path == "env"),
+                "{err}"
+            );
+            assert!(
+                err.to_string().contains("env is written more than once"),
+                "{err}"
+            );
+        }
+        let leaf = "{\"env\": {\"A\": \"1\", \"A\": \"2\"}}";
+        let err = apply(leaf, Format::Json, &[e("env.A", None)]).unwrap_err();
+        assert!(
+            matches!(&err, EditError::DuplicateKey { path } if path == "env.A"),
+            "{err}"
+        );
+        // A duplicate elsewhere in the file does not block an edit it cannot affect.
+        let other = "{\"x\": 1, \"x\": 2, \"env\": {}}";
+        let out = apply(other, Format::Json, &[e("env.A", Some(json!("3")))]).unwrap();
+        assert!(out.contains("\"x\": 1, \"x\": 2"), "{out}");
+        assert!(out.contains("\"A\": \"3\""), "{out}");
     }
 
     #[test]
