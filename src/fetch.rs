@@ -372,9 +372,13 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> (ErrorClass, String) {
             format!("no complete answer within {} s", timeout.as_secs_f32()),
         );
     }
-    if chain.contains("dns")
+    // Matched on the resolver's own words, not on "dns" anywhere (a host or path in a
+    // message may contain it).
+    if chain.contains("dns error")
+        || chain.contains("error resolving")
         || chain.contains("failed to lookup")
         || chain.contains("name or service not known")
+        || chain.contains("temporary failure in name resolution")
     {
         // The chain says it three times ("dns error: error resolving dns: failed to
         // lookup..."): say it once, in words.
@@ -519,5 +523,26 @@ mod tests {
         let url = Url::parse("http://status.example.com/api").unwrap();
         let e = f.get(&url, &Validators::default()).await.unwrap_err();
         assert_eq!(e.class, ErrorClass::InsecureUrl);
+    }
+
+    /// `.invalid` never resolves (RFC 6761), so the resolver's refusal is real, offline
+    /// or not. A refused connection stays a connect failure even when its URL says "dns".
+    #[tokio::test]
+    async fn a_name_that_cannot_resolve_is_dns_and_nothing_else_is() {
+        let f = Fetcher::new(Duration::from_secs(20), 1024).unwrap();
+        let url = Url::parse("https://weathervane-test.invalid/api/v2/summary.json").unwrap();
+        let e = f.get(&url, &Validators::default()).await.unwrap_err();
+        assert_eq!(e.class, ErrorClass::Dns, "{}", e.message);
+        assert_eq!(
+            e.message,
+            "cannot resolve the host name (DNS lookup failed)"
+        );
+
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = free.local_addr().unwrap().port();
+        drop(free);
+        let url = Url::parse(&format!("http://127.0.0.1:{port}/dns/status")).unwrap();
+        let e = f.get(&url, &Validators::default()).await.unwrap_err();
+        assert_eq!(e.class, ErrorClass::Connect, "{}", e.message);
     }
 }
