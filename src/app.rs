@@ -287,18 +287,6 @@ fn provider_history(
     })
 }
 
-/// The words the tray and notifications use for a status.
-pub fn status_label(s: Status) -> &'static str {
-    match s {
-        Status::Operational => "Operational",
-        Status::Maintenance => "Maintenance",
-        Status::Degraded => "Degraded performance",
-        Status::PartialOutage => "Partial outage",
-        Status::MajorOutage => "Major outage",
-        Status::Unknown => "Unknown",
-    }
-}
-
 /// The worst status over the providers, for the tray icon: a known problem beats
 /// "unknown", and "unknown" (or offline) beats "operational" so a dead source is visible.
 pub fn tray_status(o: &Overview) -> Status {
@@ -335,10 +323,10 @@ pub fn tooltip(o: &Overview, now: DateTime<Utc>) -> String {
             Some(t) => format!(
                 "{}: {} for {}",
                 p.name,
-                status_label(p.status).to_lowercase(),
+                p.status.label().to_lowercase(),
                 crate::policy::format_duration(now.signed_duration_since(t))
             ),
-            None => format!("{}: {}", p.name, status_label(p.status).to_lowercase()),
+            None => format!("{}: {}", p.name, p.status.label().to_lowercase()),
         })
         .collect();
     // Measured trouble the status page does not (yet) admit.

@@ -371,7 +371,7 @@ fn print_report(report: &StateReport, json: bool, now: DateTime<Utc>) {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{st}{}{st:#} {bold}{:<name_w$}{bold:#}  {st}{:<14}{st:#} {dim}{checked}{dim:#}",
+            "{st}{}{st:#} {bold}{:<name_w$}{bold:#}  {st}{:<20}{st:#} {dim}{checked}{dim:#}",
             status_glyph(p.status),
             p.name,
             p.status.label(),

@@ -106,12 +106,12 @@ impl Status {
         }
     }
 
-    /// Words for people.
+    /// Words for people: the tray, notifications, the CLI and the dashboard say the same.
     pub fn label(self) -> &'static str {
         match self {
             Status::Operational => "Operational",
             Status::Maintenance => "Maintenance",
-            Status::Degraded => "Degraded",
+            Status::Degraded => "Degraded performance",
             Status::PartialOutage => "Partial outage",
             Status::MajorOutage => "Major outage",
             Status::Unknown => "Unknown",

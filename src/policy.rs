@@ -1016,7 +1016,10 @@ mod tests {
             vec![(1, OUTAGE, DEG), (3, REC, OP), (7, ESC, MAJ), (9, REC, OP)]
         );
         assert_eq!(alerts[2].1.previous, DEG);
-        assert_eq!(alerts[2].1.title, "Anthropic: major outage (was degraded)");
+        assert_eq!(
+            alerts[2].1.title,
+            "Anthropic: major outage (was degraded performance)"
+        );
         assert_eq!(alerts[3].1.duration, Some(Duration::minutes(4)));
     }
 

@@ -806,7 +806,7 @@ fn a_recorded_page_outage_switches_at_once_and_back_after_ten_healthy_minutes() 
             azure,
             vec![
                 "Jul 23 16:00:00 page: operational",
-                "Jul 23 16:29:15 page: degraded",
+                "Jul 23 16:29:15 page: degraded performance",
                 "Jul 24 16:29:15 page: operational",
             ],
         ),

@@ -5,7 +5,7 @@ use tauri::image::Image;
 use tauri::menu::{CheckMenuItemBuilder, Menu, MenuBuilder, MenuItemBuilder, SubmenuBuilder};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Runtime};
-use weathervane::app::{self, Overview, status_label};
+use weathervane::app::{self, Overview};
 use weathervane::assistants::{AssistantView, Offer};
 use weathervane::model::Status;
 use weathervane::switcher::profiles::AssistantId;
@@ -224,12 +224,10 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, v: Option<&View<'_>>) -> tauri::Re
                     .measured
                     .as_ref()
                     .filter(|m| m.status.is_problem())
-                    .map(|m| format!(" · measured {}", status_label(m.status).to_lowercase()))
+                    .map(|m| format!(" · measured {}", m.status.label().to_lowercase()))
                     .unwrap_or_default();
-                let mut sub = SubmenuBuilder::new(
-                    app,
-                    format!("{}: {}{measured}", p.name, status_label(p.status)),
-                );
+                let mut sub =
+                    SubmenuBuilder::new(app, format!("{}: {}{measured}", p.name, p.status.label()));
                 let watched: Vec<_> = p.components.iter().filter(|c| c.watched).collect();
                 if watched.is_empty() {
                     let why = p
@@ -245,7 +243,7 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, v: Option<&View<'_>>) -> tauri::Re
                 let room = MAX_COMPONENT_LINES.saturating_sub(bad.len());
                 for c in bad.iter().chain(good.iter().take(room)) {
                     sub = sub.item(
-                        &MenuItemBuilder::new(format!("{}: {}", c.name, status_label(c.status)))
+                        &MenuItemBuilder::new(format!("{}: {}", c.name, c.status.label()))
                             .enabled(false)
                             .build(app)?,
                     );
