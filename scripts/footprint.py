@@ -92,7 +92,7 @@ def by_library(pid, top=12):
                     parts = line.split(None, 5)
                     path = parts[5].strip() if len(parts) > 5 else ""
                     base = path.rsplit("/", 1)[-1] if path.startswith("/") else (path or "[anon]")
-                    m = re.match(r"(lib[A-Za-z_+-]+?)[-.0-9]*\.so", base)
+                    m = re.match(r"(lib.+?)(?:-[0-9][0-9.]*)?\.so", base)
                     name = m.group(1) if m else base
                 elif line.startswith("Pss:"):
                     acc[name] = acc.get(name, 0) + int(line.split()[1])
