@@ -372,8 +372,8 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> (ErrorClass, String) {
             format!("no complete answer within {} s", timeout.as_secs_f32()),
         );
     }
-    // Matched on the resolver's own words, not on "dns" anywhere (a host or path in a
-    // message may contain it).
+    // Matched on the resolver's own words, not on "dns" anywhere: a cause can quote a host
+    // or certificate name that contains it.
     if chain.contains("dns error")
         || chain.contains("error resolving")
         || chain.contains("failed to lookup")
