@@ -134,10 +134,14 @@ fn history(c: &mut Criterion) {
     let config = dashboard_config();
     let mut g = c.benchmark_group("dashboard");
     g.bench_function("overview_15_providers", |b| {
-        b.iter(|| black_box(weathervane::app::overview(&store, &config, None, end()).ok()))
+        b.iter(|| {
+            black_box(weathervane::views::dashboard::overview(&store, &config, None, end()).ok())
+        })
     });
     g.bench_function("history_page_90d_15_providers", |b| {
-        b.iter(|| black_box(weathervane::app::history(&store, &config, 90, end()).ok()))
+        b.iter(|| {
+            black_box(weathervane::views::dashboard::history(&store, &config, 90, end()).ok())
+        })
     });
     g.finish();
 

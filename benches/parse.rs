@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use weathervane::sources::{ParseContext, Parser};
+use weathervane::monitor::sources::{ParseContext, Parser};
 
 const CASES: &[(&str, Parser)] = &[
     (

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use weathervane::store::Store;
-use weathervane::switcher::engine::{self, Context};
-use weathervane::switcher::profiles::{self, AssistantId};
+use weathervane::switch::engine::{self, Context};
+use weathervane::switch::profiles::{self, AssistantId};
 
 const SETTINGS: &str = r#"{
   "$schema": "https://json.schemastore.org/claude-code-settings.json",
@@ -28,7 +28,7 @@ fn switch(c: &mut Criterion) {
         env: HashMap::new(),
         data_dir: dir.path().join("data"),
         claude_managed_settings: dir.path().join("none.json"),
-        keyring: std::sync::Arc::new(weathervane::switcher::keys::MemoryKeyring::default()),
+        keyring: std::sync::Arc::new(weathervane::switch::keys::MemoryKeyring::default()),
         program: "weathervane".into(),
         project_dirs: vec![],
     };

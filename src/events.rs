@@ -1,10 +1,10 @@
 //! The events the core broadcasts to whoever listens (the CLI's `watch`, the desktop shell).
 
-use crate::assistants::SwitchOutcome;
 use crate::model::Observation;
-use crate::policy::Alert;
-use crate::switcher::profiles::AssistantId;
-use crate::verdict::Verdict;
+use crate::monitor::policy::Alert;
+use crate::monitor::verdict::Verdict;
+use crate::switch::assistants::SwitchOutcome;
+use crate::switch::profiles::AssistantId;
 
 #[derive(Debug, Clone)]
 pub enum CoreEvent {

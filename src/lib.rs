@@ -1,20 +1,13 @@
-//! Weathervane core: status sources, poller, history store, notification policy, CLI. Never imports tauri.
+//! Weathervane core: from status pages and the user's own assistants to "what is true now"
+//! (`monitor`), the history (`store`), what the tray, dashboard and CLI show (`views`), and
+//! switching the local assistants (`switch`). Never imports tauri or a GUI toolkit; the CLI
+//! lives with its binary (`src/main.rs`, `src/cli/`). Map: docs/ARCHITECTURE.md.
 
-pub mod app;
-pub mod assistants;
-pub mod autoswitch;
-pub mod cli;
 pub mod config;
-pub mod config_edit;
 pub mod events;
-pub mod failover;
-pub mod fetch;
 pub mod model;
-pub mod policy;
-pub mod poller;
-pub mod report;
-pub mod sources;
-pub mod state;
+pub mod monitor;
+pub mod runtime;
 pub mod store;
-pub mod switcher;
-pub mod verdict;
+pub mod switch;
+pub mod views;

@@ -1,10 +1,12 @@
 //! The headless `weathervane` binary: parses arguments and hands over to the core's CLI.
 
+mod cli;
+
 use clap::Parser;
 
 fn main() {
-    let cli = weathervane::cli::Cli::parse();
-    let default_level = if matches!(cli.command, weathervane::cli::Command::Watch) {
+    let cli = cli::Cli::parse();
+    let default_level = if matches!(cli.command, cli::Command::Watch) {
         "weathervane=info"
     } else {
         "weathervane=warn"
@@ -17,7 +19,7 @@ fn main() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let code = match weathervane::cli::run(cli) {
+    let code = match cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
             let style = anstyle::Style::new()

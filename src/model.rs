@@ -276,7 +276,7 @@ pub struct Component {
 
 /// Everything one fetch of one source told us, already normalised.
 /// Adapters produce this; they know nothing about what the user watches
-/// (see [`crate::state`] for that), except sources that have no components of
+/// (see [`crate::monitor::state`] for that), except sources that have no components of
 /// their own and synthesise them from incidents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Snapshot {

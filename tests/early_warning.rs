@@ -13,14 +13,14 @@ use tokio::sync::{broadcast, watch};
 
 use weathervane::config::Config;
 use weathervane::events::CoreEvent;
-use weathervane::fetch::Fetcher;
 use weathervane::model::Status;
-use weathervane::policy::Alert;
-use weathervane::poller::{Poller, PollerHandle, tokio_clock};
+use weathervane::monitor::fetch::Fetcher;
+use weathervane::monitor::policy::Alert;
+use weathervane::monitor::poller::{Poller, PollerHandle, tokio_clock};
+use weathervane::monitor::verdict::Verdict;
 use weathervane::store::Store;
-use weathervane::switcher::engine::Context;
-use weathervane::switcher::keys::MemoryKeyring;
-use weathervane::verdict::Verdict;
+use weathervane::switch::engine::Context;
+use weathervane::switch::keys::MemoryKeyring;
 
 use crate::common::*;
 
@@ -194,11 +194,11 @@ fn rig(status: &Fake, api: &Fake, extra: &str, manual_first: bool) -> Rig {
     let store = Arc::new(Mutex::new(Store::open(&data.join("history.db")).unwrap()));
     if manual_first {
         let mut s = store.lock().unwrap();
-        weathervane::switcher::engine::switch(
+        weathervane::switch::engine::switch(
             &ctx,
             &mut s,
             &cfg.profiles,
-            weathervane::switcher::profiles::AssistantId::ClaudeCode,
+            weathervane::switch::profiles::AssistantId::ClaudeCode,
             "ollama",
         )
         .unwrap();
@@ -502,10 +502,10 @@ async fn undoing_an_automatic_switch_keeps_the_rule_hands_off_until_recovery() {
             program: "weathervane".into(),
             project_dirs: vec![],
         };
-        weathervane::switcher::engine::back(
+        weathervane::switch::engine::back(
             &ctx,
             &mut s,
-            weathervane::switcher::profiles::AssistantId::ClaudeCode,
+            weathervane::switch::profiles::AssistantId::ClaudeCode,
         )
         .unwrap();
     }
@@ -558,10 +558,10 @@ fn status_shows_the_measured_verdict_beside_the_official_one() {
         })
         .unwrap();
         for i in 0..10 {
-            s.record_probe(&weathervane::sources::probe::ProbeSample {
+            s.record_probe(&weathervane::monitor::sources::probe::ProbeSample {
                 provider_id: "anthropic".into(),
                 at: now - chrono::Duration::seconds(15 * i),
-                class: weathervane::sources::probe::ProbeClass::Overloaded,
+                class: weathervane::monitor::sources::probe::ProbeClass::Overloaded,
                 latency_ms: 90,
                 http_status: Some(529),
                 detail: Some("HTTP 529".into()),
@@ -620,11 +620,12 @@ async fn a_probe_never_follows_a_redirect_so_its_key_stays_with_the_named_host()
     .unwrap();
     let (_, spec) = cfg.probed().next().unwrap();
     let f = Fetcher::new(Duration::from_secs(5), 4 << 20).unwrap();
-    let s = weathervane::sources::probe::probe(&f, "x", spec, Some("secret"), Utc::now()).await;
+    let s = weathervane::monitor::sources::probe::probe(&f, "x", spec, Some("secret"), Utc::now())
+        .await;
     assert_eq!(s.http_status, Some(302));
     assert_eq!(
         s.class,
-        weathervane::sources::probe::ProbeClass::Ok,
+        weathervane::monitor::sources::probe::ProbeClass::Ok,
         "a redirect is an answer"
     );
     // `expect(0)` on `elsewhere` is checked when it drops.

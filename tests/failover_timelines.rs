@@ -10,16 +10,16 @@ use std::rc::Rc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
-use weathervane::failover::{
+use weathervane::model::{IncidentKind, Snapshot, Status};
+use weathervane::monitor::sources::probe::{self, ProbeAuth, ProbeClass, ProbeSample, ProbeSpec};
+use weathervane::monitor::sources::{ParseContext, Parser};
+use weathervane::monitor::state::evaluate;
+use weathervane::monitor::verdict;
+use weathervane::switch::failover::{
     self, Action, AssistantNow, DEFAULT_AFTER, DEFAULT_BACK_AFTER, DEFAULT_MIN_DWELL, Health, Rule,
     RuleState,
 };
-use weathervane::model::{IncidentKind, Snapshot, Status};
-use weathervane::sources::probe::{self, ProbeAuth, ProbeClass, ProbeSample, ProbeSpec};
-use weathervane::sources::{ParseContext, Parser};
-use weathervane::state::evaluate;
-use weathervane::switcher::profiles::AssistantId;
-use weathervane::verdict;
+use weathervane::switch::profiles::AssistantId;
 
 use crate::common::{OPENAI_SUMMARY, fixture, fixture_json};
 

@@ -9,9 +9,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use weathervane::config::Config;
 use weathervane::events::CoreEvent;
-use weathervane::fetch::Fetcher;
 use weathervane::model::Status;
-use weathervane::poller::{Poller, poll_provider};
+use weathervane::monitor::fetch::Fetcher;
+use weathervane::monitor::poller::{Poller, poll_provider};
 use weathervane::store::Store;
 
 use crate::common::*;
@@ -152,9 +152,9 @@ async fn a_page_flip_becomes_an_outage_alert_then_a_recovery() {
 async fn alerts_from(
     cfg: &Config,
     store: &Arc<Mutex<Store>>,
-    states: weathervane::poller::PolicyStates,
+    states: weathervane::monitor::poller::PolicyStates,
     observations: usize,
-) -> Vec<weathervane::policy::Alert> {
+) -> Vec<weathervane::monitor::policy::Alert> {
     let (tx, mut rx) = tokio::sync::broadcast::channel(64);
     let poller = Poller::new(
         Arc::new(cfg.clone()),
@@ -205,7 +205,7 @@ async fn a_restarted_poller_does_not_announce_an_ongoing_outage_again() {
     ));
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Mutex::new(Store::open(&dir.path().join("w.db")).unwrap()));
-    let states = weathervane::poller::PolicyStates::default();
+    let states = weathervane::monitor::poller::PolicyStates::default();
 
     let first = alerts_from(&cfg, &store, states.clone(), 3).await;
     assert_eq!(first.len(), 1, "{first:?}");

@@ -39,7 +39,7 @@ fn without_owned(mut v: serde_json::Value) -> serde_json::Value {
     let obj = v.as_object_mut().unwrap();
     obj.remove("apiKeyHelper");
     if let Some(env) = obj.get_mut("env").and_then(|e| e.as_object_mut()) {
-        env.retain(|k, _| !weathervane::switcher::claude::OWNED_ENV.contains(&k.as_str()));
+        env.retain(|k, _| !weathervane::switch::claude::OWNED_ENV.contains(&k.as_str()));
     }
     v
 }
@@ -302,7 +302,7 @@ fn unknown_assistants_are_a_usage_error() {
 /// The owned keys of a parsed settings file, as (key, value) pairs.
 fn owned_values(v: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
     let mut out = Vec::new();
-    for k in weathervane::switcher::claude::OWNED_ENV {
+    for k in weathervane::switch::claude::OWNED_ENV {
         if let Some(x) = v["env"].get(k) {
             out.push((k.to_string(), x.clone()));
         }

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use weathervane::store::Store;
-use weathervane::switcher::engine::{self, Context, SwitchError};
-use weathervane::switcher::keys::{Keyring, MemoryKeyring};
-use weathervane::switcher::profiles::{AssistantId, merge};
+use weathervane::switch::engine::{self, Context, SwitchError};
+use weathervane::switch::keys::{Keyring, MemoryKeyring};
+use weathervane::switch::profiles::{AssistantId, merge};
 
 use crate::common::*;
 
@@ -491,11 +491,11 @@ fn sigkill_between_the_two_gemini_writes_leaves_a_state_back_undoes() {
         let _ = child.wait();
         let (st, et) = (read(&s), read(&e));
         assert!(
-            weathervane::switcher::edit::get(&st, weathervane::switcher::edit::Format::Jsonc, &[])
+            weathervane::switch::edit::get(&st, weathervane::switch::edit::Format::Jsonc, &[])
                 .is_ok()
-                && weathervane::switcher::edit::get(
+                && weathervane::switch::edit::get(
                     &et,
-                    weathervane::switcher::edit::Format::Dotenv,
+                    weathervane::switch::edit::Format::Dotenv,
                     &[]
                 )
                 .is_ok(),
@@ -529,7 +529,7 @@ fn sigkill_between_the_two_gemini_writes_leaves_a_state_back_undoes() {
 #[test]
 fn a_switch_killed_between_its_two_writes_is_undone_by_back() {
     use weathervane::store::{SwitchFile, SwitchRecord};
-    use weathervane::switcher::fs;
+    use weathervane::switch::fs;
     let env = Env::new(VERTEX_CONFIG);
     let (s, e) = write_files(&env);
     let keyring = Arc::new(MemoryKeyring::default());

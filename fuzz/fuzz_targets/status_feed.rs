@@ -2,11 +2,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use weathervane::sources::feed;
+use weathervane::monitor::sources::feed;
 
 fuzz_target!(|data: &[u8]| {
     for (watch, now) in wv_fuzz::contexts() {
-        let ctx = weathervane::sources::ParseContext { watch: &watch, now };
+        let ctx = weathervane::monitor::sources::ParseContext { watch: &watch, now };
         let _ = feed::parse(data, &ctx);
     }
 });

@@ -2,11 +2,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use weathervane::sources::google_cloud;
+use weathervane::monitor::sources::google_cloud;
 
 fuzz_target!(|data: &[u8]| {
     for (watch, now) in wv_fuzz::contexts() {
-        let ctx = weathervane::sources::ParseContext { watch: &watch, now };
+        let ctx = weathervane::monitor::sources::ParseContext { watch: &watch, now };
         let _ = google_cloud::parse(data, &ctx);
     }
 });

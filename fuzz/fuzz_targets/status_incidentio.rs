@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use weathervane::sources::incidentio;
+use weathervane::monitor::sources::incidentio;
 
 fuzz_target!(|data: &[u8]| {
     let _ = incidentio::parse_native(data);

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use weathervane::sources::instatus;
+use weathervane::monitor::sources::instatus;
 
 fuzz_target!(|data: &[u8]| {
     let _ = instatus::parse(data);

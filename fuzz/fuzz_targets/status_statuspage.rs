@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use weathervane::sources::statuspage;
+use weathervane::monitor::sources::statuspage;
 
 fuzz_target!(|data: &[u8]| {
     let _ = statuspage::parse(data);

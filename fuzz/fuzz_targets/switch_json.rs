@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use weathervane::switcher::edit::Format;
-use weathervane::switcher::profiles::AssistantId;
+use weathervane::switch::edit::Format;
+use weathervane::switch::profiles::AssistantId;
 
 fuzz_target!(|data: &[u8]| {
     wv_fuzz::switch_target(data, Format::Json, AssistantId::ClaudeCode);

@@ -11,10 +11,10 @@ use std::path::Path;
 use arbitrary::{Arbitrary, Result as AResult, Unstructured};
 use serde_json::{Map, Number, Value};
 use weathervane::config::Config;
-use weathervane::config_edit::{self, NotificationSettings, SettingsChange};
-use weathervane::switcher::edit::{self, Edit, EditError, Format};
-use weathervane::switcher::profiles::{self, AssistantId, Profile};
-use weathervane::switcher::{claude, codex, opencode};
+use weathervane::config::edit::{self, NotificationSettings, SettingsChange};
+use weathervane::switch::edit::{self, Edit, EditError, Format};
+use weathervane::switch::profiles::{self, AssistantId, Profile};
+use weathervane::switch::{claude, codex, opencode};
 
 /// Verify errors (`apply` refusing its own output) and configs that load before
 /// an edit but not after it are refusals, so they pass by default; set
@@ -494,7 +494,7 @@ pub fn config_edit_target(data: &[u8]) {
     let Ok(change) = gen_change(&mut u, &pool) else {
         return;
     };
-    let Ok(out) = config_edit::edit_text(text, &change) else {
+    let Ok(out) = edit::edit_text(text, &change) else {
         return;
     };
     let after = match edit::get(&out, Format::Toml, &[]) {

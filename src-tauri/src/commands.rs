@@ -3,44 +3,47 @@
 use std::sync::Arc;
 
 use tauri::{AppHandle, Runtime, State};
-use weathervane::app::{History, Overview, ProbesView};
+use weathervane::views::dashboard::{History, Overview, ProbesView};
 
-use crate::error::ShellError;
-use crate::shell::Shell;
+use weathervane::runtime::{AppError, Runtime as Core};
 
-type Res<T> = Result<T, ShellError>;
+use crate::role::Role;
+
+type Res<T> = Result<T, AppError>;
 
 #[tauri::command]
-pub async fn overview(shell: State<'_, Arc<Shell>>) -> Res<Overview> {
+pub async fn overview(shell: State<'_, Arc<Core>>) -> Res<Overview> {
     shell.overview().await
 }
 
 #[tauri::command]
-pub async fn history(shell: State<'_, Arc<Shell>>, days: u32) -> Res<History> {
+pub async fn history(shell: State<'_, Arc<Core>>, days: u32) -> Res<History> {
     shell.history(days).await
 }
 
 #[tauri::command]
-pub async fn probes(shell: State<'_, Arc<Shell>>, hours: u32) -> Res<ProbesView> {
+pub async fn probes(shell: State<'_, Arc<Core>>, hours: u32) -> Res<ProbesView> {
     shell.probes(hours).await
 }
 
 #[tauri::command]
 pub async fn set_autostart<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Res<bool> {
-    crate::set_autostart(&app, enabled)
+    crate::integration::set_autostart(&app, enabled)
 }
 
 #[tauri::command]
-pub async fn refresh_now(shell: State<'_, Arc<Shell>>) -> Res<()> {
+pub async fn refresh_now(shell: State<'_, Arc<Core>>, role: State<'_, Role>) -> Res<()> {
+    // In the dashboard's process nothing polls: the tray process does.
+    role.tell_parent(crate::child::FromChild::Refresh);
     shell.refresh_now();
     Ok(())
 }
 
 #[tauri::command]
-pub async fn open_status_page(shell: State<'_, Arc<Shell>>, id: String) -> Res<()> {
+pub async fn open_status_page(shell: State<'_, Arc<Core>>, id: String) -> Res<()> {
     let c = shell.config();
     let p = c
         .provider(&id)
-        .ok_or_else(|| ShellError::new("input", format!("no provider {id:?}")))?;
-    crate::open_url(&p.homepage())
+        .ok_or_else(|| AppError::input(format!("no provider {id:?}")))?;
+    crate::integration::open_url(&p.homepage())
 }

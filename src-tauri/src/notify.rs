@@ -5,16 +5,9 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use weathervane::assistants::Offer;
-use weathervane::policy::{Alert, AlertKind};
-
-/// What a click on a notification asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    OpenDashboard,
-    /// An [`Offer::action_id`]: switch an assistant, or switch it back.
-    Switch(String),
-}
+use weathervane::monitor::policy::{Alert, AlertKind};
+use weathervane::switch::assistants::Offer;
+use weathervane::views::actions::Action;
 
 pub struct Notifier {
     icon: Option<PathBuf>,
@@ -99,7 +92,7 @@ impl Notifier {
             for o in offers {
                 n.action(&o.action_id(), &o.label);
             }
-            n.action("open-dashboard", "Open dashboard");
+            n.action(&Action::OpenDashboard.id(), "Open dashboard");
         }
         #[cfg(not(all(unix, not(target_os = "macos"))))]
         let _ = (urgency, offers);
@@ -109,11 +102,11 @@ impl Notifier {
                 self.warned.store(false, Ordering::Relaxed);
                 #[cfg(all(unix, not(target_os = "macos")))]
                 std::thread::spawn(move || {
-                    handle.wait_for_action(|action| match action {
-                        "default" | "open-dashboard" => on_action(Action::OpenDashboard),
-                        // Closed or expired: nothing asked.
-                        "__closed" => {}
-                        other => on_action(Action::Switch(other.to_string())),
+                    handle.wait_for_action(|id| {
+                        // Closed or expired (`__closed`): nothing asked.
+                        if let Some(action) = Action::parse(id) {
+                            on_action(action);
+                        }
                     });
                 });
                 #[cfg(not(all(unix, not(target_os = "macos"))))]

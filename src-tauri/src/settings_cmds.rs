@@ -3,47 +3,53 @@
 use std::sync::Arc;
 
 use tauri::{AppHandle, Runtime, State};
-use weathervane::app::SettingsView;
-use weathervane::config_edit::{self, SettingsChange};
-use weathervane::sources::detect::{self, Detected};
+use weathervane::config::edit::{self, SettingsChange};
+use weathervane::monitor::sources::detect::{self, Detected};
+use weathervane::views::dashboard::SettingsView;
 
-use crate::error::ShellError;
-use crate::shell::Shell;
+use weathervane::runtime::{AppError, Runtime as Core};
 
-type Res<T> = Result<T, ShellError>;
+use crate::role::Role;
+
+type Res<T> = Result<T, AppError>;
 
 #[tauri::command]
 pub async fn settings<R: Runtime>(
     app: AppHandle<R>,
-    shell: State<'_, Arc<Shell>>,
+    shell: State<'_, Arc<Core>>,
 ) -> Res<SettingsView> {
-    let autostart = crate::autostart_enabled(&app);
+    let autostart = crate::integration::autostart_enabled(&app);
     let path = shell.locations.config.clone();
     shell
-        .with_store(move |s, c| Ok(weathervane::app::settings_view(s, c, &path, autostart)?))
+        .with_store(move |s, c| {
+            Ok(weathervane::views::dashboard::settings_view(
+                s, c, &path, autostart,
+            )?)
+        })
         .await
 }
 
 #[tauri::command]
 pub async fn update_settings<R: Runtime>(
     app: AppHandle<R>,
-    shell: State<'_, Arc<Shell>>,
+    shell: State<'_, Arc<Core>>,
+    role: State<'_, Role>,
     change: SettingsChange,
 ) -> Res<SettingsView> {
     let path = shell.locations.config.clone();
-    let config = tokio::task::spawn_blocking(move || config_edit::apply_change(&path, &change))
+    let config = tokio::task::spawn_blocking(move || edit::apply_change(&path, &change))
         .await
-        .map_err(|e| ShellError::new("system", e.to_string()))??;
+        .map_err(|e| AppError::system(e.to_string()))??;
     shell.replace_config(config)?;
-    crate::changed(&app);
-    crate::refresh_tray(app.clone(), shell.inner().clone());
+    // In the dashboard's process, the tray process polls: it reloads the file.
+    role.tell_parent(crate::child::FromChild::Config);
+    crate::windows::changed(&app);
+    crate::tray_state::refresh(app.clone());
     settings(app, shell).await
 }
 
 #[tauri::command]
-pub async fn detect_source(shell: State<'_, Arc<Shell>>, url: String) -> Res<Detected> {
-    let c = shell.config();
-    let fetcher = weathervane::fetch::Fetcher::new(c.timeout, c.max_body)
-        .map_err(|e| ShellError::new("system", e.to_string()))?;
+pub async fn detect_source(shell: State<'_, Arc<Core>>, url: String) -> Res<Detected> {
+    let fetcher = shell.fetcher()?;
     Ok(detect::detect(&fetcher, &url).await?)
 }

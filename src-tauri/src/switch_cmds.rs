@@ -4,33 +4,31 @@
 use std::sync::Arc;
 
 use tauri::{AppHandle, Runtime, State};
-use weathervane::assistants::{AssistantView, BackupView, PlanView, SwitchEvent, SwitchOutcome};
-use weathervane::switcher::profiles::AssistantId;
+use weathervane::switch::assistants::{
+    AssistantView, BackupView, PlanView, SwitchEvent, SwitchOutcome,
+};
+use weathervane::switch::profiles::AssistantId;
 
-use crate::error::ShellError;
-use crate::shell::Shell;
+use weathervane::runtime::{AppError, Runtime as Core};
 
-type Res<T> = Result<T, ShellError>;
+type Res<T> = Result<T, AppError>;
 
 fn assistant(id: &str) -> Res<AssistantId> {
     AssistantId::parse(id).ok_or_else(|| {
-        ShellError::new(
-            "input",
-            format!(
-                "unknown assistant {id:?}; expected one of claude-code, codex, gemini, opencode"
-            ),
-        )
+        AppError::input(format!(
+            "unknown assistant {id:?}; expected one of claude-code, codex, gemini, opencode"
+        ))
     })
 }
 
 #[tauri::command]
-pub async fn assistants(shell: State<'_, Arc<Shell>>) -> Res<Vec<AssistantView>> {
+pub async fn assistants(shell: State<'_, Arc<Core>>) -> Res<Vec<AssistantView>> {
     shell.assistants().await
 }
 
 #[tauri::command]
 pub async fn plan_switch(
-    shell: State<'_, Arc<Shell>>,
+    shell: State<'_, Arc<Core>>,
     assistant_id: String,
     profile: String,
 ) -> Res<PlanView> {
@@ -40,29 +38,29 @@ pub async fn plan_switch(
 #[tauri::command]
 pub async fn switch_assistant<R: Runtime>(
     app: AppHandle<R>,
-    shell: State<'_, Arc<Shell>>,
+    shell: State<'_, Arc<Core>>,
     assistant_id: String,
     profile: String,
 ) -> Res<SwitchOutcome> {
     let out = shell.switch(assistant(&assistant_id)?, profile).await;
-    crate::after_switch(&app, shell.inner());
+    crate::pump::after_switch(&app);
     out
 }
 
 #[tauri::command]
 pub async fn switch_back<R: Runtime>(
     app: AppHandle<R>,
-    shell: State<'_, Arc<Shell>>,
+    shell: State<'_, Arc<Core>>,
     assistant_id: String,
 ) -> Res<SwitchOutcome> {
     let out = shell.switch_back(assistant(&assistant_id)?).await;
-    crate::after_switch(&app, shell.inner());
+    crate::pump::after_switch(&app);
     out
 }
 
 #[tauri::command]
 pub async fn switch_history(
-    shell: State<'_, Arc<Shell>>,
+    shell: State<'_, Arc<Core>>,
     assistant_id: Option<String>,
 ) -> Res<Vec<SwitchEvent>> {
     let a = assistant_id.as_deref().map(assistant).transpose()?;
@@ -70,18 +68,18 @@ pub async fn switch_history(
 }
 
 #[tauri::command]
-pub async fn backups(shell: State<'_, Arc<Shell>>, assistant_id: String) -> Res<Vec<BackupView>> {
+pub async fn backups(shell: State<'_, Arc<Core>>, assistant_id: String) -> Res<Vec<BackupView>> {
     shell.backups(assistant(&assistant_id)?).await
 }
 
 #[tauri::command]
 pub async fn restore_backup<R: Runtime>(
     app: AppHandle<R>,
-    shell: State<'_, Arc<Shell>>,
+    shell: State<'_, Arc<Core>>,
     assistant_id: String,
     name: String,
 ) -> Res<String> {
     let out = shell.restore(assistant(&assistant_id)?, name).await;
-    crate::after_switch(&app, shell.inner());
+    crate::pump::after_switch(&app);
     out
 }

@@ -5,10 +5,11 @@ use tauri::image::Image;
 use tauri::menu::{CheckMenuItemBuilder, Menu, MenuBuilder, MenuItemBuilder, SubmenuBuilder};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Runtime};
-use weathervane::app::{self, Overview};
-use weathervane::assistants::{AssistantView, Offer};
 use weathervane::model::Status;
-use weathervane::switcher::profiles::AssistantId;
+use weathervane::switch::assistants::{AssistantView, Offer};
+use weathervane::switch::profiles::AssistantId;
+use weathervane::views::actions::Action;
+use weathervane::views::dashboard::{self, Overview};
 
 pub const TRAY_ID: &str = "main";
 
@@ -51,7 +52,10 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .tooltip("Weathervane: checking…")
         .menu(&menu)
         .show_menu_on_left_click(true)
-        .on_menu_event(|app, event| crate::on_menu(app, event.id().as_ref()))
+        .on_menu_event(|app, event| match Action::parse(event.id().as_ref()) {
+            Some(action) => crate::pump::run(app, action),
+            None => tracing::debug!(id = event.id().as_ref(), "a menu item with no action"),
+        })
         .build(app)?;
     Ok(())
 }
@@ -63,7 +67,7 @@ pub struct View<'a> {
     pub assistants: &'a [AssistantView],
     /// Assistants switched to a fallback (the icon's badge).
     pub switched: Vec<AssistantId>,
-    /// [`app::tooltip`] as of now.
+    /// [`dashboard::tooltip`] as of now.
     pub tip: String,
 }
 
@@ -77,7 +81,7 @@ impl<'a> View<'a> {
                 .filter(|a| a.open_switch.is_some())
                 .map(|a| a.id)
                 .collect(),
-            tip: app::tooltip(overview, Utc::now()),
+            tip: dashboard::tooltip(overview, Utc::now()),
         }
     }
 
@@ -95,7 +99,7 @@ pub fn signature(v: &View<'_>) -> String {
     let (o, switched) = (v.overview, &v.switched);
     let mut sig = format!(
         "{:?}|{:?}|{}|{}",
-        app::tray_status(o),
+        dashboard::tray_status(o),
         switched,
         o.paused_until.is_some(),
         v.tip
@@ -133,7 +137,7 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, v: &View<'_>) -> tauri::Result<()>
         return Ok(());
     };
     let (o, switched) = (v.overview, &v.switched);
-    let status = app::tray_status(o);
+    let status = dashboard::tray_status(o);
     tray.set_icon(Some(icon(status, !switched.is_empty())?))?;
     let mut tip = v.tip.clone();
     if !switched.is_empty() {
@@ -263,9 +267,12 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, v: Option<&View<'_>>) -> tauri::Re
                     );
                 }
                 sub = sub.separator().item(
-                    &MenuItemBuilder::with_id(format!("open:{}", p.id), "Open status page")
-                        .enabled(p.url.is_some())
-                        .build(app)?,
+                    &MenuItemBuilder::with_id(
+                        Action::OpenStatusPage(p.id.clone()).id(),
+                        "Open status page",
+                    )
+                    .enabled(p.url.is_some())
+                    .build(app)?,
                 );
                 menu = menu.item(&sub.build()?);
             }
@@ -284,10 +291,10 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, v: Option<&View<'_>>) -> tauri::Re
         "Pause notifications for 1 hour"
     };
     menu.separator()
-        .item(&MenuItemBuilder::with_id("refresh", "Refresh now").build(app)?)
-        .item(&MenuItemBuilder::with_id("pause", pause_label).build(app)?)
-        .item(&MenuItemBuilder::with_id("dashboard", "Open dashboard").build(app)?)
+        .item(&MenuItemBuilder::with_id(Action::Refresh.id(), "Refresh now").build(app)?)
+        .item(&MenuItemBuilder::with_id(Action::TogglePause.id(), pause_label).build(app)?)
+        .item(&MenuItemBuilder::with_id(Action::OpenDashboard.id(), "Open dashboard").build(app)?)
         .separator()
-        .item(&MenuItemBuilder::with_id("quit", "Quit").build(app)?)
+        .item(&MenuItemBuilder::with_id(Action::Quit.id(), "Quit").build(app)?)
         .build()
 }

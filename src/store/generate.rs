@@ -10,7 +10,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::{TransactionBehavior, params};
 
-use super::record::{insert_transition, provider_key, upsert_incident};
+use super::provider_key;
+use super::record::{insert_transition, upsert_incident};
 use super::rollup::DAY;
 use super::{Store, StoreError, from_ts, ts};
 use crate::model::{

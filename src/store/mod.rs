@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, ErrorCode, OpenFlags};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 use serde::Serialize;
 
 use crate::model::{Impact, IncidentKind, IncidentStatus, IncidentUpdate, Status};
@@ -401,6 +401,22 @@ pub(crate) mod test_support {
             incidents: vec![],
         }
     }
+}
+
+// Provider keys are the store's own: every table that names a provider goes through these.
+/// The integer key of a provider, created on first use.
+pub(crate) fn provider_key(conn: &Connection, id: &str) -> Result<i64, rusqlite::Error> {
+    conn.prepare_cached("INSERT INTO providers(id) VALUES (?1) ON CONFLICT(id) DO NOTHING")?
+        .execute([id])?;
+    conn.prepare_cached("SELECT key FROM providers WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+}
+
+/// The key of an existing provider, `None` if we never recorded it.
+pub(crate) fn find_provider(conn: &Connection, id: &str) -> Result<Option<i64>, rusqlite::Error> {
+    conn.prepare_cached("SELECT key FROM providers WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
 }
 
 #[cfg(test)]

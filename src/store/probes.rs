@@ -5,13 +5,13 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::record::{find_provider, provider_key};
 use super::rollup::{DAY, HOUR, get_meta, set_meta};
 use super::{RAW_RETENTION_DAYS, ROLLUP_RETENTION_DAYS, Store, StoreError, from_ts, ts};
+use super::{find_provider, provider_key};
 
 const PROBE_HOURLY_UNTIL: &str = "probe_hourly_until";
-use crate::sources::probe::{ProbeClass, ProbeSample};
-use crate::verdict::{self, LEAD_HORIZON};
+use crate::monitor::sources::probe::{ProbeClass, ProbeSample};
+use crate::monitor::verdict::{self, LEAD_HORIZON};
 
 /// How far back the latency baseline looks.
 pub const BASELINE_WINDOW: Duration = Duration::hours(24);

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
-use super::record::{find_component, find_provider, kind_str};
+use super::find_provider;
+use super::record::{find_component, kind_str};
 use super::rollup::{DAILY_UNTIL, DAY, HOUR, HOURLY_UNTIL, RAW_PRUNED_BEFORE, floor, get_meta};
 use super::timeline::{load_points, sum};
 use super::{

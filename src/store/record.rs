@@ -4,23 +4,8 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Store, StoreError, ts};
+use super::{Store, StoreError, provider_key, ts};
 use crate::model::{Incident, IncidentKind, Observation, Status};
-
-/// The integer key of a provider, created on first use.
-pub(crate) fn provider_key(conn: &Connection, id: &str) -> Result<i64, rusqlite::Error> {
-    conn.prepare_cached("INSERT INTO providers(id) VALUES (?1) ON CONFLICT(id) DO NOTHING")?
-        .execute([id])?;
-    conn.prepare_cached("SELECT key FROM providers WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-}
-
-/// The key of an existing provider, `None` if we never recorded it.
-pub(crate) fn find_provider(conn: &Connection, id: &str) -> Result<Option<i64>, rusqlite::Error> {
-    conn.prepare_cached("SELECT key FROM providers WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()
-}
 
 pub(crate) fn find_component(
     conn: &Connection,

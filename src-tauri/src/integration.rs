@@ -1,0 +1,51 @@
+//! The desktop around us: web pages in the user's browser, start at login, the icon file
+//! notification daemons want.
+
+use std::path::PathBuf;
+
+use tauri::{AppHandle, Manager, Runtime};
+use weathervane::runtime::AppError;
+
+/// Only web pages leave the app, in the user's browser.
+pub fn open_url(url: &str) -> Result<(), AppError> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(AppError::input(format!("not a web address: {url}")));
+    }
+    tauri_plugin_opener::open_url(url, None::<&str>)
+        .map_err(|e| AppError::system(format!("cannot open {url}: {e}")))
+}
+
+pub fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
+    use tauri_plugin_autostart::ManagerExt;
+    app.try_state::<tauri_plugin_autostart::AutoLaunchManager>()
+        .is_some()
+        && app.autolaunch().is_enabled().unwrap_or(false)
+}
+
+pub fn set_autostart<R: Runtime>(app: &AppHandle<R>, on: bool) -> Result<bool, AppError> {
+    use tauri_plugin_autostart::ManagerExt;
+    if app
+        .try_state::<tauri_plugin_autostart::AutoLaunchManager>()
+        .is_none()
+    {
+        return Err(AppError::system("autostart is not available here"));
+    }
+    let a = app.autolaunch();
+    let r = if on { a.enable() } else { a.disable() };
+    r.map_err(|e| AppError::system(format!("cannot change autostart: {e}")))?;
+    a.is_enabled()
+        .map_err(|e| AppError::system(format!("cannot read autostart: {e}")))
+}
+
+/// Notification daemons want an icon file, not bytes: keep a copy in the data dir.
+pub fn write_notification_icon(data_dir: &std::path::Path) -> Option<PathBuf> {
+    let path = data_dir.join("weathervane.png");
+    let bytes: &[u8] = include_bytes!("../../icons/128x128.png");
+    if std::fs::read(&path).ok().as_deref() != Some(bytes)
+        && let Err(e) = std::fs::write(&path, bytes)
+    {
+        tracing::warn!("cannot write the notification icon: {e}");
+        return None;
+    }
+    Some(path)
+}

@@ -1,0 +1,572 @@
+//! HTTP fetching for status sources: timeouts, a body cap, a safe redirect policy, conditional GET, and error classes.
+
+use std::error::Error as _;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{
+    ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+};
+use url::Url;
+
+use crate::model::ErrorClass;
+
+/// Most redirects a fetch follows before calling it a loop.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Validators from a previous response, sent back for a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+#[derive(Debug)]
+pub enum FetchOutcome {
+    Fresh {
+        body: Vec<u8>,
+        status: u16,
+        validators: Validators,
+        latency: Duration,
+    },
+    /// 304: what we had is still current.
+    NotModified { latency: Duration },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct FetchError {
+    pub class: ErrorClass,
+    pub message: String,
+    pub http_status: Option<u16>,
+    pub latency: Duration,
+}
+
+impl FetchError {
+    /// Could this failure be the user's own network rather than the provider?
+    pub fn is_network(&self) -> bool {
+        matches!(
+            self.class,
+            ErrorClass::Dns | ErrorClass::Connect | ErrorClass::Timeout
+        )
+    }
+}
+
+/// A shared HTTP client: one connection pool for every provider.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    /// For probes: follows no redirect, so a key header never travels to a
+    /// host the user did not name (reqwest strips only `authorization` on
+    /// cross-host redirects, not `x-api-key`).
+    probe_client: reqwest::Client,
+    max_body: u64,
+    timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the HTTP client: {0}")]
+pub struct ClientError(String);
+
+/// Install the TLS crypto provider once per process (reqwest is built without a default one).
+fn ensure_crypto_provider() {
+    // Err means another part of the process installed one already: fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Fetcher {
+    pub fn new(timeout: Duration, max_body: u64) -> Result<Fetcher, ClientError> {
+        ensure_crypto_provider();
+        let policy = reqwest::redirect::Policy::custom(|attempt| {
+            if attempt.previous().len() >= MAX_REDIRECTS {
+                return attempt.error(RedirectRefused(format!(
+                    "more than {MAX_REDIRECTS} redirects (a redirect loop?)"
+                )));
+            }
+            let verdict = match attempt.previous().first() {
+                Some(origin) => redirect_allowed(origin, attempt.url()),
+                None => Ok(()),
+            };
+            match verdict {
+                Ok(()) => attempt.follow(),
+                Err(why) => attempt.error(RedirectRefused(why)),
+            }
+        });
+        // https is enforced per URL and per redirect (to allow loopback http), so the
+        // clients themselves accept both.
+        let client = |policy, idle_per_host| {
+            reqwest::Client::builder()
+                .user_agent(concat!(
+                    "weathervane/",
+                    env!("CARGO_PKG_VERSION"),
+                    " (+status watcher)"
+                ))
+                .timeout(timeout)
+                .connect_timeout(timeout.min(Duration::from_secs(5)))
+                .redirect(policy)
+                .pool_idle_timeout(Duration::from_secs(90))
+                .pool_max_idle_per_host(idle_per_host)
+                .https_only(false)
+                .build()
+                .map_err(|e| ClientError(e.to_string()))
+        };
+        let probe_client = client(reqwest::redirect::Policy::none(), 1)?;
+        let client = client(policy, 2)?;
+        Ok(Fetcher {
+            client,
+            probe_client,
+            max_body,
+            timeout,
+        })
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// GET `url`, conditionally when validators are given; never reads more than the body cap.
+    #[tracing::instrument(skip(self, validators), fields(url = %url))]
+    pub async fn get(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        let started = Instant::now();
+        let fail = |class, message: String, http_status| FetchError {
+            class,
+            message,
+            http_status,
+            latency: started.elapsed(),
+        };
+        if !allowed_scheme(url) {
+            return Err(fail(
+                ErrorClass::InsecureUrl,
+                format!("{url} is not https; refusing to fetch"),
+                None,
+            ));
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json, application/rss+xml, application/atom+xml, text/xml;q=0.9, */*;q=0.5"),
+        );
+        if let Some(v) = validators
+            .etag
+            .as_deref()
+            .and_then(|e| HeaderValue::from_str(e).ok())
+        {
+            headers.insert(IF_NONE_MATCH, v);
+        }
+        if let Some(v) = validators
+            .last_modified
+            .as_deref()
+            .and_then(|e| HeaderValue::from_str(e).ok())
+        {
+            headers.insert(IF_MODIFIED_SINCE, v);
+        }
+        let mut resp = self
+            .client
+            .get(url.clone())
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| {
+                let (class, message) = classify(&e, self.timeout);
+                fail(class, message, None)
+            })?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(FetchOutcome::NotModified {
+                latency: started.elapsed(),
+            });
+        }
+        if !status.is_success() {
+            return Err(fail(
+                ErrorClass::HttpStatus,
+                format!("HTTP {}", status),
+                Some(status.as_u16()),
+            ));
+        }
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let new_validators = Validators {
+            etag: header(ETAG),
+            last_modified: header(LAST_MODIFIED),
+        };
+        let too_large = |n: u64| {
+            format!(
+                "response is larger than the {} cap ({}{} bytes)",
+                human_bytes(self.max_body),
+                if n > self.max_body { "" } else { "over " },
+                n
+            )
+        };
+        if let Some(len) = resp.content_length()
+            && len > self.max_body
+        {
+            return Err(fail(
+                ErrorClass::TooLarge,
+                too_large(len),
+                Some(status.as_u16()),
+            ));
+        }
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                        return Err(fail(
+                            ErrorClass::TooLarge,
+                            too_large(self.max_body),
+                            Some(status.as_u16()),
+                        ));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let (class, message) = classify(&e, self.timeout);
+                    return Err(fail(class, message, Some(status.as_u16())));
+                }
+            }
+        }
+        Ok(FetchOutcome::Fresh {
+            body,
+            status: status.as_u16(),
+            validators: new_validators,
+            latency: started.elapsed(),
+        })
+    }
+}
+
+impl Fetcher {
+    /// One probe request: GET with the given headers. Any HTTP answer is `Ok`
+    /// (the caller classifies the status); the body is read up to `cap` and
+    /// dropped, so a model list costs no memory. Latency is measured on tokio's
+    /// clock (to the response headers), so tests with a paused clock see the
+    /// fake server's virtual delays.
+    #[tracing::instrument(skip(self, headers), fields(url = %url))]
+    pub async fn probe(
+        &self,
+        url: &Url,
+        headers: &[(String, String)],
+        cap: u64,
+    ) -> Result<ProbeAnswer, FetchError> {
+        let started = tokio::time::Instant::now();
+        let fail = |class, message: String, http_status| FetchError {
+            class,
+            message,
+            http_status,
+            latency: started.elapsed(),
+        };
+        if !allowed_scheme(url) {
+            return Err(fail(
+                ErrorClass::InsecureUrl,
+                format!("{url} is not https; refusing to probe"),
+                None,
+            ));
+        }
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes()).map_err(|e| {
+                fail(
+                    ErrorClass::Other,
+                    format!("bad header name {k:?}: {e}"),
+                    None,
+                )
+            })?;
+            let mut value = HeaderValue::from_str(v)
+                .map_err(|_| fail(ErrorClass::Other, format!("bad value for header {k}"), None))?;
+            value.set_sensitive(true);
+            map.insert(name, value);
+        }
+        let mut resp = self
+            .probe_client
+            .get(url.clone())
+            .headers(map)
+            .send()
+            .await
+            .map_err(|e| {
+                let (class, message) = classify(&e, self.timeout);
+                fail(class, message, None)
+            })?;
+        let latency = started.elapsed();
+        let status = resp.status().as_u16();
+        let mut read: u64 = 0;
+        while read < cap {
+            match resp.chunk().await {
+                Ok(Some(c)) => read += c.len() as u64,
+                Ok(None) => break,
+                Err(e) => {
+                    let (class, message) = classify(&e, self.timeout);
+                    return Err(fail(class, message, Some(status)));
+                }
+            }
+        }
+        Ok(ProbeAnswer { status, latency })
+    }
+}
+
+/// A probe's HTTP answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProbeAnswer {
+    pub status: u16,
+    /// Time to the response headers.
+    pub latency: Duration,
+}
+
+/// https anywhere, plain http only on loopback (the config's rule, checked again per request).
+fn allowed_scheme(url: &Url) -> bool {
+    url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(url))
+}
+
+#[derive(Debug)]
+struct RedirectRefused(String);
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for RedirectRefused {}
+
+fn human_bytes(n: u64) -> String {
+    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
+        format!("{} MiB", n / (1024 * 1024))
+    } else if n >= 1024 && n.is_multiple_of(1024) {
+        format!("{} KiB", n / 1024)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// Map a reqwest error to a class and a sentence, looking through its causes.
+fn classify(e: &reqwest::Error, timeout: Duration) -> (ErrorClass, String) {
+    let chain = {
+        let mut parts = Vec::new();
+        let mut cur: Option<&dyn std::error::Error> = e.source();
+        while let Some(c) = cur {
+            parts.push(c.to_string());
+            cur = c.source();
+        }
+        parts.join(": ").to_lowercase()
+    };
+    if e.is_redirect() {
+        if let Some(r) = find_source::<RedirectRefused>(e) {
+            return (ErrorClass::Redirect, r.0.clone());
+        }
+        return (ErrorClass::Redirect, format!("redirect failed: {chain}"));
+    }
+    if e.is_timeout() || chain.contains("timed out") || chain.contains("deadline") {
+        return (
+            ErrorClass::Timeout,
+            format!("no complete answer within {} s", timeout.as_secs_f32()),
+        );
+    }
+    // Matched on the resolver's own words, not on "dns" anywhere: a cause can quote a host
+    // or certificate name that contains it.
+    if chain.contains("dns error")
+        || chain.contains("error resolving")
+        || chain.contains("failed to lookup")
+        || chain.contains("name or service not known")
+        || chain.contains("temporary failure in name resolution")
+    {
+        // The chain says it three times ("dns error: error resolving dns: failed to
+        // lookup..."): say it once, in words.
+        return (
+            ErrorClass::Dns,
+            "cannot resolve the host name (DNS lookup failed)".into(),
+        );
+    }
+    if chain.contains("invalid peer certificate") {
+        let detail = chain
+            .split("invalid peer certificate: ")
+            .nth(1)
+            .unwrap_or("")
+            .to_string();
+        return (
+            ErrorClass::Tls,
+            format!(
+                "TLS error: the server's certificate is not trusted (self-signed, expired, or for another name: {detail})"
+            ),
+        );
+    }
+    if chain.contains("certificate")
+        || chain.contains("tls")
+        || chain.contains("handshake")
+        || chain.contains("invalidcontenttype")
+    {
+        return (ErrorClass::Tls, format!("TLS error: {chain}"));
+    }
+    if e.is_connect() || chain.contains("connection refused") || chain.contains("connect") {
+        return (ErrorClass::Connect, format!("cannot connect: {chain}"));
+    }
+    if e.is_decode() || e.is_body() {
+        return (
+            ErrorClass::Other,
+            format!("the response broke off or could not be decoded: {chain}"),
+        );
+    }
+    (
+        ErrorClass::Other,
+        if chain.is_empty() {
+            e.to_string()
+        } else {
+            chain
+        },
+    )
+}
+
+fn find_source<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cur {
+        if let Some(t) = c.downcast_ref::<T>() {
+            return Some(t);
+        }
+        cur = c.source();
+    }
+    None
+}
+
+/// An address only this machine or its local network answers on.
+fn is_internal_ip(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.is_unique_local()
+                || ip.is_unicast_link_local()
+        }
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// The redirect policy (SECURITY.md): https to any public host is followed (status pages
+/// move: status.anthropic.com redirects to status.claude.com); nothing may downgrade to
+/// plain http except a loopback test server within loopback; and a page on the internet
+/// may not send us to this machine or the local network by address.
+pub fn redirect_allowed(origin: &Url, next: &Url) -> Result<(), String> {
+    let from_loopback = is_loopback_host(origin);
+    match next.scheme() {
+        "https" if from_loopback || !is_internal_ip(next) => Ok(()),
+        "https" => Err(format!(
+            "refused a redirect from {} to {next} (a local or private address)",
+            origin.host_str().unwrap_or("?")
+        )),
+        "http" if from_loopback && is_loopback_host(next) => Ok(()),
+        _ => Err(format!("refused a redirect to {next} (not https)")),
+    }
+}
+
+/// Is this host on the loopback interface (the only place plain http is allowed)?
+pub fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// A source URL: https anywhere, plain http only on loopback.
+pub fn parse_source_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s.trim()).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback_host(&url) => Ok(url),
+        "http" => Err(format!(
+            "{s:?} uses plain http; only https is allowed (http only for 127.0.0.1/localhost)"
+        )),
+        other => Err(format!(
+            "{s:?}: scheme {other:?} is not supported; use https"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_policy() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let page = u("https://status.anthropic.com/api/v2/summary.json");
+        // Pages move between public hosts: followed.
+        assert!(
+            redirect_allowed(&page, &u("https://status.claude.com/api/v2/summary.json")).is_ok()
+        );
+        // Never down to plain http, never into this machine or the local network.
+        for bad in [
+            "http://status.claude.com/",
+            "https://127.0.0.1/",
+            "https://localhost:8443/",
+            "https://10.0.0.5/",
+            "https://192.168.1.1/",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://[::1]/",
+            "https://[fd00::1]/",
+            "ftp://status.claude.com/",
+        ] {
+            assert!(redirect_allowed(&page, &u(bad)).is_err(), "{bad}");
+        }
+        // A loopback test server may redirect within loopback, over http too.
+        let local = u("http://127.0.0.1:9000/a");
+        assert!(redirect_allowed(&local, &u("http://127.0.0.1:9000/b")).is_ok());
+        assert!(redirect_allowed(&local, &u("https://127.0.0.1:9001/b")).is_ok());
+        assert!(redirect_allowed(&local, &u("http://example.com/")).is_err());
+    }
+
+    #[test]
+    fn human_bytes_reads_well() {
+        assert_eq!(human_bytes(4 * 1024 * 1024), "4 MiB");
+        assert_eq!(human_bytes(2048), "2 KiB");
+        assert_eq!(human_bytes(1000), "1000 B");
+    }
+
+    #[tokio::test]
+    async fn refuses_plain_http_to_the_internet_without_connecting() {
+        let f = Fetcher::new(Duration::from_secs(1), 1024).unwrap();
+        let url = Url::parse("http://status.example.com/api").unwrap();
+        let e = f.get(&url, &Validators::default()).await.unwrap_err();
+        assert_eq!(e.class, ErrorClass::InsecureUrl);
+    }
+
+    /// `.invalid` never resolves (RFC 6761), so the resolver's refusal is real, offline
+    /// or not. A refused connection stays a connect failure even when its URL says "dns".
+    #[tokio::test]
+    async fn a_name_that_cannot_resolve_is_dns_and_nothing_else_is() {
+        let f = Fetcher::new(Duration::from_secs(20), 1024).unwrap();
+        let url = Url::parse("https://weathervane-test.invalid/api/v2/summary.json").unwrap();
+        let e = f.get(&url, &Validators::default()).await.unwrap_err();
+        assert_eq!(e.class, ErrorClass::Dns, "{}", e.message);
+        assert_eq!(
+            e.message,
+            "cannot resolve the host name (DNS lookup failed)"
+        );
+
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = free.local_addr().unwrap().port();
+        drop(free);
+        let url = Url::parse(&format!("http://127.0.0.1:{port}/dns/status")).unwrap();
+        let e = f.get(&url, &Validators::default()).await.unwrap_err();
+        assert_eq!(e.class, ErrorClass::Connect, "{}", e.message);
+    }
+}

@@ -1,0 +1,1013 @@
+//! Polling: one fetch of one provider (`poll_provider`), all at once (`poll_all`), and the long-running scheduler (`Poller`).
+//!
+//! The scheduler follows atuin's sync loop: one task per provider that sleeps
+//! until its next due time (never bursting to catch up on missed ticks), and
+//! `select!`s over that, a "refresh now" broadcast and shutdown. Failures back
+//! off exponentially with jitter up to a cap and reset on success; while a
+//! provider has a problem it is polled every 15 s.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::config::{Config, ProviderConfig};
+use crate::events::CoreEvent;
+use crate::model::{ErrorClass, Observation, Snapshot, Status};
+use crate::monitor::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
+use crate::monitor::policy::{self, Alert, AlertKind, PolicyInput, ProviderPolicyState, Signal};
+use crate::monitor::sources::probe::{self, ProbeClass, ProbeSample, ProbeSpec};
+use crate::monitor::sources::{ParseContext, Parser};
+use crate::monitor::state::evaluate;
+use crate::monitor::verdict::{self, Verdict};
+use crate::store::Store;
+use crate::switch::engine::Context;
+use crate::switch::failover::Health;
+use crate::switch::failover::executor;
+use crate::switch::keys::Keyring;
+
+/// Poll interval while a watched provider has a problem.
+pub const INCIDENT_INTERVAL: Duration = Duration::from_secs(15);
+/// Longest wait between attempts while a source keeps failing.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
+/// After a provider's status changes, look again this soon, so the policy's
+/// confirmation (two observations) costs seconds, not a whole interval: a
+/// change on the page becomes a notification within one interval plus ~2 s.
+pub const CONFIRM_DELAY: Duration = Duration::from_millis(1500);
+/// Shortest time between two cross-checks of the status pages after probes fail on the network.
+pub const CROSSCHECK_GAP: Duration = Duration::from_secs(30);
+/// A wall-clock jump beyond the monotonic clock larger than this means the
+/// machine slept: poll everything at once.
+pub const CLOCK_JUMP: Duration = Duration::from_secs(30);
+
+/// What a provider's last successful fetch left behind, for conditional GET.
+#[derive(Debug, Clone)]
+pub struct CacheEntry {
+    pub endpoint: usize,
+    pub validators: Validators,
+    pub snapshot: Snapshot,
+}
+
+fn endpoint_url(p: &ProviderConfig, path: &str) -> Result<url::Url, String> {
+    if path.is_empty() {
+        return Ok(p.url.clone());
+    }
+    let base = p.url.as_str().trim_end_matches('/');
+    url::Url::parse(&format!("{base}{path}")).map_err(|e| format!("cannot build the URL: {e}"))
+}
+
+fn failed(p: &ProviderConfig, at: DateTime<Utc>, e: &FetchError, what: &str) -> Observation {
+    Observation {
+        provider_id: p.id.clone(),
+        at,
+        status: Status::Unknown,
+        source_ok: false,
+        http_status: e.http_status,
+        latency_ms: Some(e.latency.as_millis().min(u32::MAX as u128) as u32),
+        error: Some(e.class),
+        reason: Some(format!("{what}: {}", e.message)),
+        missing_watched: vec![],
+        components: vec![],
+        incidents: vec![],
+    }
+}
+
+fn observed(
+    p: &ProviderConfig,
+    at: DateTime<Utc>,
+    snapshot: &Snapshot,
+    http_status: Option<u16>,
+    latency: Duration,
+) -> Observation {
+    let e = evaluate(snapshot, &p.watch);
+    Observation {
+        provider_id: p.id.clone(),
+        at,
+        status: e.status,
+        source_ok: true,
+        http_status,
+        latency_ms: Some(latency.as_millis().min(u32::MAX as u128) as u32),
+        error: None,
+        reason: None,
+        missing_watched: e.missing_watched,
+        components: e.components,
+        incidents: e.incidents,
+    }
+}
+
+/// Fetch and parse one provider once. Never fails: a failure is an observation
+/// with `source_ok: false`, `Unknown` status and a reason. `now` is when the
+/// poll starts; the observation is stamped when its answer arrived.
+#[tracing::instrument(skip_all, fields(provider = %p.id))]
+pub async fn poll_provider(
+    fetcher: &Fetcher,
+    p: &ProviderConfig,
+    cache: Option<&CacheEntry>,
+    now: DateTime<Utc>,
+) -> (Observation, Option<CacheEntry>) {
+    let started = Instant::now();
+    let answered = || now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+    let endpoints = p.kind.endpoints();
+    if endpoints.is_empty() {
+        let e = FetchError {
+            class: ErrorClass::Other,
+            message: format!("sources of kind {} are not available yet", p.kind.as_str()),
+            http_status: None,
+            latency: Duration::ZERO,
+        };
+        return (failed(p, now, &e, "not polled"), None);
+    }
+    // Start from the endpoint that worked last time (incident.io fallback).
+    let start = cache
+        .map(|c| c.endpoint)
+        .unwrap_or(0)
+        .min(endpoints.len() - 1);
+    let mut last_err: Option<(FetchError, String)> = None;
+    for (idx, (path, parser)) in endpoints.iter().enumerate().skip(start) {
+        let url = match endpoint_url(p, path) {
+            Ok(u) => u,
+            Err(m) => {
+                let e = FetchError {
+                    class: ErrorClass::Other,
+                    message: m,
+                    http_status: None,
+                    latency: Duration::ZERO,
+                };
+                return (failed(p, now, &e, "bad URL"), None);
+            }
+        };
+        let validators = cache
+            .filter(|c| c.endpoint == idx)
+            .map(|c| c.validators.clone())
+            .unwrap_or_default();
+        match fetcher.get(&url, &validators).await {
+            Ok(FetchOutcome::NotModified { latency }) => {
+                if let Some(c) = cache.filter(|c| c.endpoint == idx) {
+                    let obs = observed(p, answered(), &c.snapshot, Some(304), latency);
+                    return (obs, Some(c.clone()));
+                }
+                // A 304 we did not ask for: treat like a broken answer.
+                let e = FetchError {
+                    class: ErrorClass::HttpStatus,
+                    message: "HTTP 304 without a cached copy".into(),
+                    http_status: Some(304),
+                    latency,
+                };
+                last_err = Some((e, url.to_string()));
+            }
+            Ok(FetchOutcome::Fresh {
+                body,
+                status,
+                validators,
+                latency,
+            }) => {
+                let ctx = ParseContext {
+                    watch: &p.watch,
+                    now,
+                };
+                match parser.parse(&body, &ctx) {
+                    Ok(snapshot) => {
+                        let obs = observed(p, answered(), &snapshot, Some(status), latency);
+                        let entry = CacheEntry {
+                            endpoint: idx,
+                            validators,
+                            snapshot,
+                        };
+                        return (obs, Some(entry));
+                    }
+                    Err(pe) => {
+                        let e = FetchError {
+                            class: ErrorClass::Parse,
+                            message: format!("{} is not {}: {pe}", url, parser_name(*parser)),
+                            http_status: Some(status),
+                            latency,
+                        };
+                        last_err = Some((e, url.to_string()));
+                    }
+                }
+            }
+            Err(e) => {
+                let try_next = matches!(e.http_status, Some(404) | Some(410));
+                last_err = Some((e, url.to_string()));
+                if !try_next {
+                    break;
+                }
+            }
+        }
+    }
+    let (e, url) = last_err.unwrap_or_else(|| {
+        (
+            FetchError {
+                class: ErrorClass::Other,
+                message: "no endpoint answered".into(),
+                http_status: None,
+                latency: Duration::ZERO,
+            },
+            p.url.to_string(),
+        )
+    });
+    let what = if e.class == ErrorClass::Parse {
+        "unreadable answer".to_string()
+    } else {
+        format!("fetching {url} failed")
+    };
+    (failed(p, answered(), &e, &what), None)
+}
+
+fn parser_name(p: Parser) -> &'static str {
+    p.describe()
+}
+
+/// Poll every given provider at once; `progress` is told about each as it finishes.
+pub async fn poll_all(
+    fetcher: &Fetcher,
+    providers: &[ProviderConfig],
+    now: DateTime<Utc>,
+    mut progress: impl FnMut(&Observation, usize, usize),
+) -> Vec<Observation> {
+    let mut set = JoinSet::new();
+    for (i, p) in providers.iter().enumerate() {
+        let f = fetcher.clone();
+        let p = p.clone();
+        set.spawn(async move { (i, poll_provider(&f, &p, None, now).await.0) });
+    }
+    let total = providers.len();
+    let mut out: Vec<Option<Observation>> = vec![None; total];
+    let mut done = 0;
+    while let Some(res) = set.join_next().await {
+        match res {
+            Ok((i, obs)) => {
+                done += 1;
+                progress(&obs, done, total);
+                out[i] = Some(obs);
+            }
+            Err(e) => tracing::error!("a poll task failed: {e}"),
+        }
+    }
+    out.into_iter()
+        .zip(providers)
+        .map(|(o, p)| {
+            o.unwrap_or_else(|| {
+                let e = FetchError {
+                    class: ErrorClass::Other,
+                    message: "the poll task stopped unexpectedly".into(),
+                    http_status: None,
+                    latency: Duration::ZERO,
+                };
+                failed(p, now, &e, "internal error")
+            })
+        })
+        .collect()
+}
+
+/// Every source failed, and in a way the user's own network explains: the
+/// user is offline, not every provider at once. Needs at least two providers
+/// to tell the difference.
+pub fn is_offline(observations: &[Observation]) -> bool {
+    observations.len() >= 2 && observations.iter().all(failed_on_network)
+}
+
+/// This source failed in a way the user's own network explains.
+pub fn failed_on_network(o: &Observation) -> bool {
+    !o.source_ok
+        && matches!(
+            o.error,
+            Some(ErrorClass::Dns | ErrorClass::Connect | ErrorClass::Timeout | ErrorClass::Tls)
+        )
+}
+
+/// Next wait for a provider after an observation. `changed`: its status
+/// differs from the previous observation's (a change the policy has yet to
+/// confirm). `jitter` in [-0.1, 0] spreads providers apart; it only ever
+/// shortens the wait, so "within one interval" holds.
+pub fn next_delay(
+    interval: Duration,
+    obs: &Observation,
+    changed: bool,
+    consecutive_failures: u32,
+    jitter: f64,
+) -> Duration {
+    if obs.source_ok && changed {
+        return CONFIRM_DELAY;
+    }
+    let base = if !obs.source_ok {
+        let factor = 2u32.saturating_pow(consecutive_failures.saturating_sub(1).min(10));
+        interval
+            .saturating_mul(factor)
+            .min(MAX_BACKOFF.max(interval))
+    } else if obs.status.is_problem() {
+        INCIDENT_INTERVAL.min(interval)
+    } else {
+        interval
+    };
+    base.mul_f64(1.0 + jitter.clamp(-0.1, 0.0))
+}
+
+/// Now, as the poller reads it. The wall clock outside tests; tests hand in
+/// [`tokio_clock`], which follows tokio's (paused) clock.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The wall clock.
+pub fn wall_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+/// A clock that starts at `base` and advances with tokio's clock (paused in tests).
+pub fn tokio_clock(base: DateTime<Utc>) -> Clock {
+    let start = tokio::time::Instant::now();
+    Arc::new(move || base + chrono::Duration::from_std(start.elapsed()).unwrap_or_default())
+}
+
+/// Does the operating system say there is no network at all? Linux: no default
+/// route for IPv4 or IPv6. Elsewhere (or unreadable): `false`, i.e. no opinion.
+pub fn os_reports_no_network() -> bool {
+    fn has_default(path: &str, is_default: fn(&str) -> bool) -> Option<bool> {
+        let text = std::fs::read_to_string(path).ok()?;
+        Some(text.lines().any(is_default))
+    }
+    let v4 = has_default("/proc/net/route", |l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.len() > 2 && f[1] == "00000000" && f[0] != "lo"
+    });
+    let v6 = has_default("/proc/net/ipv6_route", |l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.len() >= 10 && f[0] == "00000000000000000000000000000000" && f[1] == "00" && f[9] != "lo"
+    });
+    matches!((v4, v6), (Some(false), Some(false)) | (Some(false), None))
+}
+
+/// The long-running poller: owns the schedule, writes the store, runs the policy, broadcasts events.
+pub struct Poller {
+    config: Arc<Config>,
+    fetcher: Fetcher,
+    store: Arc<Mutex<Store>>,
+    events: broadcast::Sender<CoreEvent>,
+    policy: PolicyStates,
+    clock: Clock,
+    keyring: Option<Arc<dyn Keyring>>,
+    switching: Option<Context>,
+    no_network: Arc<dyn Fn() -> bool + Send + Sync>,
+}
+
+/// What the tasks send the central loop.
+enum Msg {
+    Official(Observation),
+    Probe(ProbeSample),
+}
+
+/// What the notification policy remembers per provider (what was announced, since when).
+/// Shared so a poller restarted with a new config does not announce an ongoing outage again.
+pub type PolicyStates = Arc<Mutex<HashMap<String, ProviderPolicyState>>>;
+
+/// How to talk to a running poller.
+#[derive(Clone)]
+pub struct PollerHandle {
+    refresh: broadcast::Sender<()>,
+    shutdown: watch::Sender<bool>,
+    pause: Arc<watch::Sender<Option<DateTime<Utc>>>>,
+}
+
+impl PollerHandle {
+    /// Poll every provider now.
+    pub fn refresh_now(&self) {
+        let _ = self.refresh.send(());
+    }
+
+    pub fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+
+    /// Tell the policy to announce nothing before `until` ("Pause for 1 hour"); `None` resumes.
+    pub fn pause_until(&self, until: Option<DateTime<Utc>>) {
+        self.pause.send_replace(until);
+    }
+}
+
+impl Poller {
+    pub fn new(
+        config: Arc<Config>,
+        fetcher: Fetcher,
+        store: Arc<Mutex<Store>>,
+        events: broadcast::Sender<CoreEvent>,
+    ) -> Poller {
+        Poller {
+            config,
+            fetcher,
+            store,
+            events,
+            policy: PolicyStates::default(),
+            clock: wall_clock(),
+            keyring: None,
+            switching: None,
+            no_network: Arc::new(os_reports_no_network),
+        }
+    }
+
+    /// Read "now" from this clock (tests: [`tokio_clock`]).
+    pub fn with_clock(mut self, clock: Clock) -> Poller {
+        self.clock = clock;
+        self
+    }
+
+    /// Where probe keys are read from (named by each probe's `key`); without
+    /// one, probes go out without a key.
+    pub fn with_keyring(mut self, keyring: Arc<dyn Keyring>) -> Poller {
+        self.keyring = Some(keyring);
+        self
+    }
+
+    /// Let failover rules switch assistants in this context (HOME, data dir).
+    /// Without it, rules are not carried out.
+    pub fn with_switching(mut self, ctx: Context) -> Poller {
+        self.switching = Some(ctx);
+        self
+    }
+
+    /// How to ask the OS whether there is any network (tests hand in a fake).
+    pub fn with_network_check(mut self, check: Arc<dyn Fn() -> bool + Send + Sync>) -> Poller {
+        self.no_network = check;
+        self
+    }
+
+    /// Carry the policy's memory over from an earlier poller (see [`PolicyStates`]).
+    pub fn with_policy_states(mut self, states: PolicyStates) -> Poller {
+        self.policy = states;
+        self
+    }
+
+    pub fn policy_states(&self) -> PolicyStates {
+        self.policy.clone()
+    }
+
+    /// Start every task; returns the handle and a join handle that ends after shutdown.
+    pub fn spawn(self) -> (PollerHandle, tokio::task::JoinHandle<()>) {
+        let (refresh_tx, _) = broadcast::channel(8);
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let (pause_tx, pause_rx) = watch::channel(self.config.prefs.paused_until);
+        let handle = PollerHandle {
+            refresh: refresh_tx.clone(),
+            shutdown: shutdown_tx,
+            pause: Arc::new(pause_tx),
+        };
+        let join = tokio::spawn(self.run(refresh_tx, shutdown_rx, pause_rx));
+        (handle, join)
+    }
+
+    async fn run(
+        self,
+        refresh: broadcast::Sender<()>,
+        shutdown: watch::Receiver<bool>,
+        pause: watch::Receiver<Option<DateTime<Utc>>>,
+    ) {
+        let providers: Vec<ProviderConfig> = self.config.enabled().cloned().collect();
+        let probed: Vec<(String, ProbeSpec)> = self
+            .config
+            .probed()
+            .map(|(p, s)| (p.id.clone(), s.clone()))
+            .collect();
+        let (tx, mut rx) = mpsc::channel::<Msg>(64);
+        // "Check the status pages now": a probe failed on the network, and
+        // before anyone is blamed we want to know whether everything fails.
+        let (crosscheck, _) = broadcast::channel::<()>(4);
+        let mut last_crosscheck: Option<tokio::time::Instant> = None;
+        let mut tasks = JoinSet::new();
+        for p in providers.clone() {
+            tasks.spawn(provider_loop(
+                p,
+                self.fetcher.clone(),
+                self.clock.clone(),
+                tx.clone(),
+                refresh.subscribe(),
+                crosscheck.subscribe(),
+                shutdown.clone(),
+            ));
+        }
+        for (id, spec) in probed.clone() {
+            let key = probe_key(self.keyring.clone(), &id, &spec).await;
+            tasks.spawn(probe_loop(
+                id,
+                spec,
+                key,
+                self.fetcher.clone(),
+                self.clock.clone(),
+                tx.clone(),
+                refresh.subscribe(),
+                shutdown.clone(),
+            ));
+        }
+        drop(tx);
+        tasks.spawn(clock_jump_watch(refresh.clone(), shutdown.clone()));
+
+        let names: HashMap<String, String> = self
+            .config
+            .providers
+            .iter()
+            .map(|p| (p.id.clone(), p.name.clone()))
+            .collect();
+        let mut latest: HashMap<String, Observation> = HashMap::new();
+        let mut latest_probe: HashMap<String, ProbeClass> = HashMap::new();
+        let mut verdicts: HashMap<String, Verdict> = HashMap::new();
+        let mut offline = false;
+        // Roll up and prune at start, then hourly.
+        let mut last_maintenance: Option<Instant> = None;
+        while let Some(msg) = rx.recv().await {
+            let provider_id = match &msg {
+                Msg::Official(o) => o.provider_id.clone(),
+                Msg::Probe(s) => s.provider_id.clone(),
+            };
+            let name = names
+                .get(&provider_id)
+                .cloned()
+                .unwrap_or_else(|| provider_id.clone());
+            let paused = *pause.borrow();
+            let mut prefs = self.config.prefs.clone();
+            if let Some(until) = paused {
+                prefs.paused_until = Some(until);
+            }
+            let mut events: Vec<CoreEvent> = Vec::new();
+            match msg {
+                Msg::Official(obs) => {
+                    self.store_write({
+                        let o = obs.clone();
+                        move |s| s.record(&o)
+                    })
+                    .await;
+                    latest.insert(obs.provider_id.clone(), obs.clone());
+                    let now_offline = self.offline(&latest, &latest_probe, providers.len());
+                    let offline_changed = now_offline != offline;
+                    offline = now_offline;
+                    let input = PolicyInput {
+                        provider_id: obs.provider_id.clone(),
+                        provider_name: name.clone(),
+                        status: obs.status,
+                        source_ok: obs.source_ok,
+                        offline,
+                        signal: Signal::Official,
+                        problem_components: obs
+                            .components
+                            .iter()
+                            .filter(|c| c.watched && c.status.is_problem())
+                            .map(|c| c.name.clone())
+                            .collect(),
+                        incident_title: obs
+                            .incidents
+                            .iter()
+                            .find(|i| i.is_open())
+                            .map(|i| i.title.clone()),
+                    };
+                    let at = obs.at;
+                    events.push(CoreEvent::Observed(Box::new(obs)));
+                    // After the observation itself, so listeners see the provider, then the verdict.
+                    if offline_changed {
+                        events.push(CoreEvent::Offline(offline));
+                    }
+                    let probed_here = verdicts.contains_key(&provider_id)
+                        || probed.iter().any(|(id, _)| *id == provider_id);
+                    for mut alert in self.decide(&provider_id, &input, &prefs, at) {
+                        if probed_here {
+                            alert.body = format!("Status page: {}", alert.body);
+                        }
+                        events.push(CoreEvent::Alert(Box::new(alert)));
+                    }
+                }
+                Msg::Probe(sample) => {
+                    latest_probe.insert(sample.provider_id.clone(), sample.class);
+                    let now_offline = self.offline(&latest, &latest_probe, providers.len());
+                    // A probe that fails on the network while the user is offline measured
+                    // the user's network, not the provider: it is not kept, so it cannot
+                    // make an outage of the first minutes back online.
+                    let own_network = sample.class.is_network() && now_offline;
+                    if !own_network {
+                        self.store_write({
+                            let s = sample.clone();
+                            move |st| st.record_probe(&s)
+                        })
+                        .await;
+                    }
+                    if sample.class.is_network()
+                        && !offline
+                        && last_crosscheck.is_none_or(|t| t.elapsed() >= CROSSCHECK_GAP)
+                    {
+                        last_crosscheck = Some(tokio::time::Instant::now());
+                        let _ = crosscheck.send(());
+                    }
+                    let offline_changed = now_offline != offline;
+                    offline = now_offline;
+                    let slow_ms = probed
+                        .iter()
+                        .find(|(id, _)| *id == provider_id)
+                        .map_or(u32::MAX, |(_, s)| {
+                            u32::try_from(s.slow.as_millis()).unwrap_or(u32::MAX)
+                        });
+                    let at = sample.at;
+                    let verdict = self.judge(&provider_id, slow_ms, offline, at).await;
+                    verdicts.insert(provider_id.clone(), verdict.clone());
+                    let official = latest
+                        .get(&provider_id)
+                        .map_or(Status::Unknown, |o| o.status);
+                    let input = PolicyInput {
+                        provider_id: provider_id.clone(),
+                        provider_name: name.clone(),
+                        status: verdict.status,
+                        source_ok: verdict.status != Status::Unknown,
+                        offline,
+                        signal: Signal::Probe,
+                        problem_components: vec![],
+                        incident_title: Some(format!(
+                            "Measured: {} · status page: {}",
+                            verdict.summary,
+                            official.label().to_lowercase()
+                        )),
+                    };
+                    events.push(CoreEvent::Measured {
+                        provider_id: provider_id.clone(),
+                        verdict: Box::new(verdict),
+                    });
+                    if offline_changed {
+                        events.push(CoreEvent::Offline(offline));
+                    }
+                    let key = format!("probe:{provider_id}");
+                    for alert in self.decide(&key, &input, &prefs, at) {
+                        events.push(CoreEvent::Alert(Box::new(measured_alert(alert))));
+                    }
+                }
+            }
+            let health = Health {
+                official: latest
+                    .get(&provider_id)
+                    .map_or(Status::Unknown, |o| o.status),
+                measured: verdicts
+                    .get(&provider_id)
+                    .map_or(Status::Unknown, |v| v.status),
+                offline,
+            };
+            for done in self.failover(&provider_id, health).await {
+                events.push(CoreEvent::AutoSwitched(Box::new(done)));
+            }
+            for e in events {
+                let _ = self.events.send(e);
+            }
+            if last_maintenance.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+                last_maintenance = Some(Instant::now());
+                let now = (self.clock)();
+                self.store_write(move |s| s.maintain(now).map(|_| ())).await;
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+
+    /// Write to the store off the async threads; a failure is logged and broadcast, never fatal.
+    async fn store_write<F>(&self, f: F)
+    where
+        F: FnOnce(&mut Store) -> Result<(), crate::store::StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        let write = tokio::task::spawn_blocking(move || match store.lock() {
+            Ok(mut s) => f(&mut s).map_err(|e| e.to_string()),
+            Err(_) => Err("the store lock is poisoned".to_string()),
+        })
+        .await;
+        match write {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::error!("cannot save to the history: {e}");
+                let _ = self.events.send(CoreEvent::StoreError(e));
+            }
+            Err(e) => tracing::error!("store task failed: {e}"),
+        }
+    }
+
+    /// The measured verdict for a provider from its stored samples.
+    async fn judge(
+        &self,
+        provider_id: &str,
+        slow_ms: u32,
+        offline: bool,
+        now: DateTime<Utc>,
+    ) -> Verdict {
+        let store = self.store.clone();
+        let id = provider_id.to_string();
+        let read = tokio::task::spawn_blocking(move || {
+            let s = store
+                .lock()
+                .map_err(|_| "the store lock is poisoned".to_string())?;
+            let samples = s
+                .probe_samples(&id, now - verdict::WINDOW_AGE, verdict::WINDOW)
+                .map_err(|e| e.to_string())?;
+            let baseline = s.probe_baseline(&id, now).map_err(|e| e.to_string())?;
+            Ok::<_, String>((samples, baseline))
+        })
+        .await;
+        let why = match read {
+            Ok(Ok((samples, baseline))) => {
+                return verdict::judge(&samples, baseline, slow_ms, offline, now);
+            }
+            Ok(Err(e)) => e,
+            Err(e) => e.to_string(),
+        };
+        tracing::error!("cannot read probe samples: {why}");
+        verdict::judge(&[], None, slow_ms, offline, now)
+    }
+
+    /// Run the notification policy for one stream (`key`: a provider id, or `probe:<id>`).
+    fn decide(
+        &self,
+        key: &str,
+        input: &PolicyInput,
+        prefs: &policy::Prefs,
+        at: DateTime<Utc>,
+    ) -> Vec<Alert> {
+        let prev = self
+            .policy
+            .lock()
+            .map(|m| m.get(key).cloned().unwrap_or_default())
+            .unwrap_or_default();
+        let decision = policy::decide(&prev, input, prefs, at);
+        if let Ok(mut m) = self.policy.lock() {
+            m.insert(key.to_string(), decision.state);
+        }
+        decision.alerts
+    }
+
+    /// Offline: every status source and every probe failed in a way the user's
+    /// own network explains, or the OS says there is no network and nothing
+    /// answered. Then no provider is blamed.
+    fn offline(
+        &self,
+        latest: &HashMap<String, Observation>,
+        probes: &HashMap<String, ProbeClass>,
+        providers: usize,
+    ) -> bool {
+        let official_down = latest.values().all(failed_on_network);
+        let probes_down = probes.values().all(|c| c.is_network());
+        let all_known = latest.len() == providers;
+        // Status pages and probes are separate sources: two of any kind can
+        // tell "my network" from "their service".
+        if all_known && latest.len() + probes.len() >= 2 && official_down && probes_down {
+            return true;
+        }
+        let nothing_answered = latest.values().all(|o| !o.source_ok)
+            && probes.values().all(|c| !c.answered())
+            && !(latest.is_empty() && probes.is_empty());
+        nothing_answered && (self.no_network)()
+    }
+
+    /// Carry out the failover rules on this provider.
+    async fn failover(&self, provider_id: &str, health: Health) -> Vec<crate::events::AutoSwitch> {
+        let Some(ctx) = self.switching.clone() else {
+            return Vec::new();
+        };
+        if !self
+            .config
+            .failover
+            .iter()
+            .any(|r| r.enabled && r.provider == provider_id)
+        {
+            return Vec::new();
+        }
+        let store = self.store.clone();
+        let config = self.config.clone();
+        let id = provider_id.to_string();
+        let now = (self.clock)();
+        tokio::task::spawn_blocking(move || match store.lock() {
+            Ok(mut s) => executor::run_rules(&ctx, &config, &mut s, &id, health, now),
+            Err(_) => Vec::new(),
+        })
+        .await
+        .unwrap_or_default()
+    }
+}
+
+/// Words for an alert from the probes: it says it was measured.
+fn measured_alert(mut a: Alert) -> Alert {
+    a.title = match a.kind {
+        AlertKind::Recovery => format!("{}: requests succeed again (measured)", a.provider_name),
+        _ => format!("{} (measured)", a.title),
+    };
+    if a.kind == AlertKind::Recovery {
+        a.body = a
+            .body
+            .replacen("Operational again", "Measured healthy again", 1);
+    }
+    a
+}
+
+/// Read a probe's key from the keyring, off the async threads. A named key that
+/// cannot be read is logged; the probe then goes out without one.
+async fn probe_key(
+    keyring: Option<Arc<dyn Keyring>>,
+    provider_id: &str,
+    spec: &ProbeSpec,
+) -> Option<String> {
+    let name = spec.key.clone()?;
+    let keyring = keyring?;
+    let id = provider_id.to_string();
+    tokio::task::spawn_blocking(move || match keyring.get(&name) {
+        Ok(k) => Some(k),
+        Err(e) => {
+            tracing::warn!(provider = %id, "probe key {name:?} not usable, probing without it: {e}");
+            None
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn probe_loop(
+    id: String,
+    spec: ProbeSpec,
+    key: Option<String>,
+    fetcher: Fetcher,
+    clock: Clock,
+    out: mpsc::Sender<Msg>,
+    mut refresh: broadcast::Receiver<()>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let first = rand::rng().random_range(0.0..spec.interval.as_secs_f64().min(3.0));
+    let mut wait = Duration::from_secs_f64(first);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            r = refresh.recv() => {
+                if let Err(broadcast::error::RecvError::Closed) = r { return; }
+            }
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        let sample = probe::probe(&fetcher, &id, &spec, key.as_deref(), clock()).await;
+        wait = probe::next_probe_delay(&spec, sample.class);
+        if out.send(Msg::Probe(sample)).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn provider_loop(
+    p: ProviderConfig,
+    fetcher: Fetcher,
+    clock: Clock,
+    out: mpsc::Sender<Msg>,
+    mut refresh: broadcast::Receiver<()>,
+    mut crosscheck: broadcast::Receiver<()>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    // Spread the first polls over a few seconds so 15 providers do not fire at once.
+    let first = rand::rng().random_range(0.0..p.interval.as_secs_f64().min(3.0));
+    let mut wait = Duration::from_secs_f64(first);
+    let mut cache: Option<CacheEntry> = None;
+    let mut failures: u32 = 0;
+    // Start from "operational" so a provider already down at launch is confirmed quickly too.
+    let mut last_status = Status::Operational;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            r = refresh.recv() => {
+                if let Err(broadcast::error::RecvError::Closed) = r { return; }
+            }
+            r = crosscheck.recv() => {
+                if let Err(broadcast::error::RecvError::Closed) = r { return; }
+            }
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        let (obs, entry) = poll_provider(&fetcher, &p, cache.as_ref(), clock()).await;
+        if obs.source_ok {
+            failures = 0;
+            cache = entry;
+        } else {
+            failures = failures.saturating_add(1);
+        }
+        let changed = obs.source_ok && obs.status != last_status;
+        if obs.source_ok {
+            last_status = obs.status;
+        }
+        let jitter = rand::rng().random_range(-0.1..=0.0);
+        wait = next_delay(p.interval, &obs, changed, failures, jitter);
+        if out.send(Msg::Official(obs)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Watches for the wall clock running ahead of the monotonic clock (suspend/resume).
+async fn clock_jump_watch(refresh: broadcast::Sender<()>, mut shutdown: watch::Receiver<bool>) {
+    let mut mono = Instant::now();
+    let mut wall = SystemTime::now();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+            _ = shutdown.changed() => return,
+        }
+        let (m, w) = (Instant::now(), SystemTime::now());
+        let mono_d = m.duration_since(mono);
+        let wall_d = w.duration_since(wall).unwrap_or_default();
+        if jumped(mono_d, wall_d) {
+            tracing::info!(
+                "clock jumped by {:?} (sleep/resume?): polling everything now",
+                wall_d - mono_d
+            );
+            let _ = refresh.send(());
+        }
+        mono = m;
+        wall = w;
+    }
+}
+
+/// Did the wall clock advance much further than the monotonic clock?
+pub fn jumped(mono: Duration, wall: Duration) -> bool {
+    wall > mono + CLOCK_JUMP
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(ok: bool, status: Status, error: Option<ErrorClass>) -> Observation {
+        Observation {
+            provider_id: "p".into(),
+            at: Utc::now(),
+            status,
+            source_ok: ok,
+            http_status: None,
+            latency_ms: None,
+            error,
+            reason: None,
+            missing_watched: vec![],
+            components: vec![],
+            incidents: vec![],
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let i = Duration::from_secs(60);
+        let f = obs(false, Status::Unknown, Some(ErrorClass::HttpStatus));
+        assert_eq!(next_delay(i, &f, false, 1, 0.0), Duration::from_secs(60));
+        assert_eq!(next_delay(i, &f, false, 2, 0.0), Duration::from_secs(120));
+        assert_eq!(next_delay(i, &f, false, 3, 0.0), Duration::from_secs(240));
+        assert_eq!(next_delay(i, &f, false, 30, 0.0), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn incidents_poll_fast_and_healthy_at_interval() {
+        let i = Duration::from_secs(60);
+        let major = obs(true, Status::MajorOutage, None);
+        let fine = obs(true, Status::Operational, None);
+        assert_eq!(next_delay(i, &major, false, 0, 0.0), INCIDENT_INTERVAL);
+        assert_eq!(next_delay(i, &fine, false, 0, 0.0), i);
+        let j = next_delay(i, &fine, false, 0, -0.5);
+        assert_eq!(j, Duration::from_secs(54), "jitter is clamped to -10 %");
+        let j = next_delay(i, &fine, false, 0, 0.5);
+        assert_eq!(j, i, "jitter never lengthens the wait");
+    }
+
+    #[test]
+    fn a_change_is_confirmed_within_seconds() {
+        let i = Duration::from_secs(60);
+        let major = obs(true, Status::MajorOutage, None);
+        let fine = obs(true, Status::Operational, None);
+        assert_eq!(next_delay(i, &major, true, 0, -0.1), CONFIRM_DELAY);
+        assert_eq!(
+            next_delay(i, &fine, true, 0, -0.1),
+            CONFIRM_DELAY,
+            "recoveries too"
+        );
+        let failed = obs(false, Status::Unknown, Some(ErrorClass::Timeout));
+        assert_eq!(
+            next_delay(i, &failed, true, 1, 0.0),
+            i,
+            "a failure is not a change"
+        );
+    }
+
+    #[test]
+    fn offline_only_when_every_source_fails_on_the_network() {
+        let net = obs(false, Status::Unknown, Some(ErrorClass::Dns));
+        let conn = obs(false, Status::Unknown, Some(ErrorClass::Connect));
+        let http = obs(false, Status::Unknown, Some(ErrorClass::HttpStatus));
+        let ok = obs(true, Status::Operational, None);
+        assert!(is_offline(&[net.clone(), conn.clone()]));
+        assert!(!is_offline(&[net.clone(), ok]));
+        assert!(!is_offline(&[net.clone(), http]));
+        assert!(
+            !is_offline(std::slice::from_ref(&net)),
+            "one provider cannot tell"
+        );
+    }
+
+    #[test]
+    fn clock_jump_detection() {
+        assert!(jumped(Duration::from_secs(10), Duration::from_secs(3600)));
+        assert!(!jumped(Duration::from_secs(10), Duration::from_secs(11)));
+    }
+}

@@ -1,0 +1,5 @@
+//! What the tray, the dashboard and the CLI show: pure view models over the store and config.
+
+pub mod actions;
+pub mod dashboard;
+pub mod status;
