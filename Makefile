@@ -62,7 +62,7 @@ e2e: build deps-e2e
 test: lint deny core-test bindings-check ui-test fuzz-smoke e2e
 
 bench: deps
-	$(CARGO) bench --bench parse --bench history --bench switch
+	$(CARGO) bench --features synthetic --bench parse --bench history --bench switch
 
 # Idle footprint against a stock Tauri 2 tray app, dashboard memory, detection latency (~8 min).
 footprint: build deps-e2e

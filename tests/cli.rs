@@ -376,3 +376,74 @@ async fn concurrent_processes_share_one_database() {
         .unwrap();
     assert!(up.known_seconds > 0, "samples from every process are there");
 }
+
+/// Values that change from run to run (times, measured fractions) become a marker of their
+/// type, so the snapshot pins every key, its order and every stable value.
+fn pin_shape(v: &mut serde_json::Value) {
+    const VOLATILE: &[&str] = &[
+        "since",
+        "until",
+        "date",
+        "first_seen_at",
+        "started_at",
+        "resolved_at",
+        "uptime_pct",
+        "duration_secs",
+        "mttr_secs",
+        "checked_at",
+    ];
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if VOLATILE.contains(&k.as_str()) && !x.is_null() {
+                    *x = serde_json::Value::String(format!("[{k}]"));
+                } else {
+                    pin_shape(x);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(pin_shape),
+        _ => {}
+    }
+}
+
+/// `history --json` is a contract: the shape and every stable value are pinned, so moving
+/// the CLI onto the dashboard's view model cannot change a byte of it unnoticed.
+#[tokio::test(flavor = "multi_thread")]
+async fn history_json_is_pinned() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/o/api/v2/summary.json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(openai_with("Codex API", "major_outage"), "application/json"),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    serve(&server, "/o/api/v2/summary.json", fixture(OPENAI_SUMMARY)).await;
+    let env = Env::new(&format!(
+        "catalog = false\n{}",
+        provider(
+            "openai",
+            "statuspage",
+            &format!("{}/o", server.uri()),
+            &["Codex API"]
+        )
+    ));
+    assert_eq!(env.run(&["poll", "--once"]).status.code(), Some(2));
+    assert_eq!(env.run(&["poll", "--once"]).status.code(), Some(0));
+    for (name, args) in [
+        (
+            "history_one_provider_7d",
+            &["history", "openai", "--days", "7", "--json"][..],
+        ),
+        ("history_all_2d", &["history", "--days", "2", "--json"][..]),
+    ] {
+        let (code, mut v) = env.json(args);
+        assert_eq!(code, 0, "{v}");
+        pin_shape(&mut v);
+        insta::assert_json_snapshot!(name, v);
+    }
+}

@@ -2,13 +2,15 @@
 //! dashboard process it starts on demand. The core runtime does the work; the modules below
 //! adapt it: `pump` (events to tray and notifications, clicks back), `tray` and `tray_state`
 //! (the menu), `windows` (the dashboard), `notify`, `integration` (browser, autostart, icon),
-//! `commands`, `settings_cmds` and `switch_cmds` (what the dashboard may call). No SQL, HTTP or
+//! `ipc` (the table of what the dashboard may call) over `commands`, `settings_cmds`
+//! and `switch_cmds`. No SQL, HTTP or
 //! config file I/O here.
 
 mod child;
 mod commands;
 mod gl;
 mod integration;
+mod ipc;
 mod logging;
 mod notify;
 mod pump;
@@ -147,24 +149,7 @@ pub fn app_builder<R: Runtime>(
     builder
         .manage(core)
         .manage(role)
-        .invoke_handler(tauri::generate_handler![
-            commands::overview,
-            commands::history,
-            commands::probes,
-            settings_cmds::settings,
-            settings_cmds::update_settings,
-            settings_cmds::detect_source,
-            commands::set_autostart,
-            commands::refresh_now,
-            commands::open_status_page,
-            switch_cmds::assistants,
-            switch_cmds::plan_switch,
-            switch_cmds::switch_assistant,
-            switch_cmds::switch_back,
-            switch_cmds::switch_history,
-            switch_cmds::backups,
-            switch_cmds::restore_backup,
-        ])
+        .invoke_handler(ipc::handler())
         .setup(move |app| {
             let handle = app.handle().clone();
             let core = handle.state::<Arc<Core>>().inner().clone();

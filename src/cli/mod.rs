@@ -539,7 +539,7 @@ struct ProviderHistory {
 
 #[derive(Debug, Serialize)]
 struct WindowUptime {
-    window: &'static str,
+    window: String,
     uptime_pct: Option<f64>,
 }
 
@@ -572,6 +572,71 @@ struct IncidentOut {
     url: Option<String>,
 }
 
+/// The dashboard's history model in the CLI's JSON shape (a contract: pinned by
+/// `history_json_is_pinned`).
+impl From<weathervane::views::dashboard::History> for HistoryOut {
+    fn from(h: weathervane::views::dashboard::History) -> HistoryOut {
+        HistoryOut {
+            since: h.until - chrono::Duration::days(i64::from(h.days)),
+            until: h.until,
+            days: h.days,
+            providers: h
+                .providers
+                .into_iter()
+                .map(|p| ProviderHistory {
+                    id: p.id,
+                    name: p.name,
+                    uptime_pct: p.uptime_pct,
+                    windows: p
+                        .windows
+                        .into_iter()
+                        .map(|w| WindowUptime {
+                            window: w.window,
+                            uptime_pct: w.uptime_pct,
+                        })
+                        .collect(),
+                    components: p
+                        .components
+                        .into_iter()
+                        .map(|c| ComponentHistory {
+                            id: c.id,
+                            name: c.name,
+                            watched: true,
+                            uptime_pct: c.uptime_pct,
+                        })
+                        .collect(),
+                    days: p
+                        .bars
+                        .into_iter()
+                        .map(|b| DayOut {
+                            date: b.date,
+                            worst: b.worst,
+                            uptime_pct: b.uptime_pct,
+                        })
+                        .collect(),
+                    incidents: p
+                        .incidents
+                        .into_iter()
+                        .map(|i| IncidentOut {
+                            id: i.id,
+                            title: i.title,
+                            impact: i.impact,
+                            status: i.status,
+                            kind: i.kind,
+                            started_at: i.started_at,
+                            resolved_at: i.resolved_at,
+                            first_seen_at: Some(i.first_seen_at),
+                            duration_secs: i.duration_secs.map(|s| s as i64),
+                            url: i.url,
+                        })
+                        .collect(),
+                    mttr_secs: p.mttr_secs,
+                })
+                .collect(),
+        }
+    }
+}
+
 fn history(
     cli: &Cli,
     config: &Config,
@@ -589,83 +654,12 @@ fn history(
         )));
     }
     let store = Store::open(&db_path(cli))?;
-    let until = Utc::now();
-    let since = until - chrono::Duration::days(i64::from(days));
-    let latest = store.latest_all()?;
-    let mut out = HistoryOut {
-        since,
-        until,
-        days,
-        providers: vec![],
-    };
     let chosen: Vec<_> = match only {
         Some(id) => config.providers.iter().filter(|p| p.id == id).collect(),
         None => config.enabled().collect(),
     };
-    for p in chosen {
-        let uptime_pct = store.uptime(&p.id, None, since, until)?.pct;
-        let mut windows = vec![];
-        for (label, d) in [("24h", 1u32), ("7d", 7), ("30d", 30), ("90d", 90)] {
-            if d <= days {
-                windows.push(WindowUptime {
-                    window: label,
-                    uptime_pct: store
-                        .uptime(
-                            &p.id,
-                            None,
-                            until - chrono::Duration::days(i64::from(d)),
-                            until,
-                        )?
-                        .pct,
-                });
-            }
-        }
-        let mut components = vec![];
-        if let Some(o) = latest.iter().find(|o| o.provider_id == p.id) {
-            for c in o.components.iter().filter(|c| c.watched) {
-                components.push(ComponentHistory {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    watched: c.watched,
-                    uptime_pct: store.uptime(&p.id, Some(&c.id), since, until)?.pct,
-                });
-            }
-        }
-        let bars = store.daily_bars(&p.id, None, days, until.date_naive())?;
-        let incidents = store
-            .incidents(Some(&p.id), since)?
-            .into_iter()
-            .map(|i| IncidentOut {
-                id: i.id,
-                title: i.title,
-                impact: i.impact,
-                status: i.status,
-                kind: i.kind,
-                started_at: i.started_at,
-                resolved_at: i.resolved_at,
-                first_seen_at: Some(i.first_seen_at),
-                duration_secs: i.duration.map(|d| d.num_seconds()),
-                url: i.url,
-            })
-            .collect();
-        out.providers.push(ProviderHistory {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            uptime_pct,
-            windows,
-            components,
-            days: bars
-                .into_iter()
-                .map(|b| DayOut {
-                    date: b.date,
-                    worst: b.worst,
-                    uptime_pct: b.uptime_pct,
-                })
-                .collect(),
-            incidents,
-            mttr_secs: store.mttr(&p.id, since)?.map(|d| d.num_seconds()),
-        });
-    }
+    let h = weathervane::views::dashboard::histories(&store, config, &chosen, days, Utc::now())?;
+    let out = HistoryOut::from(h);
     if json {
         println_json(&out);
     } else {

@@ -9,6 +9,8 @@
 //! Time is weighted by samples: a sample covers the time until the next sample of the
 //! same provider, but at most [`Store::max_gap`]; time not covered is `unknown`.
 
+// Synthetic history for benchmarks and tests only: never in what ships.
+#[cfg(any(test, feature = "synthetic"))]
 mod generate;
 mod migrations;
 mod probes;
@@ -27,6 +29,7 @@ use serde::Serialize;
 
 use crate::model::{Impact, IncidentKind, IncidentStatus, IncidentUpdate, Status};
 
+#[cfg(any(test, feature = "synthetic"))]
 pub use generate::{GENERATED_PROVIDER_IDS, generate_history};
 pub use migrations::SCHEMA_VERSION;
 pub use probes::{IncidentLead, ProbePoint};

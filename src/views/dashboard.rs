@@ -82,11 +82,24 @@ pub struct ProviderHistory {
     pub id: String,
     pub name: String,
     pub uptime_pct: Option<f64>,
+    /// Uptime over the standard windows (24h, 7d, 30d, 90d) that fit in the days asked for.
+    pub windows: Vec<WindowUptime>,
+    /// Mean time to recovery of the incidents in the window, in seconds.
+    #[ts(type = "number | null")]
+    pub mttr_secs: Option<i64>,
     pub bars: Vec<DayBar>,
     /// The watched components (all of them when the user watches all).
     pub components: Vec<ComponentHistory>,
     /// Newest first.
     pub incidents: Vec<TimelineIncident>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct WindowUptime {
+    /// "24h", "7d", "30d" or "90d".
+    pub window: String,
+    pub uptime_pct: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -202,11 +215,23 @@ pub fn history(
     now: DateTime<Utc>,
 ) -> Result<History, StoreError> {
     let days = days.clamp(1, 90);
+    let chosen: Vec<&ProviderConfig> = config.enabled().collect();
+    histories(store, config, &chosen, days, now)
+}
+
+/// The history of the providers chosen, over `days` (the CLI asks for up to 400).
+pub fn histories(
+    store: &Store,
+    _config: &Config,
+    chosen: &[&ProviderConfig],
+    days: u32,
+    now: DateTime<Utc>,
+) -> Result<History, StoreError> {
     let since = now - Duration::days(i64::from(days));
     let today = now.date_naive();
     let latest = store.latest_all()?;
     let mut providers = Vec::new();
-    for p in config.enabled() {
+    for p in chosen {
         providers.push(provider_history(
             store,
             p,
@@ -277,10 +302,23 @@ fn provider_history(
             probed: i.lead_probed,
         })
         .collect();
+    let mut windows = Vec::new();
+    for (label, d) in [("24h", 1u32), ("7d", 7), ("30d", 30), ("90d", 90)] {
+        if d <= days {
+            windows.push(WindowUptime {
+                window: label.to_string(),
+                uptime_pct: store
+                    .uptime(&p.id, None, now - Duration::days(i64::from(d)), now)?
+                    .pct,
+            });
+        }
+    }
     Ok(ProviderHistory {
         id: p.id.clone(),
         name: p.name.clone(),
         uptime_pct: store.uptime(&p.id, None, since, now)?.pct,
+        windows,
+        mttr_secs: store.mttr(&p.id, since)?.map(|d| d.num_seconds()),
         bars: bars(None)?,
         components,
         incidents,

@@ -4,13 +4,14 @@ import type { History } from "./bindings/History";
 import type { SettingsView } from "./bindings/SettingsView";
 import type { SettingsChange } from "./bindings/SettingsChange";
 import type { Detected } from "./bindings/Detected";
-import type { ShellError } from "./bindings/ShellError";
+import type { AppError } from "./bindings/AppError";
 import type { AssistantView } from "./bindings/AssistantView";
 import type { PlanView } from "./bindings/PlanView";
 import type { SwitchOutcome } from "./bindings/SwitchOutcome";
 import type { SwitchEvent } from "./bindings/SwitchEvent";
 import type { BackupView } from "./bindings/BackupView";
 import type { ProbesView } from "./bindings/ProbesView";
+import type { Commands } from "./bindings/Commands";
 
 export interface Backend {
   overview(): Promise<Overview>;
@@ -38,8 +39,8 @@ export const CHANGED_EVENT = "weathervane://changed";
 
 /** Whatever a command rejected with, as words for the user. */
 export function errorMessage(e: unknown): string {
-  if (e && typeof e === "object" && "message" in e && typeof (e as ShellError).message === "string") {
-    return (e as ShellError).message;
+  if (e && typeof e === "object" && "message" in e && typeof (e as AppError).message === "string") {
+    return (e as AppError).message;
   }
   if (typeof e === "string") return e;
   return "Something went wrong talking to Weathervane.";
@@ -52,23 +53,31 @@ export function inTauri(): boolean {
 export async function tauriBackend(): Promise<Backend> {
   const { invoke } = await import("@tauri-apps/api/core");
   const { listen } = await import("@tauri-apps/api/event");
+  // Names, arguments and results come from the Rust command table (bindings/Commands.ts):
+  // a command that is not registered, or an argument of the wrong type, does not compile.
+  const call = <K extends keyof Commands & string>(cmd: K, args: Commands[K]["args"]): Promise<Commands[K]["returns"]> =>
+    invoke<Commands[K]["returns"]>(cmd, args);
   return {
-    overview: () => invoke<Overview>("overview"),
-    history: (days) => invoke<History>("history", { days }),
-    probes: (hours) => invoke<ProbesView>("probes", { hours }),
-    settings: () => invoke<SettingsView>("settings"),
-    updateSettings: (change) => invoke<SettingsView>("update_settings", { change }),
-    detectSource: (url) => invoke<Detected>("detect_source", { url }),
-    setAutostart: (enabled) => invoke<boolean>("set_autostart", { enabled }),
-    refreshNow: () => invoke<void>("refresh_now"),
-    openStatusPage: (id) => invoke<void>("open_status_page", { id }),
-    assistants: () => invoke<AssistantView[]>("assistants"),
-    planSwitch: (assistantId, profile) => invoke<PlanView>("plan_switch", { assistantId, profile }),
-    switchAssistant: (assistantId, profile) => invoke<SwitchOutcome>("switch_assistant", { assistantId, profile }),
-    switchBack: (assistantId) => invoke<SwitchOutcome>("switch_back", { assistantId }),
-    switchHistory: (assistantId) => invoke<SwitchEvent[]>("switch_history", { assistantId: assistantId ?? null }),
-    backups: (assistantId) => invoke<BackupView[]>("backups", { assistantId }),
-    restoreBackup: (assistantId, name) => invoke<string>("restore_backup", { assistantId, name }),
+    overview: () => call("overview", {}),
+    history: (days) => call("history", { days }),
+    probes: (hours) => call("probes", { hours }),
+    settings: () => call("settings", {}),
+    updateSettings: (change) => call("update_settings", { change }),
+    detectSource: (url) => call("detect_source", { url }),
+    setAutostart: (enabled) => call("set_autostart", { enabled }),
+    refreshNow: async () => {
+      await call("refresh_now", {});
+    },
+    openStatusPage: async (id) => {
+      await call("open_status_page", { id });
+    },
+    assistants: () => call("assistants", {}),
+    planSwitch: (assistantId, profile) => call("plan_switch", { assistantId, profile }),
+    switchAssistant: (assistantId, profile) => call("switch_assistant", { assistantId, profile }),
+    switchBack: (assistantId) => call("switch_back", { assistantId }),
+    switchHistory: (assistantId) => call("switch_history", { assistantId: assistantId ?? null }),
+    backups: (assistantId) => call("backups", { assistantId }),
+    restoreBackup: (assistantId, name) => call("restore_backup", { assistantId, name }),
     onChanged: (cb) => listen(CHANGED_EVENT, () => cb()),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mountApp, pageFromHash } from "../src/app";
-import { devBackend } from "../src/devdata";
+import { devBackend } from "../src/demo/backend";
 
 describe("app shell", () => {
   it("routes by hash, defaulting to the overview", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { renderAssistants, type AssistantActions } from "../src/views/assistants";
-import { sampleAssistants, sampleSwitchHistory } from "../src/devdata";
+import { sampleAssistants, sampleSwitchHistory } from "../src/demo/samples";
 import type { PlanView } from "../src/bindings/PlanView";
 
 const NOW = new Date("2026-11-25T12:00:00Z");

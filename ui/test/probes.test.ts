@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from "vitest";
 import { leadSummaryWords, renderProbes, type ProbesActions, type ProbesPage } from "../src/views/probes";
 import { slotPoints } from "../src/views/charts";
 import { mountApp } from "../src/app";
-import { devBackend, sampleAssistants, sampleProbes } from "../src/devdata";
+import { devBackend } from "../src/demo/backend";
+import { sampleAssistants, sampleProbes } from "../src/demo/samples";
 import type { ProbePoint } from "../src/bindings/ProbePoint";
 import type { ProbesView } from "../src/bindings/ProbesView";
 

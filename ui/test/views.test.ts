@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { renderOverview } from "../src/views/overview";
 import { barTooltip, renderHistory } from "../src/views/history";
 import { notificationChange, renderSettings } from "../src/views/settings";
-import { sampleHistory, sampleOverview, sampleSettings } from "../src/devdata";
+import { sampleHistory, sampleOverview, sampleSettings } from "../src/demo/samples";
 
 const NOW = new Date("2026-11-25T12:00:00Z");
 const noop = { refresh: () => undefined, openStatusPage: () => undefined };

@@ -2,8 +2,17 @@
 import type { ComponentHistory } from "./ComponentHistory";
 import type { DayBar } from "./DayBar";
 import type { TimelineIncident } from "./TimelineIncident";
+import type { WindowUptime } from "./WindowUptime";
 
-export type ProviderHistory = { id: string, name: string, uptime_pct: number | null, bars: Array<DayBar>, 
+export type ProviderHistory = { id: string, name: string, uptime_pct: number | null, 
+/**
+ * Uptime over the standard windows (24h, 7d, 30d, 90d) that fit in the days asked for.
+ */
+windows: Array<WindowUptime>, 
+/**
+ * Mean time to recovery of the incidents in the window, in seconds.
+ */
+mttr_secs: number | null, bars: Array<DayBar>, 
 /**
  * The watched components (all of them when the user watches all).
  */

@@ -1,24 +1,22 @@
-// Sample data for `npm run dev` and the tests: shaped by the generated bindings, so it cannot drift.
-import type { Backend } from "./api";
-import type { Overview } from "./bindings/Overview";
-import type { History } from "./bindings/History";
-import type { DayBar } from "./bindings/DayBar";
-import type { SettingsView } from "./bindings/SettingsView";
-import type { AssistantView } from "./bindings/AssistantView";
-import type { ProfileChoice } from "./bindings/ProfileChoice";
-import type { SwitchEvent } from "./bindings/SwitchEvent";
-import type { Verdict } from "./bindings/Verdict";
-import type { Status } from "./bindings/Status";
-import type { ProbeAuth } from "./bindings/ProbeAuth";
-import type { ProbePoint } from "./bindings/ProbePoint";
-import type { ProbesView } from "./bindings/ProbesView";
-import type { LeadSummary } from "./bindings/LeadSummary";
-import type { FailoverRuleView } from "./bindings/FailoverRuleView";
-import type { FailoverRuleInput } from "./bindings/FailoverRuleInput";
-import type { ShellError } from "./bindings/ShellError";
+// Sample data: the demo backend's (`npm run dev`) and the tests' fixtures. Shaped by the generated
+// bindings, so it cannot drift. Never in a build: only the dev server and Vitest load it.
+import type { Overview } from "../bindings/Overview";
+import type { History } from "../bindings/History";
+import type { DayBar } from "../bindings/DayBar";
+import type { SettingsView } from "../bindings/SettingsView";
+import type { AssistantView } from "../bindings/AssistantView";
+import type { ProfileChoice } from "../bindings/ProfileChoice";
+import type { SwitchEvent } from "../bindings/SwitchEvent";
+import type { Verdict } from "../bindings/Verdict";
+import type { Status } from "../bindings/Status";
+import type { ProbeAuth } from "../bindings/ProbeAuth";
+import type { ProbePoint } from "../bindings/ProbePoint";
+import type { ProbesView } from "../bindings/ProbesView";
+import type { LeadSummary } from "../bindings/LeadSummary";
+import type { FailoverRuleView } from "../bindings/FailoverRuleView";
 
 const NOW = new Date("2026-11-25T12:00:00Z");
-const iso = (minsAgo: number) => new Date(NOW.getTime() - minsAgo * 60_000).toISOString();
+export const iso = (minsAgo: number) => new Date(NOW.getTime() - minsAgo * 60_000).toISOString();
 
 /** A measured verdict over the last 10 samples. */
 function verdict(status: Verdict["status"], summary: string, over: Partial<Verdict> = {}): Verdict {
@@ -100,6 +98,8 @@ export function sampleHistory(): History {
     providers: [
       {
         id: "anthropic", name: "Anthropic", uptime_pct: 99.61, bars: a,
+        windows: [{ window: "24h", uptime_pct: 98.2 }, { window: "7d", uptime_pct: 99.7 }, { window: "30d", uptime_pct: 99.8 }, { window: "90d", uptime_pct: 99.61 }],
+        mttr_secs: 60 * 60,
         components: [{ id: "a1", name: "Claude API", uptime_pct: 99.5, bars: a }],
         incidents: [
           { id: "h89", title: "Elevated error rates across all models", kind: "incident", impact: "critical", status: "identified", started_at: iso(25), resolved_at: null, first_seen_at: iso(24), duration_secs: null, url: null, lead_secs: 480, probed: true },
@@ -107,7 +107,7 @@ export function sampleHistory(): History {
           { id: "h40", title: "API errors for some requests", kind: "incident", impact: "major", status: "resolved", started_at: iso(49 * 1440), resolved_at: iso(49 * 1440 - 72), first_seen_at: iso(49 * 1440 - 3), duration_secs: 72 * 60, url: null, lead_secs: null, probed: false },
         ],
       },
-      { id: "openai", name: "OpenAI", uptime_pct: 100, bars: days(10, {}), components: [], incidents: [] },
+      { id: "openai", name: "OpenAI", uptime_pct: 100, windows: [{ window: "24h", uptime_pct: 100 }], mttr_secs: null, bars: days(10, {}), components: [], incidents: [] },
     ],
   };
 }
@@ -194,7 +194,7 @@ export function sampleSwitchHistory(): SwitchEvent[] {
 // ---- Early warning ----
 
 /** What each sample provider's probe is, as the catalog would say. */
-const PROBES: Record<string, { name: string; url: string; auth: ProbeAuth; interval_secs: number; slow_ms: number }> = {
+export const PROBES: Record<string, { name: string; url: string; auth: ProbeAuth; interval_secs: number; slow_ms: number }> = {
   anthropic: { name: "Anthropic", url: "https://api.anthropic.com/v1/models", auth: "x-api-key", interval_secs: 60, slow_ms: 3000 },
   openai: { name: "OpenAI", url: "https://api.openai.com/v1/models", auth: "bearer", interval_secs: 60, slow_ms: 3000 },
   gemini: { name: "Google Gemini", url: "https://generativelanguage.googleapis.com/v1beta/models", auth: "x-goog-api-key", interval_secs: 60, slow_ms: 3000 },
@@ -303,73 +303,3 @@ export function sampleProbes(
   };
 }
 
-function devError(message: string): ShellError {
-  return { kind: "input", message };
-}
-
-/** The dev backend's failover change, checked roughly as the app checks it. */
-function ruleView(assistants: AssistantView[], assistant: string, r: FailoverRuleInput): FailoverRuleView {
-  const a = assistants.find((x) => x.id === assistant);
-  const to = a?.profiles.find((p) => p.id === r.to);
-  if (!a || !to) throw devError(`failover.${assistant}: no profile ${JSON.stringify(r.to)}`);
-  if (to.provider === r.provider) throw devError(`failover.${assistant}: ${to.name} uses ${r.provider} itself`);
-  for (const [what, v] of [["after", r.after_secs], ["back_after", r.back_after_secs], ["min_dwell", r.min_dwell_secs]] as const) {
-    if (v > 86_400) throw devError(`failover ${what} must be at most a day, not ${v} s`);
-  }
-  const provider_name = PROBES[r.provider]?.name ?? assistants.find((x) => x.provider === r.provider)?.provider_name ?? r.provider;
-  return { ...r, assistant: a.id, assistant_name: a.name, provider_name, to_name: to.name };
-}
-
-export function devBackend(): Backend {
-  let settings = sampleSettings();
-  const assistants = sampleAssistants();
-  const probesOn = new Map<string, string | null>([["anthropic", "anthropic-probe"], ["openai", null]]);
-  let rules = sampleRules();
-  const plan = (assistant: string, profile: string) => ({
-    assistant: assistant as AssistantView["id"], profile, from: "anthropic", path: "/home/dev/.claude/settings.json", paths: ["/home/dev/.claude/settings.json"], noop: false,
-    diff: ["+ env.ANTHROPIC_BASE_URL = \"https://openrouter.ai/api\"", "+ apiKeyHelper = \"weathervane key openrouter\""],
-    warnings: ["running Claude Code sessions and IDE extensions pick the change up when restarted"],
-  });
-  return {
-    overview: async () => sampleOverview(),
-    history: async () => sampleHistory(),
-    probes: async (hours) => sampleProbes(hours, probesOn, rules),
-    settings: async () => settings,
-    updateSettings: async (c) => {
-      if (c.type === "provider_enabled") {
-        settings = { ...settings, providers: settings.providers.map((p) => (p.id === c.id ? { ...p, enabled: c.enabled } : p)) };
-      }
-      if (c.type === "probe") {
-        if (c.key !== null && !/^[A-Za-z0-9._-]+$/.test(c.key)) {
-          throw devError(`${JSON.stringify(c.key)} is not a keyring entry name (letters, digits, '-', '_', '.'); the key itself goes in the keyring with \`weathervane key set NAME\``);
-        }
-        if (c.enabled) probesOn.set(c.id, c.key);
-        else probesOn.delete(c.id);
-        settings = {
-          ...settings,
-          providers: settings.providers.map((p) => (p.id === c.id && p.probe ? { ...p, probe: { ...p.probe, enabled: c.enabled, key: c.key } } : p)),
-        };
-      }
-      if (c.type === "failover") {
-        const rest = rules.filter((r) => r.assistant !== c.assistant);
-        rules = c.rule ? [...rest, ruleView(assistants, c.assistant, c.rule)] : rest;
-        settings = { ...settings, failover: rules };
-      }
-      return settings;
-    },
-    detectSource: async (url) => ({ kind: "statuspage", url, name: "Example", components: 4 }),
-    setAutostart: async (on) => on,
-    refreshNow: async () => undefined,
-    openStatusPage: async () => undefined,
-    assistants: async () => assistants,
-    planSwitch: async (a, p) => plan(a, p),
-    switchAssistant: async (a, p) => ({ assistant: a as AssistantView["id"], plan: plan(a, p), backup: null, summary: `Switched to ${p}`, details: [] }),
-    switchBack: async (a) => ({ assistant: a as AssistantView["id"], plan: plan(a, "anthropic"), backup: null, summary: "Back", details: [] }),
-    switchHistory: async () => sampleSwitchHistory(),
-    backups: async () => [
-      { name: "claude-code-settings.json-20261125T100000.000Z.bak", path: "/home/dev/.local/share/weathervane/backups/claude-code-settings.json-20261125T100000.000Z.bak", created: iso(120), size: 1843 },
-    ],
-    restoreBackup: async (_a, name) => name,
-    onChanged: async () => () => undefined,
-  };
-}
