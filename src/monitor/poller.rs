@@ -168,6 +168,7 @@ pub async fn poll_provider(
                 let ctx = ParseContext {
                     watch: &p.watch,
                     now,
+                    feed_lists: p.feed_lists,
                 };
                 match parser.parse(&body, &ctx) {
                     Ok(snapshot) => {
