@@ -947,6 +947,40 @@ url = "http://127.0.0.1:8080"
         assert!(e.to_string().contains("unknown kind"), "{e}");
     }
 
+    /// Every catalog entry polls, or says why it cannot and what to do instead.
+    #[test]
+    fn every_catalog_entry_polls_or_says_why_not() {
+        let c = parse("").unwrap();
+        for p in c.providers.iter().filter(|p| !p.pollable) {
+            let note = p.note.as_deref().unwrap_or_default();
+            assert!(
+                note.contains("cannot read")
+                    || note.contains("no adapter")
+                    || note.contains("no public feed"),
+                "{}: {note}",
+                p.id
+            );
+            assert!(
+                note.contains("probe"),
+                "{}: name the alternative: {note}",
+                p.id
+            );
+        }
+        for id in ["deepseek", "mistral"] {
+            let p = c.provider(id).unwrap();
+            assert!(!p.pollable);
+            let note = p.note.as_deref().unwrap_or_default();
+            assert!(
+                note.contains("browser") && note.contains("sessions"),
+                "{id}: {note}"
+            );
+        }
+        let gemini_app = c.provider("gemini-app").unwrap();
+        assert_eq!(gemini_app.kind, SourceKind::GoogleCloud);
+        assert!(gemini_app.pollable);
+        assert_eq!(gemini_app.feed_lists, FeedLists::History);
+    }
+
     #[test]
     fn feed_lists_is_read_checked_and_named_by_line() {
         let c = parse("").unwrap();
