@@ -39,7 +39,11 @@ fn fixture(name: &str) -> Vec<u8> {
 fn parse(c: &mut Criterion) {
     let watch = vec!["Vertex Gemini API".to_owned(), "Cloud Run".to_owned()];
     let now: DateTime<Utc> = "2026-07-20T00:00:00Z".parse().unwrap_or_default();
-    let ctx = ParseContext { watch: &watch, now };
+    let ctx = ParseContext {
+        watch: &watch,
+        now,
+        feed_lists: Default::default(),
+    };
     let mut group = c.benchmark_group("parse");
     for (name, parser) in CASES {
         let body = fixture(name);

@@ -262,9 +262,19 @@ fn providers_lists_the_catalog_with_reasons_for_the_unpollable() {
     }
     let deepseek = provider_json(&v, "deepseek");
     assert_eq!(deepseek["pollable"], false);
-    assert!(deepseek["note"].as_str().unwrap().contains("Flashcat"));
+    // Moved to Flashduty in 2026-05 (status-platforms-2026.md): says why, and what to do instead.
+    let note = deepseek["note"].as_str().unwrap();
+    assert!(
+        note.contains("Flashduty") && note.contains("browsers only"),
+        "{note}"
+    );
+    assert!(
+        note.contains("probe") && note.contains("sessions"),
+        "{note}"
+    );
     let text = stdout(&env.run(&["providers"]));
     assert!(text.contains("cannot poll"), "{text}");
+    assert!(text.contains("refuses non-browser clients"), "{text}");
     assert!(text.contains("watching: Claude API, Claude Code"), "{text}");
 }
 

@@ -52,7 +52,14 @@ fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
 fn official(parser: Parser, body: &[u8], watch: &[&str], now: DateTime<Utc>) -> Status {
     let watch: Vec<String> = watch.iter().map(|w| w.to_string()).collect();
     let snap = parser
-        .parse(body, &ParseContext { watch: &watch, now })
+        .parse(
+            body,
+            &ParseContext {
+                watch: &watch,
+                now,
+                feed_lists: Default::default(),
+            },
+        )
         .unwrap_or_else(|e| panic!("the replayed page at {now} does not parse: {e}"));
     evaluate(&snap, &watch).status
 }
@@ -266,6 +273,7 @@ fn azure_page() -> Page {
     let ctx = ParseContext {
         watch: &[],
         now: at("2026-07-23T17:00:00Z"),
+        feed_lists: Default::default(),
     };
     let posted = Parser::Feed.parse(&body, &ctx).expect("parses").incidents[0]
         .started_at
@@ -1060,6 +1068,7 @@ fn parsed(id: &str, now: &str) -> (DateTime<Utc>, DateTime<Utc>) {
     let ctx = ParseContext {
         watch: &watch,
         now: at(now),
+        feed_lists: Default::default(),
     };
     let snap: Snapshot = Parser::GoogleCloud
         .parse(&fixture(GCLOUD), &ctx)

@@ -397,3 +397,137 @@ async fn sigkill_during_writes_never_damages_or_loses_history() {
     assert_eq!(v["providers"].as_array().unwrap().len(), N, "{v}");
     assert_eq!(provider_json(&v, "p7")["status"], "operational");
 }
+
+/// A page that moved or keeps non-browsers out is `unknown` with words a user
+/// can act on and the command that finds out more; never an outage, never silent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_that_moved_or_refuses_us_is_unknown_with_a_hint() {
+    let server = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    let uri = server.uri();
+    let summary = "/api/v2/summary.json";
+    // Another host: `localhost` where the config says 127.0.0.1, and another port.
+    let other = elsewhere.uri().replace("127.0.0.1", "localhost");
+    mount(
+        &server,
+        &format!("/moved{summary}"),
+        ResponseTemplate::new(301).insert_header("Location", format!("{other}/gone{summary}")),
+    )
+    .await;
+    mount(
+        &elsewhere,
+        &format!("/gone{summary}"),
+        ResponseTemplate::new(404).set_body_string("not here"),
+    )
+    .await;
+    mount(
+        &server,
+        &format!("/html{summary}"),
+        ResponseTemplate::new(200).set_body_raw(
+            "<!DOCTYPE html><html><head><title>Status</title></head><body>new page</body></html>",
+            "text/html",
+        ),
+    )
+    .await;
+    mount(
+        &server,
+        &format!("/challenge{summary}"),
+        ResponseTemplate::new(503).set_body_raw(
+            "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body><script src=\"/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1\"></script></body></html>",
+            "text/html",
+        ),
+    )
+    .await;
+    mount(
+        &server,
+        &format!("/challenge200{summary}"),
+        ResponseTemplate::new(200).set_body_raw(
+            "<html><body>Enable JavaScript and cookies to continue</body></html>",
+            "text/html",
+        ),
+    )
+    .await;
+    mount(
+        &server,
+        &format!("/wall{summary}"),
+        ResponseTemplate::new(403).set_body_string("Forbidden"),
+    )
+    .await;
+    mount(
+        &server,
+        &format!("/good{summary}"),
+        json_body(fixture(OPENAI_SUMMARY)),
+    )
+    .await;
+
+    let cases = [
+        ("moved", "the page seems to have moved"),
+        ("html", "the page seems to have moved"),
+        ("challenge", "the page refuses non-browser clients"),
+        ("challenge200", "the page refuses non-browser clients"),
+        ("wall", "the page refuses non-browser clients"),
+    ];
+    let mut cfg = String::from("catalog = false\ntimeout = \"3s\"\n");
+    for (n, _) in cases.iter().chain([("good", "")].iter()) {
+        cfg.push_str(&provider(n, "statuspage", &format!("{uri}/{n}"), &[]));
+    }
+    let env = Env::new(&cfg);
+    let (code, v) = env.json(&["poll", "--once", "--json"]);
+    assert_eq!(code, 3, "unknown, not an outage: {v}");
+    assert_eq!(provider_json(&v, "good")["status"], "operational");
+    for (id, words) in cases {
+        let p = provider_json(&v, id);
+        assert_eq!(p["status"], "unknown", "{id}: {p}");
+        assert_eq!(p["source_ok"], false, "{id}: {p}");
+        let reason = p["reason"].as_str().unwrap_or_default();
+        assert!(reason.starts_with(words), "{id}: {reason:?}");
+        assert!(
+            reason.contains(&format!("weathervane providers --detect {uri}/{id}")),
+            "{id}: {reason:?}"
+        );
+    }
+    let moved = provider_json(&v, "moved")["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        moved.contains("HTTP 404") && moved.contains("localhost"),
+        "{moved}"
+    );
+    let text = stdout(&env.run(&["status"]));
+    assert!(!text.to_lowercase().contains("outage"), "{text}");
+    assert!(text.contains("seems to have moved"), "{text}");
+}
+
+/// `providers --detect URL` says what a page runs on and how to watch it.
+#[tokio::test(flavor = "multi_thread")]
+async fn providers_detect_names_the_platform() {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        "/api/v2/summary.json",
+        json_body(fixture(OPENAI_SUMMARY)),
+    )
+    .await;
+    let env = Env::new("catalog = false\n");
+    let out = env.run(&["providers", "--detect", &server.uri()]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("kind = \"statuspage\""), "{text}");
+    assert!(
+        text.contains(&format!("url = \"{}\"", server.uri())),
+        "{text}"
+    );
+    let (code, v) = env.json(&["providers", "--detect", &server.uri(), "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["kind"], "statuspage");
+
+    let nothing = MockServer::start().await;
+    let out = env.run(&["providers", "--detect", &nothing.uri()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no status page Weathervane can read"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -69,10 +69,13 @@ pub enum Command {
     },
     /// Run the poller in the foreground (headless), printing changes and alerts.
     Watch,
-    /// The providers Weathervane knows (catalog + config).
+    /// The providers Weathervane knows (catalog + config), or with --detect, what a status page runs on.
     Providers {
         #[arg(long)]
         json: bool,
+        /// Find which platform the status page at URL runs on, and print a `[[providers]]` entry for it.
+        #[arg(long, value_name = "URL")]
+        detect: Option<String>,
     },
     /// Detected coding assistants, the profile each is on, and the profiles it can switch to.
     Assistants {
@@ -190,7 +193,11 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         .build()
         .map_err(|e| CliError::Other(format!("cannot start the async runtime: {e}")))?;
     match &cli.command {
-        Command::Providers { json } => providers(&config, &path, *json),
+        Command::Providers {
+            json,
+            detect: Some(url),
+        } => rt.block_on(detect_page(&config, url, *json)),
+        Command::Providers { json, .. } => providers(&config, &path, *json),
         Command::Status { json } => {
             let store = Store::open(&db_path(&cli))?;
             let latest = store.latest_all()?;
@@ -240,6 +247,69 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Restore { assistant, backup } => restore(&cli, &config, assistant, backup),
         Command::Key { action, profile } => key(action.as_ref(), profile.as_deref()),
     }
+}
+
+/// `providers --detect URL`: a thin front to the detector. Exit 0 when a
+/// readable source was found, 1 when none was.
+async fn detect_page(config: &Config, url: &str, json: bool) -> Result<i32, CliError> {
+    use weathervane::monitor::sources::detect::{DetectError, detect};
+    let f = fetcher(config)?;
+    match detect(&f, url).await {
+        Ok(d) => {
+            if json {
+                println_json(&d);
+            } else {
+                let mut out = anstream::stdout();
+                let _ = writeln!(
+                    out,
+                    "{} is a {} page{}{}; to watch it, add to your config:\n\n[[providers]]\nid = \"{}\"\nkind = \"{}\"\nurl = \"{}\"",
+                    url.trim(),
+                    d.kind,
+                    d.name
+                        .as_deref()
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default(),
+                    if d.components > 0 {
+                        format!(" with {} components", d.components)
+                    } else {
+                        String::new()
+                    },
+                    suggested_id(d.name.as_deref(), &d.url),
+                    d.kind,
+                    d.url
+                );
+            }
+            Ok(0)
+        }
+        Err(DetectError::BadUrl(m)) => Err(CliError::Usage(m)),
+        Err(e) => {
+            if json {
+                println_json(&serde_json::json!({ "error": e.to_string() }));
+            } else {
+                let mut err = anstream::stderr();
+                let _ = writeln!(
+                    err,
+                    "{e}\nIf the page answers browsers only, Weathervane cannot read it; the API probe (`probe = {{ enabled = true }}`) and your assistants' own sessions still warn you."
+                );
+            }
+            Ok(1)
+        }
+    }
+}
+
+/// An id for a detected page: its name, or its host, in the config's alphabet.
+fn suggested_id(name: Option<&str>, url: &str) -> String {
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let raw = name.unwrap_or(&host).to_lowercase();
+    let id: String = raw
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let id = id.trim_matches('-').to_owned();
+    if id.is_empty() { "mine".into() } else { id }
 }
 
 fn fetcher(config: &Config) -> Result<Fetcher, CliError> {

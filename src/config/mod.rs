@@ -15,6 +15,7 @@ use url::Url;
 use crate::monitor::fetch::parse_source_url;
 use crate::monitor::policy::{Prefs, QuietHours};
 use crate::monitor::sources::SourceKind;
+use crate::monitor::sources::feed::FeedLists;
 use crate::monitor::sources::probe::{self, ProbeAuth, ProbeSpec};
 use crate::switch::failover::{self, Rule};
 use crate::switch::profiles::{self, AssistantId, Profile, RawProfile};
@@ -65,6 +66,9 @@ pub struct ProviderConfig {
     pub origin: &'static str,
     /// The API probe (early warning), when the catalog or the config defines one.
     pub probe: Option<ProbeSpec>,
+    /// For feeds: whether the feed lists only live items or keeps history
+    /// (`feed_lists = "live" | "history"`; history when unsaid).
+    pub feed_lists: FeedLists,
 }
 
 impl ProviderConfig {
@@ -192,6 +196,25 @@ impl Config {
                 ),
                 None => None,
             };
+            let feed_lists = match &entry.feed_lists {
+                Some(f) => Some(
+                    parse_feed_lists(f.get_ref())
+                        .map_err(|m| err(f.span(), format!("providers.feed_lists: {m}")))?,
+                ),
+                None => None,
+            };
+            let existing_kind = providers.iter().find(|p| p.id == id).map(|p| p.kind);
+            if let (Some(f), Some(k)) = (&entry.feed_lists, kind.or(existing_kind))
+                && k != SourceKind::Feed
+            {
+                return Err(err(
+                    f.span(),
+                    format!(
+                        "providers.feed_lists: only feeds list items; {id:?} is of kind {}",
+                        k.as_str()
+                    ),
+                ));
+            }
             if let Some(existing) = providers.iter_mut().find(|p| p.id == id) {
                 // Field-by-field override of a catalog entry.
                 if let Some(n) = entry.name {
@@ -217,6 +240,9 @@ impl Config {
                 }
                 if let Some(h) = entry.homepage {
                     existing.homepage = Some(h);
+                }
+                if let Some(f) = feed_lists {
+                    existing.feed_lists = f;
                 }
                 if let Some(raw) = &entry.probe {
                     existing.probe = Some(
@@ -252,6 +278,7 @@ impl Config {
                     homepage: entry.homepage,
                     note: None,
                     origin: "config",
+                    feed_lists: feed_lists.unwrap_or_default(),
                     probe: match &entry.probe {
                         Some(raw) => Some(
                             merge_probe(None, raw.get_ref())
@@ -448,6 +475,10 @@ fn from_catalog(c: RawCatalogEntry) -> Result<ProviderConfig, ConfigError> {
         homepage: c.homepage.clone(),
         note: c.note.clone(),
         origin: "catalog",
+        feed_lists: match &c.feed_lists {
+            Some(f) => parse_feed_lists(f).map_err(bad)?,
+            None => FeedLists::default(),
+        },
         probe: match &c.probe {
             Some(raw) => Some(merge_probe(None, raw).map_err(bad)?),
             None => None,
@@ -537,6 +568,15 @@ pub fn parse_kind(s: &str) -> Result<SourceKind, String> {
                 "unknown kind {other:?}; expected one of statuspage, incidentio, google-cloud, instatus, feed"
             ));
         }
+    })
+}
+
+/// `feed_lists`: "live" (Azure) or "history" (AWS, Statuspage-style history feeds).
+pub fn parse_feed_lists(s: &str) -> Result<FeedLists, String> {
+    FeedLists::parse(s).ok_or_else(|| {
+        format!(
+            "{s:?}; expected \"live\" (the feed lists only what is going on now) or \"history\" (it keeps past posts)"
+        )
     })
 }
 
@@ -631,6 +671,7 @@ struct RawProvider {
     enabled: Option<bool>,
     homepage: Option<String>,
     probe: Option<Spanned<RawProbe>>,
+    feed_lists: Option<Spanned<String>>,
 }
 
 /// `probe = { ... }` on a provider: every field optional over the catalog's.
@@ -677,6 +718,7 @@ struct RawCatalogEntry {
     homepage: Option<String>,
     note: Option<String>,
     probe: Option<RawProbe>,
+    feed_lists: Option<String>,
 }
 
 #[cfg(test)]
@@ -903,6 +945,75 @@ url = "http://127.0.0.1:8080"
         )
         .unwrap_err();
         assert!(e.to_string().contains("unknown kind"), "{e}");
+    }
+
+    /// Every catalog entry polls, or says why it cannot and what to do instead.
+    #[test]
+    fn every_catalog_entry_polls_or_says_why_not() {
+        let c = parse("").unwrap();
+        for p in c.providers.iter().filter(|p| !p.pollable) {
+            let note = p.note.as_deref().unwrap_or_default();
+            assert!(
+                note.contains("cannot read")
+                    || note.contains("no adapter")
+                    || note.contains("no public feed"),
+                "{}: {note}",
+                p.id
+            );
+            assert!(
+                note.contains("probe"),
+                "{}: name the alternative: {note}",
+                p.id
+            );
+        }
+        for id in ["deepseek", "mistral"] {
+            let p = c.provider(id).unwrap();
+            assert!(!p.pollable);
+            let note = p.note.as_deref().unwrap_or_default();
+            assert!(
+                note.contains("browser") && note.contains("sessions"),
+                "{id}: {note}"
+            );
+        }
+        let gemini_app = c.provider("gemini-app").unwrap();
+        assert_eq!(gemini_app.kind, SourceKind::GoogleCloud);
+        assert!(gemini_app.pollable);
+        assert_eq!(gemini_app.feed_lists, FeedLists::History);
+    }
+
+    #[test]
+    fn feed_lists_is_read_checked_and_named_by_line() {
+        let c = parse("").unwrap();
+        assert_eq!(
+            c.provider("azure-openai").unwrap().feed_lists,
+            FeedLists::Live
+        );
+        assert_eq!(
+            c.provider("aws-bedrock").unwrap().feed_lists,
+            FeedLists::History
+        );
+        let c = parse("[[providers]]\nid = \"aws-bedrock\"\nfeed_lists = \"live\"\n").unwrap();
+        assert_eq!(
+            c.provider("aws-bedrock").unwrap().feed_lists,
+            FeedLists::Live
+        );
+        let c = parse(
+            "[[providers]]\nid = \"mine\"\nkind = \"feed\"\nurl = \"https://s.example/f\"\nfeed_lists = \"live\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.provider("mine").unwrap().feed_lists, FeedLists::Live);
+        let e = parse("[[providers]]\nid = \"azure-openai\"\n\nfeed_lists = \"current\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(":4:") && e.contains("providers.feed_lists"),
+            "{e}"
+        );
+        assert!(e.contains("\"live\"") && e.contains("\"history\""), "{e}");
+        let e = parse("[[providers]]\nid = \"anthropic\"\nfeed_lists = \"live\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":3:") && e.contains("only feeds"), "{e}");
     }
 
     #[test]

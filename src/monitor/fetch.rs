@@ -33,6 +33,8 @@ pub enum FetchOutcome {
         status: u16,
         validators: Validators,
         latency: Duration,
+        /// Where the answer came from after redirects.
+        url: Url,
     },
     /// 304: what we had is still current.
     NotModified { latency: Duration },
@@ -45,6 +47,68 @@ pub struct FetchError {
     pub message: String,
     pub http_status: Option<u16>,
     pub latency: Duration,
+    /// The page answered, but as a page that moved or keeps us out would.
+    pub gate: Option<Gate>,
+}
+
+/// Why a page that answered is not one we can read. Neither is an outage:
+/// the provider is `unknown`, with words a user can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// A redirect to another host that then failed, or an HTML page where
+    /// JSON or a feed was expected: the status page changed address or platform.
+    Moved,
+    /// A 403 from a bot wall or a browser challenge: only browsers get in.
+    RefusesBots,
+}
+
+impl Gate {
+    pub fn says(self) -> &'static str {
+        match self {
+            Gate::Moved => "the page seems to have moved",
+            Gate::RefusesBots => "the page refuses non-browser clients",
+        }
+    }
+}
+
+/// How much of a refused answer is read to tell a bot wall from a plain error.
+const SNIFF_CAP: usize = 16 * 1024;
+
+/// Words that browser challenges and bot walls put in their pages
+/// (Cloudflare, DDoS-Guard, Imperva, PerimeterX, AWS WAF, Vercel), lower-case.
+const CHALLENGE_MARKS: &[&str] = &[
+    "cf-challenge",
+    "challenge-platform",
+    "cf_chl_",
+    "<title>just a moment",
+    "attention required! | cloudflare",
+    "enable javascript and cookies to continue",
+    "ddos-guard",
+    "_incapsula_resource",
+    "px-captcha",
+    "awswaf",
+    "vercel security checkpoint",
+    "g-recaptcha",
+    "h-captcha",
+];
+
+/// What a body says about the page: a browser challenge, or an HTML page
+/// (never a status document of any format Weathervane reads).
+pub fn sniff_gate(body: &[u8]) -> Option<Gate> {
+    let head = &body[..body.len().min(SNIFF_CAP)];
+    let text = String::from_utf8_lossy(head).to_lowercase();
+    if CHALLENGE_MARKS.iter().any(|m| text.contains(m)) {
+        return Some(Gate::RefusesBots);
+    }
+    let start = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    (start.starts_with("<!doctype html") || start.starts_with("<html")).then_some(Gate::Moved)
+}
+
+/// A redirect ended on another host than the one asked for.
+pub fn changed_host(asked: &Url, answered: &Url) -> bool {
+    asked.host_str().map(str::to_ascii_lowercase)
+        != answered.host_str().map(str::to_ascii_lowercase)
+        || asked.port_or_known_default() != answered.port_or_known_default()
 }
 
 impl FetchError {
@@ -138,6 +202,7 @@ impl Fetcher {
     ) -> Result<FetchOutcome, FetchError> {
         let started = Instant::now();
         let fail = |class, message: String, http_status| FetchError {
+            gate: None,
             class,
             message,
             http_status,
@@ -185,12 +250,36 @@ impl Fetcher {
                 latency: started.elapsed(),
             });
         }
+        let answered = resp.url().clone();
+        let moved = changed_host(url, &answered);
         if !status.is_success() {
-            return Err(fail(
-                ErrorClass::HttpStatus,
-                format!("HTTP {}", status),
-                Some(status.as_u16()),
-            ));
+            // Read a little of the refusal: a challenge page says what it is.
+            let mut head = Vec::new();
+            while head.len() < SNIFF_CAP {
+                match resp.chunk().await {
+                    Ok(Some(c)) => head.extend_from_slice(&c),
+                    _ => break,
+                }
+            }
+            let challenge = sniff_gate(&head) == Some(Gate::RefusesBots);
+            let gate = if status == reqwest::StatusCode::FORBIDDEN || challenge {
+                Some(Gate::RefusesBots)
+            } else if moved {
+                Some(Gate::Moved)
+            } else {
+                None
+            };
+            let mut message = format!("HTTP {status}");
+            if moved {
+                message.push_str(&format!(
+                    " from {} (redirected from {})",
+                    answered.host_str().unwrap_or("?"),
+                    url.host_str().unwrap_or("?")
+                ));
+            }
+            let mut e = fail(ErrorClass::HttpStatus, message, Some(status.as_u16()));
+            e.gate = gate;
+            return Err(e);
         }
         let header = |name| {
             resp.headers()
@@ -244,6 +333,7 @@ impl Fetcher {
             status: status.as_u16(),
             validators: new_validators,
             latency: started.elapsed(),
+            url: answered,
         })
     }
 }
@@ -263,6 +353,7 @@ impl Fetcher {
     ) -> Result<ProbeAnswer, FetchError> {
         let started = tokio::time::Instant::now();
         let fail = |class, message: String, http_status| FetchError {
+            gate: None,
             class,
             message,
             http_status,

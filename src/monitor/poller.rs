@@ -18,7 +18,9 @@ use tokio::task::JoinSet;
 use crate::config::{Config, ProviderConfig};
 use crate::events::CoreEvent;
 use crate::model::{ErrorClass, Observation, Snapshot, Status};
-use crate::monitor::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
+use crate::monitor::fetch::{
+    FetchError, FetchOutcome, Fetcher, Gate, Validators, changed_host, sniff_gate,
+};
 use crate::monitor::policy::{self, Alert, AlertKind, PolicyInput, ProviderPolicyState, Signal};
 use crate::monitor::sources::probe::{self, ProbeClass, ProbeSample, ProbeSpec};
 use crate::monitor::sources::{ParseContext, Parser};
@@ -69,11 +71,30 @@ fn failed(p: &ProviderConfig, at: DateTime<Utc>, e: &FetchError, what: &str) -> 
         http_status: e.http_status,
         latency_ms: Some(e.latency.as_millis().min(u32::MAX as u128) as u32),
         error: Some(e.class),
-        reason: Some(format!("{what}: {}", e.message)),
+        reason: Some(match e.gate {
+            None => format!("{what}: {}", e.message),
+            Some(gate) => gated_reason(p, gate, what, &e.message),
+        }),
         missing_watched: vec![],
         components: vec![],
         incidents: vec![],
     }
+}
+
+/// A page that moved or keeps us out: what it means, what the answer was, and
+/// what to do about it, since it is not an outage and must not be silent.
+fn gated_reason(p: &ProviderConfig, gate: Gate, what: &str, message: &str) -> String {
+    let todo = match gate {
+        Gate::Moved => "to see where it went and what it runs on now",
+        Gate::RefusesBots => {
+            "to check for a readable source; meanwhile the API probe and your assistants' own sessions still warn you"
+        }
+    };
+    format!(
+        "{} ({what}: {message}); run `weathervane providers --detect {}` {todo}",
+        gate.says(),
+        p.homepage()
+    )
 }
 
 fn observed(
@@ -114,6 +135,7 @@ pub async fn poll_provider(
     let endpoints = p.kind.endpoints();
     if endpoints.is_empty() {
         let e = FetchError {
+            gate: None,
             class: ErrorClass::Other,
             message: format!("sources of kind {} are not available yet", p.kind.as_str()),
             http_status: None,
@@ -132,6 +154,7 @@ pub async fn poll_provider(
             Ok(u) => u,
             Err(m) => {
                 let e = FetchError {
+                    gate: None,
                     class: ErrorClass::Other,
                     message: m,
                     http_status: None,
@@ -152,6 +175,7 @@ pub async fn poll_provider(
                 }
                 // A 304 we did not ask for: treat like a broken answer.
                 let e = FetchError {
+                    gate: None,
                     class: ErrorClass::HttpStatus,
                     message: "HTTP 304 without a cached copy".into(),
                     http_status: Some(304),
@@ -164,10 +188,12 @@ pub async fn poll_provider(
                 status,
                 validators,
                 latency,
+                url: answered_url,
             }) => {
                 let ctx = ParseContext {
                     watch: &p.watch,
                     now,
+                    feed_lists: p.feed_lists,
                 };
                 match parser.parse(&body, &ctx) {
                     Ok(snapshot) => {
@@ -180,7 +206,13 @@ pub async fn poll_provider(
                         return (obs, Some(entry));
                     }
                     Err(pe) => {
+                        // HTML or a challenge where a status document was
+                        // expected, or something else after a redirect to
+                        // another host: the page moved or keeps us out.
+                        let gate = sniff_gate(&body)
+                            .or_else(|| changed_host(&url, &answered_url).then_some(Gate::Moved));
                         let e = FetchError {
+                            gate,
                             class: ErrorClass::Parse,
                             message: format!("{} is not {}: {pe}", url, parser_name(*parser)),
                             http_status: Some(status),
@@ -202,6 +234,7 @@ pub async fn poll_provider(
     let (e, url) = last_err.unwrap_or_else(|| {
         (
             FetchError {
+                gate: None,
                 class: ErrorClass::Other,
                 message: "no endpoint answered".into(),
                 http_status: None,
@@ -253,6 +286,7 @@ pub async fn poll_all(
         .map(|(o, p)| {
             o.unwrap_or_else(|| {
                 let e = FetchError {
+                    gate: None,
                     class: ErrorClass::Other,
                     message: "the poll task stopped unexpectedly".into(),
                     http_status: None,

@@ -81,6 +81,7 @@ pub async fn detect(fetcher: &Fetcher, input: &str) -> Result<Detected, DetectEr
     let ctx = ParseContext {
         watch: &[],
         now: Utc::now(),
+        feed_lists: super::feed::FeedLists::default(),
     };
     let mut tried = Vec::new();
     let attempt =

@@ -238,6 +238,7 @@ mod tests {
             &ParseContext {
                 watch: &watch,
                 now: at(now),
+                feed_lists: Default::default(),
             },
         )
         .unwrap()
@@ -395,6 +396,7 @@ mod tests {
         let ctx = ParseContext {
             watch: &[],
             now: Utc::now(),
+            feed_lists: Default::default(),
         };
         for body in [&b"{}"[..], b"{\"incidents\":[]}", b"[1,2,3]", b"null"] {
             assert!(matches!(parse(body, &ctx), Err(ParseError::Shape { .. })));

@@ -75,6 +75,8 @@ pub struct ParseContext<'a> {
     pub watch: &'a [String],
     /// Now, for sources that judge recency (feeds).
     pub now: DateTime<Utc>,
+    /// Whether a feed lists only live items or keeps history (feeds only).
+    pub feed_lists: feed::FeedLists,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -177,6 +179,7 @@ mod tests {
         let ctx = ParseContext {
             watch: &watch,
             now: Utc::now(),
+            feed_lists: feed::FeedLists::default(),
         };
         let mut accepted = 0;
         for name in FIXTURES {

@@ -291,6 +291,7 @@ pub async fn probe(
             message,
             http_status,
             latency,
+            ..
         }) => ProbeSample {
             provider_id: provider_id.to_string(),
             at,
