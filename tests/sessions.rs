@@ -240,3 +240,51 @@ fn fixtures_make_the_verdict() {
     // Two days later the same records are history.
     assert!(judge(&facts, utc(10, 4) + chrono::Duration::days(2), tz).is_none());
 }
+
+/// The fuzz target's property (fuzz/fuzz_targets/session_record.rs), on cut and mangled
+/// fixture lines: no panic, and any kept code is a short machine word.
+#[test]
+fn cut_and_mangled_lines_never_panic_and_codes_stay_words() {
+    use weathervane::monitor::sessions::{LineContext, parse_line, records::MAX_CODE_LEN};
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.len() <= MAX_CODE_LEN
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    };
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    for f in std::fs::read_dir(fixture("")).unwrap() {
+        let p = f.unwrap().path();
+        if p.extension().is_some_and(|e| e == "jsonl") {
+            lines.extend(std::fs::read(&p).unwrap().split(|&b| b == b'\n').map(<[u8]>::to_vec));
+        }
+    }
+    // A code made of everything but a word.
+    lines.push(
+        br#"{"type":"system","subtype":"api_error","timestamp":"2026-12-01T10:00:00Z","error":{"cause":{"code":"/home/me/\u00e9 secret token 0123456789012345678901234567890123456789"}}}"#.to_vec(),
+    );
+    for line in &lines {
+        let mut variants: Vec<Vec<u8>> = (0..line.len()).step_by(7).map(|i| line[..i].to_vec()).collect();
+        let mut swapped = line.clone();
+        swapped.iter_mut().step_by(11).for_each(|b| *b = b'"');
+        variants.push(swapped);
+        variants.push(line.clone());
+        for v in &variants {
+            for a in AssistantId::ALL {
+                let ctx = LineContext {
+                    assistant: a,
+                    session: "s".into(),
+                    utc_offset: FixedOffset::east_opt(0).unwrap(),
+                };
+                match parse_line(v, &ctx) {
+                    Some(Parsed::Error(f)) => {
+                        if let Some(c) = &f.code {
+                            assert!(word(c), "{c:?}");
+                        }
+                    }
+                    Some(Parsed::Provider { provider, .. }) => assert!(word(&provider)),
+                    None => {}
+                }
+            }
+        }
+    }
+}
