@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use weathervane::model::Status;
 use weathervane::monitor::sessions::{
-    ErrorFact, Follower, Parsed, SessionErrorKind, StartAt, attribute,
-    judge, provider_of,
+    ErrorFact, Follower, Parsed, SessionErrorKind, StartAt, attribute, judge, provider_of,
 };
 use weathervane::switch::assistants::AssistantView;
 use weathervane::switch::profiles::AssistantId;
@@ -73,7 +72,10 @@ fn claude_retries_and_final_errors() {
     );
     // One user session: the records' sessionId, hashed; no path, no text.
     let json = serde_json::to_string(&facts).unwrap();
-    assert!(!json.contains("home") && !json.contains("7f3c2a10"), "{json}");
+    assert!(
+        !json.contains("home") && !json.contains("7f3c2a10"),
+        "{json}"
+    );
     assert!(!json.contains("Overloaded. Try again"), "{json}");
 }
 
@@ -110,12 +112,21 @@ fn codex_rollout_names_its_provider() {
         rows(&facts),
         [
             (Provider, Some(503), None, true),
-            (Provider, Some(502), Some("response_too_many_failed_attempts"), true),
+            (
+                Provider,
+                Some(502),
+                Some("response_too_many_failed_attempts"),
+                true
+            ),
             (Account, None, Some("usage_limit_exceeded"), true),
             (Provider, None, Some("response_stream_disconnected"), false),
         ]
     );
-    assert!(facts.iter().all(|f| f.provider.as_deref() == Some("openrouter")));
+    assert!(
+        facts
+            .iter()
+            .all(|f| f.provider.as_deref() == Some("openrouter"))
+    );
     assert_eq!(facts[2].resets_at, Some(utc(15, 5)));
     // Remembered with the offset, for errors appended after a restart.
     assert_eq!(f.state().files[&p].provider.as_deref(), Some("openrouter"));
@@ -145,14 +156,20 @@ fn torn_line_waits_for_its_end() {
     assert_eq!(errors(&parsed).len(), 1);
     let mut file = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
     file.write_all(b"tus\":503}}\n").unwrap();
-    let more = errors(&f.read_new(&p, AssistantId::ClaudeCode, StartAt::End).unwrap());
+    let more = errors(
+        &f.read_new(&p, AssistantId::ClaudeCode, StartAt::End)
+            .unwrap(),
+    );
     assert_eq!(rows(&more), [(Provider, Some(503), None, false)]);
 }
 
 #[test]
 fn non_utf8_lines_are_skipped() {
     let (_d, _p, _f, parsed) = read_fixture("non-utf8.jsonl", AssistantId::ClaudeCode);
-    assert_eq!(rows(&errors(&parsed)), [(Provider, Some(503), Some("unavailable"), false)]);
+    assert_eq!(
+        rows(&errors(&parsed)),
+        [(Provider, Some(503), Some("unavailable"), false)]
+    );
 }
 
 #[test]
@@ -166,9 +183,13 @@ fn a_very_long_line_is_skipped_and_the_next_read() {
         "x".repeat(2 << 20)
     );
     file.write_all(big.as_bytes()).unwrap();
-    file.write_all(&std::fs::read(fixture("claude-network.jsonl")).unwrap()).unwrap();
+    file.write_all(&std::fs::read(fixture("claude-network.jsonl")).unwrap())
+        .unwrap();
     let mut f = Follower::default();
-    let facts = errors(&f.read_new(&p, AssistantId::ClaudeCode, StartAt::Beginning).unwrap());
+    let facts = errors(
+        &f.read_new(&p, AssistantId::ClaudeCode, StartAt::Beginning)
+            .unwrap(),
+    );
     assert_eq!(facts.len(), 3);
 }
 
@@ -183,11 +204,21 @@ fn a_large_existing_file_is_not_read_from_its_start() {
         file.write_all(&line).unwrap();
     }
     let mut f = Follower::default();
-    assert!(f.read_new(&p, AssistantId::ClaudeCode, StartAt::End).unwrap().is_empty());
+    assert!(
+        f.read_new(&p, AssistantId::ClaudeCode, StartAt::End)
+            .unwrap()
+            .is_empty()
+    );
     let mut g = Follower::default();
-    let tail = errors(&g.read_new(&p, AssistantId::ClaudeCode, StartAt::Tail(4096)).unwrap());
+    let tail = errors(
+        &g.read_new(&p, AssistantId::ClaudeCode, StartAt::Tail(4096))
+            .unwrap(),
+    );
     assert!(!tail.is_empty() && tail.len() < 20, "{}", tail.len());
-    assert_eq!(g.state().files[&p].offset, std::fs::metadata(&p).unwrap().len());
+    assert_eq!(
+        g.state().files[&p].offset,
+        std::fs::metadata(&p).unwrap().len()
+    );
 }
 
 fn view(id: AssistantId, provider: Option<&str>) -> AssistantView {
@@ -215,17 +246,28 @@ fn errors_are_attributed_to_the_active_profile_or_the_session_file() {
         view(AssistantId::ClaudeCode, Some("openrouter")),
         view(AssistantId::Codex, Some("openai")),
     ];
-    assert_eq!(provider_of(AssistantId::ClaudeCode, &views).as_deref(), Some("openrouter"));
+    assert_eq!(
+        provider_of(AssistantId::ClaudeCode, &views).as_deref(),
+        Some("openrouter")
+    );
     assert_eq!(provider_of(AssistantId::Gemini, &views), None);
     let (_d, _p, _f, parsed) = read_fixture("claude-retries.jsonl", AssistantId::ClaudeCode);
     let mut facts = errors(&parsed);
     facts.iter_mut().for_each(|f| attribute(f, &views));
-    assert!(facts.iter().all(|f| f.provider.as_deref() == Some("openrouter")));
+    assert!(
+        facts
+            .iter()
+            .all(|f| f.provider.as_deref() == Some("openrouter"))
+    );
     // Codex's session_meta names the provider: that wins over the profile.
     let (_d, _p, _f, parsed) = read_fixture("codex-rollout.jsonl", AssistantId::Codex);
     let mut facts = errors(&parsed);
     facts.iter_mut().for_each(|f| attribute(f, &views));
-    assert!(facts.iter().all(|f| f.provider.as_deref() == Some("openrouter")));
+    assert!(
+        facts
+            .iter()
+            .all(|f| f.provider.as_deref() == Some("openrouter"))
+    );
 }
 
 #[test]
@@ -236,7 +278,11 @@ fn fixtures_make_the_verdict() {
     let v = judge(&facts, utc(10, 4), tz).unwrap();
     // 7 errors, one session, one final failure: a burst, not yet an outage.
     assert_eq!((v.status, v.errors), (Status::Degraded, 7));
-    assert!(v.summary.starts_with("7 failed calls (529"), "{}", v.summary);
+    assert!(
+        v.summary.starts_with("7 failed calls (529"),
+        "{}",
+        v.summary
+    );
     // Two days later the same records are history.
     assert!(judge(&facts, utc(10, 4) + chrono::Duration::days(2), tz).is_none());
 }
@@ -249,13 +295,19 @@ fn cut_and_mangled_lines_never_panic_and_codes_stay_words() {
     let word = |s: &str| {
         !s.is_empty()
             && s.len() <= MAX_CODE_LEN
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
     };
     let mut lines: Vec<Vec<u8>> = Vec::new();
     for f in std::fs::read_dir(fixture("")).unwrap() {
         let p = f.unwrap().path();
         if p.extension().is_some_and(|e| e == "jsonl") {
-            lines.extend(std::fs::read(&p).unwrap().split(|&b| b == b'\n').map(<[u8]>::to_vec));
+            lines.extend(
+                std::fs::read(&p)
+                    .unwrap()
+                    .split(|&b| b == b'\n')
+                    .map(<[u8]>::to_vec),
+            );
         }
     }
     // A code made of everything but a word.
@@ -263,7 +315,10 @@ fn cut_and_mangled_lines_never_panic_and_codes_stay_words() {
         br#"{"type":"system","subtype":"api_error","timestamp":"2026-12-01T10:00:00Z","error":{"cause":{"code":"/home/me/\u00e9 secret token 0123456789012345678901234567890123456789"}}}"#.to_vec(),
     );
     for line in &lines {
-        let mut variants: Vec<Vec<u8>> = (0..line.len()).step_by(7).map(|i| line[..i].to_vec()).collect();
+        let mut variants: Vec<Vec<u8>> = (0..line.len())
+            .step_by(7)
+            .map(|i| line[..i].to_vec())
+            .collect();
         let mut swapped = line.clone();
         swapped.iter_mut().step_by(11).for_each(|b| *b = b'"');
         variants.push(swapped);

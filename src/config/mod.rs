@@ -760,7 +760,9 @@ mod tests {
             .to_string();
         assert!(e.contains(":3:"), "{e}");
         assert!(e.contains("claude"), "{e}");
-        let e = parse("[sessions]\ngemini = \"no\"\n").unwrap_err().to_string();
+        let e = parse("[sessions]\ngemini = \"no\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(":2:"), "{e}");
     }
 

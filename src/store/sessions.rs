@@ -86,9 +86,10 @@ impl Store {
             for row in rows {
                 let (at, session, assistant, kind, status, code, final_, resets) = row?;
                 // A row of an assistant or kind this build does not know is skipped.
-                let (Some(assistant), Some(kind)) =
-                    (AssistantId::parse(&assistant), SessionErrorKind::parse(&kind))
-                else {
+                let (Some(assistant), Some(kind)) = (
+                    AssistantId::parse(&assistant),
+                    SessionErrorKind::parse(&kind),
+                ) else {
                     continue;
                 };
                 out.push(ErrorFact {
@@ -143,7 +144,10 @@ impl Store {
                 set_meta(&tx, SESSION_HOURLY_UNTIL, end)?;
             }
             let raw_cut = (now - RAW_RETENTION_DAYS * DAY).min(end);
-            tx.execute("DELETE FROM session_errors WHERE at_ms < ?1", [raw_cut * 1000])?;
+            tx.execute(
+                "DELETE FROM session_errors WHERE at_ms < ?1",
+                [raw_cut * 1000],
+            )?;
             tx.execute(
                 "DELETE FROM session_hourly WHERE bucket < ?1",
                 [now - ROLLUP_RETENTION_DAYS * DAY],
@@ -211,7 +215,13 @@ mod tests {
     fn facts_round_trip_once() {
         let mut s = Store::open_in_memory().unwrap();
         let mut facts: Vec<ErrorFact> = (0..3)
-            .map(|i| fact(t0() + Duration::milliseconds(i * 700), SessionErrorKind::Provider, "a"))
+            .map(|i| {
+                fact(
+                    t0() + Duration::milliseconds(i * 700),
+                    SessionErrorKind::Provider,
+                    "a",
+                )
+            })
             .collect();
         facts[2].kind = SessionErrorKind::Account;
         facts[2].resets_at = Some(t0() + Duration::hours(5));
@@ -219,10 +229,18 @@ mod tests {
         orphan.provider = None;
         facts.push(orphan);
         assert_eq!(s.record_session_errors(&facts).unwrap(), 3);
-        assert_eq!(s.record_session_errors(&facts).unwrap(), 0, "read twice, kept once");
+        assert_eq!(
+            s.record_session_errors(&facts).unwrap(),
+            0,
+            "read twice, kept once"
+        );
         let back = s.recent_session_errors("anthropic", t0()).unwrap();
         assert_eq!(back, facts[..3]);
-        assert!(s.recent_session_errors("anthropic", t0() + Duration::seconds(2)).unwrap().is_empty());
+        assert!(
+            s.recent_session_errors("anthropic", t0() + Duration::seconds(2))
+                .unwrap()
+                .is_empty()
+        );
         assert!(s.recent_session_errors("openai", t0()).unwrap().is_empty());
     }
 
@@ -231,8 +249,16 @@ mod tests {
         let mut s = Store::open_in_memory().unwrap();
         let facts: Vec<ErrorFact> = (0..6)
             .map(|i| {
-                let kind = if i < 4 { SessionErrorKind::Provider } else { SessionErrorKind::Network };
-                fact(t0() + Duration::minutes(i * 10), kind, if i % 2 == 0 { "a" } else { "b" })
+                let kind = if i < 4 {
+                    SessionErrorKind::Provider
+                } else {
+                    SessionErrorKind::Network
+                };
+                fact(
+                    t0() + Duration::minutes(i * 10),
+                    kind,
+                    if i % 2 == 0 { "a" } else { "b" },
+                )
             })
             .collect();
         s.record_session_errors(&facts).unwrap();

@@ -141,9 +141,15 @@ impl Follower {
         let mut out = Vec::new();
         let mut provider = self.state.files.get(path).and_then(|c| c.provider.clone());
         self.read_lines(path, first, |line| match parse_line(line, &ctx) {
-            Some(Parsed::Provider { session, provider: p }) => {
+            Some(Parsed::Provider {
+                session,
+                provider: p,
+            }) => {
                 provider = Some(p.clone());
-                out.push(Parsed::Provider { session, provider: p });
+                out.push(Parsed::Provider {
+                    session,
+                    provider: p,
+                });
             }
             Some(Parsed::Error(mut f)) => {
                 if f.provider.is_none() {
@@ -269,13 +275,19 @@ mod tests {
 
     fn lines(f: &mut Follower, p: &Path, first: StartAt) -> Vec<String> {
         let mut out = Vec::new();
-        f.read_lines(p, first, |l| out.push(String::from_utf8_lossy(l).into_owned()))
-            .unwrap();
+        f.read_lines(p, first, |l| {
+            out.push(String::from_utf8_lossy(l).into_owned())
+        })
+        .unwrap();
         out
     }
 
     fn append(p: &Path, bytes: &[u8]) {
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(p).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .unwrap();
         f.write_all(bytes).unwrap();
     }
 
@@ -307,7 +319,10 @@ mod tests {
         append(&q, b"old-1\nold-2\nold-3\n");
         assert_eq!(lines(&mut g, &q, StartAt::Tail(8)), ["old-3"]);
         let mut h = Follower::default();
-        assert_eq!(lines(&mut h, &q, StartAt::Tail(1 << 20)), ["old-1", "old-2", "old-3"]);
+        assert_eq!(
+            lines(&mut h, &q, StartAt::Tail(1 << 20)),
+            ["old-1", "old-2", "old-3"]
+        );
     }
 
     #[test]
@@ -322,12 +337,12 @@ mod tests {
             },
         );
         append(&p, b"short\n");
-        append(&p, &vec![b'x'; 150]);
+        append(&p, &[b'x'; 150]);
         assert_eq!(lines(&mut f, &p, StartAt::Beginning), ["short"]);
         // The cursor moved past the skipped bytes, remembering to skip to the newline.
         assert_eq!(f.state().files[&p].offset, 156);
         assert!(f.state().files[&p].skipping);
-        append(&p, &vec![b'y'; 150]);
+        append(&p, &[b'y'; 150]);
         append(&p, b"\nafter\n");
         assert_eq!(lines(&mut f, &p, StartAt::Beginning), ["after"]);
         assert!(!f.state().files[&p].skipping);

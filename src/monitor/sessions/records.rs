@@ -59,7 +59,10 @@ pub struct ErrorFact {
 pub enum Parsed {
     Error(ErrorFact),
     /// The session runs on this model provider (Codex `session_meta` / `turn_context`).
-    Provider { session: String, provider: String },
+    Provider {
+        session: String,
+        provider: String,
+    },
 }
 
 /// What the follower knows of the file a line comes from.
@@ -238,7 +241,11 @@ pub fn parse_resets(text: &str, at: DateTime<Utc>, offset: FixedOffset) -> Optio
     }
     let time = NaiveTime::from_hms_opt(hour, minute, 0)?;
     let local = at.with_timezone(&offset);
-    let candidate = local.date_naive().and_time(time).and_local_timezone(offset).single()?;
+    let candidate = local
+        .date_naive()
+        .and_time(time)
+        .and_local_timezone(offset)
+        .single()?;
     let candidate = if candidate <= local {
         candidate + Duration::days(1)
     } else {
@@ -333,7 +340,9 @@ fn claude(v: &Value, ctx: &LineContext) -> Option<Parsed> {
                 .or_else(|| message.and_then(limit_word).map(str::to_string))
                 .or_else(|| message.and_then(word));
             let network_down = v.get("isNetworkDown").and_then(Value::as_bool) == Some(true)
-                || err.and_then(|e| e.get("isNetworkDown")).and_then(Value::as_bool)
+                || err
+                    .and_then(|e| e.get("isNetworkDown"))
+                    .and_then(Value::as_bool)
                     == Some(true);
             Some(Parsed::Error(fact(
                 Raw {
@@ -448,7 +457,10 @@ fn codex(v: &Value, ctx: &LineContext) -> Option<Parsed> {
 fn gemini_text(content: &Value) -> Option<String> {
     match content {
         Value::String(s) => Some(s.clone()),
-        Value::Object(_) => content.get("text").and_then(Value::as_str).map(str::to_string),
+        Value::Object(_) => content
+            .get("text")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         Value::Array(parts) => {
             let texts: Vec<&str> = parts
                 .iter()
@@ -534,17 +546,30 @@ mod tests {
         );
         assert_eq!(
             (f.kind, f.status, f.code.as_deref(), f.final_),
-            (SessionErrorKind::Provider, Some(529), Some("overloaded"), false)
+            (
+                SessionErrorKind::Provider,
+                Some(529),
+                Some("overloaded"),
+                false
+            )
         );
         assert_eq!(f.session, session_key("s1"));
-        assert_eq!(f.at, Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 9).unwrap() + Duration::milliseconds(120));
+        assert_eq!(
+            f.at,
+            Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 9).unwrap() + Duration::milliseconds(120)
+        );
         let f = err(
             AssistantId::ClaudeCode,
             r#"{"type":"assistant","timestamp":"2026-12-01T10:01:40.002Z","isApiErrorMessage":true,"error":"server_error","apiErrorStatus":529,"message":{"model":"<synthetic>","content":[{"type":"text","text":"API Error: 529 Overloaded."}]}}"#,
         );
         assert_eq!(
             (f.kind, f.status, f.code.as_deref(), f.final_),
-            (SessionErrorKind::Provider, Some(529), Some("server_error"), true)
+            (
+                SessionErrorKind::Provider,
+                Some(529),
+                Some("server_error"),
+                true
+            )
         );
         assert_eq!(f.session, session_key("file-stem"));
     }
@@ -555,13 +580,22 @@ mod tests {
             AssistantId::ClaudeCode,
             r#"{"type":"system","subtype":"api_error","timestamp":"2026-12-01T10:00:00Z","error":{"cause":{"code":"FailedToOpenSocket","path":"https://api.anthropic.com"}}}"#,
         );
-        assert_eq!((f.kind, f.code.as_deref()), (SessionErrorKind::Network, Some("FailedToOpenSocket")));
+        assert_eq!(
+            (f.kind, f.code.as_deref()),
+            (SessionErrorKind::Network, Some("FailedToOpenSocket"))
+        );
         let f = err(
             AssistantId::ClaudeCode,
             r#"{"type":"assistant","timestamp":"2026-12-01T18:00:00Z","isApiErrorMessage":true,"error":"rate_limit","apiErrorStatus":429,"message":{"content":[{"type":"text","text":"You've hit your session limit · resets 9:50pm"}]}}"#,
         );
-        assert_eq!((f.kind, f.code.as_deref()), (SessionErrorKind::Account, Some("session_limit")));
-        assert_eq!(f.resets_at, Some(Utc.with_ymd_and_hms(2026, 12, 1, 21, 50, 0).unwrap()));
+        assert_eq!(
+            (f.kind, f.code.as_deref()),
+            (SessionErrorKind::Account, Some("session_limit"))
+        );
+        assert_eq!(
+            f.resets_at,
+            Some(Utc.with_ymd_and_hms(2026, 12, 1, 21, 50, 0).unwrap())
+        );
     }
 
     #[test]
@@ -570,23 +604,39 @@ mod tests {
             AssistantId::Codex,
             r#"{"timestamp":"2026-12-01T10:02:00.000Z","type":"event_msg","payload":{"type":"error","message":"unexpected status 503 Service Unavailable: upstream","codex_error_info":"other"}}"#,
         );
-        assert_eq!((f.kind, f.status, f.code.as_deref()), (SessionErrorKind::Provider, Some(503), None));
+        assert_eq!(
+            (f.kind, f.status, f.code.as_deref()),
+            (SessionErrorKind::Provider, Some(503), None)
+        );
         let f = err(
             AssistantId::Codex,
             r#"{"timestamp":"2026-12-01T10:02:00.000Z","type":"event_msg","payload":{"type":"error","message":"exceeded retry limit","codex_error_info":{"response_too_many_failed_attempts":{"http_status_code":502}}}}"#,
         );
-        assert_eq!((f.kind, f.status, f.code.as_deref()), (SessionErrorKind::Provider, Some(502), Some("response_too_many_failed_attempts")));
+        assert_eq!(
+            (f.kind, f.status, f.code.as_deref()),
+            (
+                SessionErrorKind::Provider,
+                Some(502),
+                Some("response_too_many_failed_attempts")
+            )
+        );
         let f = err(
             AssistantId::Codex,
             r#"{"timestamp":"2026-12-01T10:02:00.000Z","type":"event_msg","payload":{"type":"error","message":"You've hit your usage limit. Try again at 3:05 PM.","codex_error_info":"usage_limit_exceeded"}}"#,
         );
         assert_eq!(f.kind, SessionErrorKind::Account);
-        assert_eq!(f.resets_at, Some(Utc.with_ymd_and_hms(2026, 12, 1, 15, 5, 0).unwrap()));
+        assert_eq!(
+            f.resets_at,
+            Some(Utc.with_ymd_and_hms(2026, 12, 1, 15, 5, 0).unwrap())
+        );
         let p = parse_line(
             br#"{"timestamp":"2026-12-01T10:00:00Z","type":"session_meta","payload":{"id":"x","cwd":"/home/me","model_provider":"openrouter"}}"#,
             &ctx(AssistantId::Codex),
         );
-        assert!(matches!(p, Some(Parsed::Provider { ref provider, .. }) if provider == "openrouter"), "{p:?}");
+        assert!(
+            matches!(p, Some(Parsed::Provider { ref provider, .. }) if provider == "openrouter"),
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -595,12 +645,18 @@ mod tests {
             AssistantId::Gemini,
             r#"{"id":"1","timestamp":"2026-12-01T10:03:00.000Z","type":"error","content":"[API Error: got status: 503 Service Unavailable. (Status: UNAVAILABLE)]"}"#,
         );
-        assert_eq!((f.kind, f.status, f.code.as_deref()), (SessionErrorKind::Provider, Some(503), Some("UNAVAILABLE")));
+        assert_eq!(
+            (f.kind, f.status, f.code.as_deref()),
+            (SessionErrorKind::Provider, Some(503), Some("UNAVAILABLE"))
+        );
         let f = err(
             AssistantId::Gemini,
             r#"{"id":"2","timestamp":"2026-12-01T10:03:00.000Z","type":"error","content":[{"text":"[API Error: You exceeded your current quota, it will reset soon (Status: RESOURCE_EXHAUSTED)]"}]}"#,
         );
-        assert_eq!((f.kind, f.code.as_deref()), (SessionErrorKind::Account, Some("RESOURCE_EXHAUSTED")));
+        assert_eq!(
+            (f.kind, f.code.as_deref()),
+            (SessionErrorKind::Account, Some("RESOURCE_EXHAUSTED"))
+        );
         assert_eq!(
             parse_line(br#"{"id":"3","timestamp":"2026-12-01T10:03:00Z","type":"error","content":"Failed to read file"}"#, &ctx(AssistantId::Gemini)),
             None
@@ -638,11 +694,23 @@ mod tests {
     fn resets_parse_relative_to_the_record() {
         let at = Utc.with_ymd_and_hms(2026, 12, 1, 22, 0, 0).unwrap();
         let z = FixedOffset::east_opt(0).unwrap();
-        assert_eq!(parse_resets("resets 9:50pm", at, z), Some(Utc.with_ymd_and_hms(2026, 12, 2, 21, 50, 0).unwrap()));
-        assert_eq!(parse_resets("resets at 23:15", at, z), Some(Utc.with_ymd_and_hms(2026, 12, 1, 23, 15, 0).unwrap()));
-        assert_eq!(parse_resets("resets 12am", at, z), Some(Utc.with_ymd_and_hms(2026, 12, 2, 0, 0, 0).unwrap()));
+        assert_eq!(
+            parse_resets("resets 9:50pm", at, z),
+            Some(Utc.with_ymd_and_hms(2026, 12, 2, 21, 50, 0).unwrap())
+        );
+        assert_eq!(
+            parse_resets("resets at 23:15", at, z),
+            Some(Utc.with_ymd_and_hms(2026, 12, 1, 23, 15, 0).unwrap())
+        );
+        assert_eq!(
+            parse_resets("resets 12am", at, z),
+            Some(Utc.with_ymd_and_hms(2026, 12, 2, 0, 0, 0).unwrap())
+        );
         let paris = FixedOffset::east_opt(3600).unwrap();
-        assert_eq!(parse_resets("resets 11pm", at, paris), Some(Utc.with_ymd_and_hms(2026, 12, 2, 22, 0, 0).unwrap()));
+        assert_eq!(
+            parse_resets("resets 11pm", at, paris),
+            Some(Utc.with_ymd_and_hms(2026, 12, 2, 22, 0, 0).unwrap())
+        );
         assert_eq!(parse_resets("resets soon", at, z), None);
         assert_eq!(parse_resets("resets 13pm", at, z), None);
         assert_eq!(parse_resets("resets 99:99", at, z), None);

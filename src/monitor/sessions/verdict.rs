@@ -208,8 +208,18 @@ mod tests {
         let utc = FixedOffset::east_opt(0).unwrap();
         let cases: Vec<(&str, Vec<ErrorFact>, Option<Status>, u32)> = vec![
             ("nothing", vec![], None, 0),
-            ("one flaky turn", burst(2, "a", 0), Some(Status::Operational), 2),
-            ("a burst in one session", burst(3, "a", 0), Some(Status::Degraded), 3),
+            (
+                "one flaky turn",
+                burst(2, "a", 0),
+                Some(Status::Operational),
+                2,
+            ),
+            (
+                "a burst in one session",
+                burst(3, "a", 0),
+                Some(Status::Degraded),
+                3,
+            ),
             (
                 "many retries, one session, one final failure",
                 burst(9, "a", 1),

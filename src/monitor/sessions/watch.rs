@@ -41,7 +41,8 @@ fn var<'a>(env: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
 pub fn roots(home: &Path, env: &HashMap<String, String>, enabled: &SessionsConfig) -> Vec<Root> {
     let mut out = Vec::new();
     if enabled.enabled(AssistantId::ClaudeCode) {
-        let base = var(env, "CLAUDE_CONFIG_DIR").map_or_else(|| home.join(".claude"), PathBuf::from);
+        let base =
+            var(env, "CLAUDE_CONFIG_DIR").map_or_else(|| home.join(".claude"), PathBuf::from);
         out.push(Root {
             assistant: AssistantId::ClaudeCode,
             dir: base.join("projects"),
@@ -116,9 +117,7 @@ impl Root {
             return false;
         }
         match self.assistant {
-            AssistantId::ClaudeCode => {
-                rel.len() == 2 || (rel.len() == 4 && rel[2] == "subagents")
-            }
+            AssistantId::ClaudeCode => rel.len() == 2 || (rel.len() == 4 && rel[2] == "subagents"),
             AssistantId::Codex => rel.len() == 4 && name.starts_with("rollout-"),
             AssistantId::Gemini => rel.len() == 3 && rel[1] == "chats",
             AssistantId::Opencode => false,
@@ -156,12 +155,12 @@ pub fn discover_dirs(root: &Root, limit: usize) -> Vec<PathBuf> {
             .filter(|d| root.wants_dir(d))
             .map(|d| (mtime(&d), d))
             .collect();
-        next.sort_by(|a, b| b.0.cmp(&a.0));
+        next.sort_by_key(|e| std::cmp::Reverse(e.0));
         next.truncate(limit);
         level = next.iter().map(|(_, d)| d.clone()).collect();
         all.extend(next);
     }
-    all.sort_by(|a, b| b.0.cmp(&a.0));
+    all.sort_by_key(|e| std::cmp::Reverse(e.0));
     all.truncate(limit);
     all.into_iter().map(|(_, d)| d).collect()
 }
@@ -262,7 +261,7 @@ impl Engine {
                 candidates.push((mtime(&d), i, d));
             }
         }
-        candidates.sort_by(|a, b| b.0.cmp(&a.0));
+        candidates.sort_by_key(|e| std::cmp::Reverse(e.0));
         candidates.truncate(self.opts.max_dirs);
         for (_, i, d) in candidates {
             let root = &roots[i];
@@ -307,7 +306,11 @@ impl Engine {
     }
 
     /// A change under a watched folder: new folders to watch, facts appended to files.
-    pub fn on_change(&mut self, kind: &EventKind, paths: &[PathBuf]) -> (WatchChanges, Vec<ErrorFact>) {
+    pub fn on_change(
+        &mut self,
+        kind: &EventKind,
+        paths: &[PathBuf],
+    ) -> (WatchChanges, Vec<ErrorFact>) {
         let mut changes = WatchChanges::default();
         let mut facts = Vec::new();
         // Access events include our own reads: reacting to them would loop.
@@ -339,7 +342,11 @@ impl Engine {
                 if root.wants_dir(p) && !self.watched.contains_key(p) {
                     self.add_dir(p, &mut changes);
                     // Files (or folders) made before the watch was in place.
-                    for f in std::fs::read_dir(p).into_iter().flatten().filter_map(Result::ok) {
+                    for f in std::fs::read_dir(p)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Result::ok)
+                    {
                         let fp = f.path();
                         if root.is_session_file(&fp) {
                             facts.extend(self.read(&fp, root.assistant, StartAt::Beginning));
@@ -429,12 +436,11 @@ impl SessionWatch {
     ) -> Result<SessionWatch, WatchError> {
         let (tx, rx) = mpsc::channel::<Msg>();
         let events = tx.clone();
-        let mut watcher: RecommendedWatcher = notify::recommended_watcher(
-            move |res: notify::Result<notify::Event>| {
+        let mut watcher: RecommendedWatcher =
+            notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
                 // The receiver is gone only when the thread stopped: nothing to do then.
                 let _ = events.send(Msg::Fs(res));
-            },
-        )?;
+            })?;
         let mut engine = Engine::new(roots, state, opts);
         let follower = engine.follower.clone();
         let (dirs, facts) = engine.start();
@@ -506,7 +512,11 @@ mod tests {
     const RETRY: &str = r#"{"type":"system","subtype":"api_error","timestamp":"2026-12-01T10:00:09.120Z","sessionId":"s1","error":{"status":529,"message":"overloaded"}}"#;
 
     fn append(p: &Path, line: &str) {
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(p).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .unwrap();
         writeln!(f, "{line}").unwrap();
     }
 
@@ -533,7 +543,10 @@ mod tests {
             ..on
         };
         let dirs: Vec<_> = roots(home, &env, &off).into_iter().map(|r| r.dir).collect();
-        assert_eq!(dirs, [PathBuf::from("/c/projects"), PathBuf::from("/x/sessions")]);
+        assert_eq!(
+            dirs,
+            [PathBuf::from("/c/projects"), PathBuf::from("/x/sessions")]
+        );
     }
 
     #[test]
@@ -552,7 +565,9 @@ mod tests {
             assistant: AssistantId::Codex,
             dir: "/r".into(),
         };
-        assert!(x.is_session_file(Path::new("/r/2026/12/01/rollout-2026-12-01T10-00-00-id.jsonl")));
+        assert!(x.is_session_file(Path::new(
+            "/r/2026/12/01/rollout-2026-12-01T10-00-00-id.jsonl"
+        )));
         assert!(!x.is_session_file(Path::new("/r/2026/12/01/other.jsonl")));
         let g = Root {
             assistant: AssistantId::Gemini,
@@ -616,7 +631,10 @@ mod tests {
             let p = root.dir.join(name);
             std::fs::create_dir(&p).unwrap();
             append(&p.join("s.jsonl"), RETRY);
-            let (c, facts) = e.on_change(&EventKind::Create(notify::event::CreateKind::Folder), &[p.clone()]);
+            let (c, facts) = e.on_change(
+                &EventKind::Create(notify::event::CreateKind::Folder),
+                std::slice::from_ref(&p),
+            );
             assert_eq!(facts.len(), 1, "a file made before its folder was watched");
             added.extend(c.add);
             assert!(e.watched().count() <= 2);
@@ -640,7 +658,13 @@ mod tests {
             .build()
             .unwrap();
         let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-        let w = SessionWatch::start(vec![root], FollowState::default(), WatchOptions::default(), tx).unwrap();
+        let w = SessionWatch::start(
+            vec![root],
+            FollowState::default(),
+            WatchOptions::default(),
+            tx,
+        )
+        .unwrap();
         let file = proj.join("s.jsonl");
         append(&file, RETRY);
         let got = rt.block_on(async {
