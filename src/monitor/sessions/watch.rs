@@ -240,52 +240,75 @@ impl Engine {
         self.roots.iter().find(|r| path.starts_with(&r.dir))
     }
 
-    /// Start: the roots and the bounded set of folders to watch, and the facts recent
-    /// records already hold (with a tail window; none with [`StartAt::End`]).
-    pub fn start(&mut self) -> (Vec<PathBuf>, Vec<ErrorFact>) {
+    /// Start, step 1: the roots and the bounded set of folders to watch (to be watched before
+    /// step 2 reads, so nothing written in between is missed).
+    pub fn start(&mut self) -> Vec<PathBuf> {
         let mut dirs = Vec::new();
-        let mut facts = Vec::new();
-        let now = SystemTime::now();
         self.follower
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .forget_missing();
-        let roots = self.roots.clone();
-        let mut candidates: Vec<(SystemTime, usize, PathBuf)> = Vec::new();
-        for (i, root) in roots.iter().enumerate() {
+        let mut candidates: Vec<(SystemTime, PathBuf)> = Vec::new();
+        for root in &self.roots {
             if !root.dir.is_dir() {
                 continue;
             }
             dirs.push(root.dir.clone());
             for d in discover_dirs(root, self.opts.max_dirs) {
-                candidates.push((mtime(&d), i, d));
+                candidates.push((mtime(&d), d));
             }
         }
         candidates.sort_by_key(|e| std::cmp::Reverse(e.0));
         candidates.truncate(self.opts.max_dirs);
-        for (_, i, d) in candidates {
-            let root = &roots[i];
+        for (_, d) in candidates {
             self.tick += 1;
             self.watched.insert(d.clone(), self.tick);
-            if let Ok(rd) = std::fs::read_dir(&d) {
-                for e in rd.filter_map(Result::ok) {
-                    let p = e.path();
-                    let fresh = now
-                        .duration_since(mtime(&p))
-                        .is_ok_and(|age| age <= self.opts.recent);
-                    let known = self
-                        .follower
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .knows(&p);
-                    if root.is_session_file(&p) && (fresh || known) {
-                        facts.extend(self.read(&p, root.assistant, self.opts.first));
-                    }
-                }
-            }
             dirs.push(d);
         }
-        (dirs, facts)
+        dirs
+    }
+
+    /// Start, step 2: read the session files in the watched folders. Files in the saved state
+    /// resume from their offset; other recent ones start at [`WatchOptions::first`], except
+    /// those changed since `started` (just before step 1), which are read from a tail: their
+    /// change event may have come before the watch.
+    pub fn read_existing(&mut self, started: SystemTime) -> Vec<ErrorFact> {
+        let mut facts = Vec::new();
+        let now = SystemTime::now();
+        let dirs: Vec<PathBuf> = self.watched.keys().cloned().collect();
+        for d in dirs {
+            let Some(root) = self.root_of(&d).cloned() else {
+                continue;
+            };
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.filter_map(Result::ok) {
+                let p = e.path();
+                if !root.is_session_file(&p) {
+                    continue;
+                }
+                let modified = mtime(&p);
+                let fresh = now
+                    .duration_since(modified)
+                    .is_ok_and(|age| age <= self.opts.recent);
+                let known = self
+                    .follower
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .knows(&p);
+                if !(fresh || known) {
+                    continue;
+                }
+                let first = if modified >= started {
+                    StartAt::Tail(UNKNOWN_FILE_TAIL)
+                } else {
+                    self.opts.first
+                };
+                facts.extend(self.read(&p, root.assistant, first));
+            }
+        }
+        facts
     }
 
     fn read(&self, path: &Path, a: AssistantId, first: StartAt) -> Vec<ErrorFact> {
@@ -441,17 +464,23 @@ impl SessionWatch {
                 // The receiver is gone only when the thread stopped: nothing to do then.
                 let _ = events.send(Msg::Fs(res));
             })?;
+        // File times come from a coarse kernel clock: a second of margin so a file written
+        // just after this call does not look older than it.
+        let started = SystemTime::now() - Duration::from_secs(1);
         let mut engine = Engine::new(roots, state, opts);
         let follower = engine.follower.clone();
-        let (dirs, facts) = engine.start();
-        for d in &dirs {
-            if let Err(e) = watcher.watch(d, RecursiveMode::NonRecursive) {
-                tracing::debug!(dir = %d.display(), error = %e, "cannot watch");
-            }
-        }
         let thread = std::thread::Builder::new()
             .name("session-watch".into())
             .spawn(move || {
+                // Discovery runs here, not on the caller's thread: a large tree never delays
+                // the first poll. An append between a file's first read and its folder's
+                // watch is not lost: the next change reads from the saved offset.
+                for d in &engine.start() {
+                    if let Err(e) = watcher.watch(d, RecursiveMode::NonRecursive) {
+                        tracing::debug!(dir = %d.display(), error = %e, "cannot watch");
+                    }
+                }
+                let facts = engine.read_existing(started);
                 if !facts.is_empty() && out.blocking_send(facts).is_err() {
                     return;
                 }
@@ -606,14 +635,20 @@ mod tests {
         std::fs::create_dir_all(&proj).unwrap();
         let old = proj.join("old.jsonl");
         append(&old, RETRY);
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        std::fs::File::open(&old)
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
         let opts = WatchOptions {
             max_dirs: 2,
             ..WatchOptions::default()
         };
         let mut e = Engine::new(vec![root.clone()], FollowState::default(), opts);
-        let (dirs, facts) = e.start();
+        let started = SystemTime::now();
+        let dirs = e.start();
         assert_eq!(dirs, [root.dir.clone(), proj.clone()]);
-        assert!(facts.is_empty(), "history is not news");
+        assert!(e.read_existing(started).is_empty(), "history is not news");
         append(&old, RETRY);
         let kind = EventKind::Modify(notify::event::ModifyKind::Any);
         let (_, facts) = e.on_change(&kind, std::slice::from_ref(&old));
