@@ -93,6 +93,16 @@ pub struct Follower {
     opts: FollowOptions,
 }
 
+/// The first line of a file, if it ends within `max` bytes.
+fn first_line(path: &Path, max: usize) -> Option<Vec<u8>> {
+    let file = File::open(path).ok()?;
+    let mut head = Vec::new();
+    file.take(max as u64 + 1).read_to_end(&mut head).ok()?;
+    let end = head.iter().position(|&b| b == b'\n')?;
+    head.truncate(end);
+    Some(head)
+}
+
 #[cfg(unix)]
 fn identity(m: &std::fs::Metadata) -> (u64, u64) {
     use std::os::unix::fs::MetadataExt;
@@ -139,7 +149,18 @@ impl Follower {
     ) -> Result<Vec<Parsed>, FollowError> {
         let ctx = LineContext::for_file(assistant, path, self.opts.utc_offset);
         let mut out = Vec::new();
-        let mut provider = self.state.files.get(path).and_then(|c| c.provider.clone());
+        let mut provider = match self.state.files.get(path) {
+            Some(c) => c.provider.clone(),
+            // A Codex rollout first seen mid-way: its first line (`session_meta`) names the
+            // provider its later errors belong to. One bounded read per file, once.
+            None if assistant == AssistantId::Codex && first != StartAt::Beginning => {
+                match first_line(path, self.opts.max_line).and_then(|l| parse_line(&l, &ctx)) {
+                    Some(Parsed::Provider { provider, .. }) => Some(provider),
+                    _ => None,
+                }
+            }
+            None => None,
+        };
         self.read_lines(path, first, |line| match parse_line(line, &ctx) {
             Some(Parsed::Provider {
                 session,
@@ -390,6 +411,34 @@ mod tests {
         );
         append(&p, b"c1\nc2\nc3\n");
         assert_eq!(lines(&mut h, &p, StartAt::End), ["c3"]);
+    }
+
+    #[test]
+    fn a_codex_rollout_seen_midway_still_names_its_provider() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("rollout-x.jsonl");
+        append(
+            &p,
+            br#"{"timestamp":"2026-12-01T10:00:00Z","type":"session_meta","payload":{"id":"x","model_provider":"azure"}}
+{"timestamp":"2026-12-01T10:00:01Z","type":"event_msg","payload":{"type":"token_count"}}
+"#,
+        );
+        let mut f = Follower::default();
+        assert!(
+            f.read_new(&p, AssistantId::Codex, StartAt::End)
+                .unwrap()
+                .is_empty()
+        );
+        append(
+            &p,
+            br#"{"timestamp":"2026-12-01T10:02:00Z","type":"event_msg","payload":{"type":"error","message":"unexpected status 503"}}
+"#,
+        );
+        let got = f.read_new(&p, AssistantId::Codex, StartAt::End).unwrap();
+        assert!(
+            matches!(&got[..], [Parsed::Error(e)] if e.provider.as_deref() == Some("azure")),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -450,12 +450,13 @@ impl std::fmt::Debug for Msg {
 
 impl SessionWatch {
     /// Watch `roots`, resuming from `state`; facts go to `out` in batches (start-up ones
-    /// first). Costs nothing while no file changes: the thread sleeps on the event channel.
+    /// first). Unbounded: failed calls are few, and the thread must never block on a slow
+    /// reader (it could not be stopped then); dropping the receiver stops it too. Costs nothing while no file changes: the thread sleeps on the event channel.
     pub fn start(
         roots: Vec<Root>,
         state: FollowState,
         opts: WatchOptions,
-        out: tokio::sync::mpsc::Sender<Vec<ErrorFact>>,
+        out: tokio::sync::mpsc::UnboundedSender<Vec<ErrorFact>>,
     ) -> Result<SessionWatch, WatchError> {
         let (tx, rx) = mpsc::channel::<Msg>();
         let events = tx.clone();
@@ -481,7 +482,7 @@ impl SessionWatch {
                     }
                 }
                 let facts = engine.read_existing(started);
-                if !facts.is_empty() && out.blocking_send(facts).is_err() {
+                if !facts.is_empty() && out.send(facts).is_err() {
                     return;
                 }
                 while let Ok(Msg::Fs(res)) = rx.recv() {
@@ -501,7 +502,7 @@ impl SessionWatch {
                             tracing::debug!(dir = %d.display(), error = %e, "cannot watch");
                         }
                     }
-                    if !facts.is_empty() && out.blocking_send(facts).is_err() {
+                    if !facts.is_empty() && out.send(facts).is_err() {
                         break;
                     }
                 }
@@ -692,7 +693,7 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let w = SessionWatch::start(
             vec![root],
             FollowState::default(),
