@@ -8,5 +8,6 @@ mod early_warning;
 mod failover_timelines;
 mod faults;
 mod poller;
+mod sessions;
 mod switch;
 mod switch_gemini;

@@ -573,3 +573,38 @@ pub fn contexts() -> Vec<(Vec<String>, chrono::DateTime<chrono::Utc>)> {
         ),
     ]
 }
+
+/// The session-record parser's property: no panic for any line and any assistant, and a kept
+/// code is a short machine word; a provider named by a session file is one too.
+pub fn session_record_target(data: &[u8]) {
+    use weathervane::monitor::sessions::records::{LineContext, MAX_CODE_LEN, Parsed, parse_line};
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.len() <= MAX_CODE_LEN
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    };
+    let Some(utc_offset) = chrono::FixedOffset::east_opt(3600) else {
+        return;
+    };
+    for assistant in AssistantId::ALL {
+        let ctx = LineContext {
+            assistant,
+            session: "fuzz".into(),
+            utc_offset,
+        };
+        match parse_line(data, &ctx) {
+            Some(Parsed::Error(f)) => {
+                if let Some(code) = &f.code {
+                    assert!(word(code), "unsanitised code {code:?}");
+                }
+                assert!(f.status.is_none_or(|s| (100..=599).contains(&s)));
+                assert!(f.session.len() <= 64);
+            }
+            Some(Parsed::Provider { provider, .. }) => {
+                assert!(word(&provider), "unsanitised provider {provider:?}");
+            }
+            None => {}
+        }
+    }
+}

@@ -105,8 +105,43 @@ pub struct Config {
     pub fallbacks: BTreeMap<AssistantId, String>,
     /// Automatic failover rules (`[failover.<assistant>]`), one per assistant; none by default.
     pub failover: Vec<Rule>,
+    /// Which assistants' session files are followed for early warning (`[sessions]`).
+    pub sessions: SessionsConfig,
     /// The file it was read from, if any.
     pub path: Option<PathBuf>,
+}
+
+/// `[sessions]`: one switch per assistant, all on by default (the files are the user's own,
+/// read only, and nothing leaves the machine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SessionsConfig {
+    pub claude_code: bool,
+    pub codex: bool,
+    pub gemini: bool,
+    pub opencode: bool,
+}
+
+impl Default for SessionsConfig {
+    fn default() -> SessionsConfig {
+        SessionsConfig {
+            claude_code: true,
+            codex: true,
+            gemini: true,
+            opencode: true,
+        }
+    }
+}
+
+impl SessionsConfig {
+    /// Whether `a`'s session files are followed.
+    pub fn enabled(&self, a: AssistantId) -> bool {
+        match a {
+            AssistantId::ClaudeCode => self.claude_code,
+            AssistantId::Codex => self.codex,
+            AssistantId::Gemini => self.gemini,
+            AssistantId::Opencode => self.opencode,
+        }
+    }
 }
 
 impl Config {
@@ -390,8 +425,22 @@ impl Config {
             });
         }
 
+        let sessions = raw
+            .sessions
+            .map(|r| {
+                let d = SessionsConfig::default();
+                SessionsConfig {
+                    claude_code: r.claude_code.unwrap_or(d.claude_code),
+                    codex: r.codex.unwrap_or(d.codex),
+                    gemini: r.gemini.unwrap_or(d.gemini),
+                    opencode: r.opencode.unwrap_or(d.opencode),
+                }
+            })
+            .unwrap_or_default();
+
         Ok(Config {
             failover: rules,
+            sessions,
             providers,
             timeout,
             max_body,
@@ -635,6 +684,18 @@ struct RawConfig {
     switch: Option<RawSwitch>,
     #[serde(default)]
     failover: BTreeMap<String, Spanned<RawFailover>>,
+    sessions: Option<RawSessions>,
+}
+
+/// `[sessions]`: keys are assistant ids; an unknown one is refused with its line.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSessions {
+    #[serde(rename = "claude-code")]
+    claude_code: Option<bool>,
+    codex: Option<bool>,
+    gemini: Option<bool>,
+    opencode: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -727,6 +788,24 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("/cfg/weathervane.toml"))
+    }
+
+    #[test]
+    fn sessions_switches_default_on_and_unknown_keys_name_the_line() {
+        let c = parse("").unwrap();
+        assert!(AssistantId::ALL.iter().all(|&a| c.sessions.enabled(a)));
+        let c = parse("[sessions]\nclaude-code = false\n").unwrap();
+        assert!(!c.sessions.enabled(AssistantId::ClaudeCode));
+        assert!(c.sessions.enabled(AssistantId::Codex));
+        let e = parse("[sessions]\ncodex = true\nclaude = false\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":3:"), "{e}");
+        assert!(e.contains("claude"), "{e}");
+        let e = parse("[sessions]\ngemini = \"no\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":2:"), "{e}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod fetch;
 pub mod policy;
 pub mod poller;
+pub mod sessions;
 pub mod sources;
 pub mod state;
 pub mod verdict;

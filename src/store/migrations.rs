@@ -206,7 +206,49 @@ CREATE TABLE failover_state (
 ) WITHOUT ROWID;
 "#;
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4)];
+/// Early warning from the user's own assistants (issue 16): the facts of each failed call read
+/// from their session files (never any text), 30 days raw; their hourly rollup (a year); and
+/// where the follower left each file, so a restart neither rereads nor misses anything.
+const V_SESSIONS: &str = r#"
+CREATE TABLE session_errors (
+    provider  INTEGER NOT NULL REFERENCES providers(key),
+    at_ms     INTEGER NOT NULL,          -- the record's own time, unix milliseconds
+    session   TEXT NOT NULL,             -- a hash of the session id, never a path
+    assistant TEXT NOT NULL,             -- AssistantId::as_str
+    kind      TEXT NOT NULL,             -- provider | account | network | unknown
+    status    INTEGER,
+    code      TEXT,                      -- a sanitised machine word
+    final     INTEGER NOT NULL,          -- 1: failed for good, 0: a retry
+    resets_at INTEGER,                   -- unix seconds, account limits only
+    -- A record read twice (a lost offset) is stored once.
+    PRIMARY KEY (provider, at_ms, session)
+) WITHOUT ROWID;
+
+CREATE TABLE session_hourly (
+    provider        INTEGER NOT NULL,
+    bucket          INTEGER NOT NULL,
+    provider_errors INTEGER NOT NULL,
+    account_errors  INTEGER NOT NULL,
+    network_errors  INTEGER NOT NULL,
+    other_errors    INTEGER NOT NULL,
+    finals          INTEGER NOT NULL,
+    sessions        INTEGER NOT NULL,    -- distinct sessions with any error that hour
+    PRIMARY KEY (provider, bucket)
+) WITHOUT ROWID;
+
+CREATE TABLE session_follow (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    state TEXT NOT NULL                  -- sessions::FollowState as JSON
+);
+"#;
+
+const MIGRATION_LIST: &[M<'static>] = &[
+    M::up(V1),
+    M::up(V2),
+    M::up(V3),
+    M::up(V4),
+    M::up(V_SESSIONS),
+];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
 /// The newest schema this build knows.

@@ -17,6 +17,7 @@ mod probes;
 mod queries;
 mod record;
 mod rollup;
+mod sessions;
 mod switches;
 mod timeline;
 

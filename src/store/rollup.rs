@@ -168,6 +168,7 @@ impl Store {
     pub fn maintain(&mut self, now: DateTime<Utc>) -> Result<PruneStats, StoreError> {
         self.rollup(now)?;
         self.rollup_probes(now)?;
+        self.rollup_session_errors(now)?;
         self.prune(now)
     }
 }

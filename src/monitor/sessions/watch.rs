@@ -1,0 +1,715 @@
+//! Where each assistant keeps its session files, and following them on file-change events
+//! (inotify and friends through `notify`), never a polling scan. The number of watched
+//! folders is bounded: the most recently modified project/day folders, plus each root so new
+//! folders are seen; a folder created while we watch is added, the least active one dropped.
+//! New [`ErrorFact`]s go out over a tokio channel.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
+
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+
+use super::follow::{FollowOptions, FollowState, Follower, StartAt};
+use super::records::{ErrorFact, Parsed};
+use crate::config::SessionsConfig;
+use crate::switch::profiles::AssistantId;
+
+/// Default bound on watched folders (besides the roots).
+pub const DEFAULT_MAX_DIRS: usize = 256;
+/// A file first seen through a change event, not a creation, existed before we started: read
+/// its last bytes (the change is among them; older records fall out of the verdict's window by
+/// their own times).
+const UNKNOWN_FILE_TAIL: u64 = 64 * 1024;
+
+/// One assistant's tree of session files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Root {
+    pub assistant: AssistantId,
+    /// `…/.claude/projects`, `…/.codex/sessions`, `…/.gemini/tmp`.
+    pub dir: PathBuf,
+}
+
+fn var<'a>(env: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
+    env.get(k).map(String::as_str).filter(|v| !v.is_empty())
+}
+
+/// The roots of the enabled assistants, from a home folder and an environment (passed in, so
+/// tests never see the real ones). opencode is not followed: its files are not researched.
+pub fn roots(home: &Path, env: &HashMap<String, String>, enabled: &SessionsConfig) -> Vec<Root> {
+    let mut out = Vec::new();
+    if enabled.enabled(AssistantId::ClaudeCode) {
+        let base =
+            var(env, "CLAUDE_CONFIG_DIR").map_or_else(|| home.join(".claude"), PathBuf::from);
+        out.push(Root {
+            assistant: AssistantId::ClaudeCode,
+            dir: base.join("projects"),
+        });
+    }
+    if enabled.enabled(AssistantId::Codex) {
+        let base = var(env, "CODEX_HOME").map_or_else(|| home.join(".codex"), PathBuf::from);
+        out.push(Root {
+            assistant: AssistantId::Codex,
+            dir: base.join("sessions"),
+        });
+    }
+    if enabled.enabled(AssistantId::Gemini) {
+        let base = var(env, "GEMINI_CLI_HOME").map_or_else(|| home.to_path_buf(), PathBuf::from);
+        out.push(Root {
+            assistant: AssistantId::Gemini,
+            dir: base.join(".gemini").join("tmp"),
+        });
+    }
+    out
+}
+
+impl Root {
+    /// Folder depths below the root that can hold session files or their parents.
+    fn max_dir_depth(&self) -> usize {
+        match self.assistant {
+            // project / session / subagents
+            AssistantId::ClaudeCode => 3,
+            // YYYY / MM / DD
+            AssistantId::Codex => 3,
+            // project hash / chats
+            AssistantId::Gemini => 2,
+            AssistantId::Opencode => 0,
+        }
+    }
+
+    fn rel<'a>(&self, path: &'a Path) -> Option<Vec<&'a str>> {
+        let rel = path.strip_prefix(&self.dir).ok()?;
+        rel.components()
+            .map(|c| match c {
+                std::path::Component::Normal(s) => s.to_str(),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A folder worth watching.
+    pub fn wants_dir(&self, path: &Path) -> bool {
+        let Some(rel) = self.rel(path) else {
+            return false;
+        };
+        let depth = rel.len();
+        if depth == 0 || depth > self.max_dir_depth() {
+            return false;
+        }
+        match (self.assistant, depth) {
+            (AssistantId::ClaudeCode, 3) => rel[2] == "subagents",
+            (AssistantId::Gemini, 2) => rel[1] == "chats",
+            _ => true,
+        }
+    }
+
+    /// A session file of this assistant.
+    pub fn is_session_file(&self, path: &Path) -> bool {
+        let Some(rel) = self.rel(path) else {
+            return false;
+        };
+        let Some(name) = rel.last() else {
+            return false;
+        };
+        if !name.ends_with(".jsonl") {
+            return false;
+        }
+        match self.assistant {
+            AssistantId::ClaudeCode => rel.len() == 2 || (rel.len() == 4 && rel[2] == "subagents"),
+            AssistantId::Codex => rel.len() == 4 && name.starts_with("rollout-"),
+            AssistantId::Gemini => rel.len() == 3 && rel[1] == "chats",
+            AssistantId::Opencode => false,
+        }
+    }
+}
+
+fn mtime(p: &Path) -> SystemTime {
+    std::fs::symlink_metadata(p)
+        .and_then(|m| m.modified())
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    rd.filter_map(Result::ok)
+        // file_type does not follow symlinks: a link out of the tree is not walked.
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect()
+}
+
+/// The folders of `root` to watch, newest first, at most `limit`: level by level, keeping
+/// only the `limit` most recently modified at each level, so a tree of thousands of projects
+/// costs at most `limit` listings per level.
+pub fn discover_dirs(root: &Root, limit: usize) -> Vec<PathBuf> {
+    let mut all: Vec<(SystemTime, PathBuf)> = Vec::new();
+    let mut level = vec![root.dir.clone()];
+    for _ in 0..root.max_dir_depth() {
+        let mut next: Vec<(SystemTime, PathBuf)> = level
+            .iter()
+            .flat_map(|d| subdirs(d))
+            .filter(|d| root.wants_dir(d))
+            .map(|d| (mtime(&d), d))
+            .collect();
+        next.sort_by_key(|e| std::cmp::Reverse(e.0));
+        next.truncate(limit);
+        level = next.iter().map(|(_, d)| d.clone()).collect();
+        all.extend(next);
+    }
+    all.sort_by_key(|e| std::cmp::Reverse(e.0));
+    all.truncate(limit);
+    all.into_iter().map(|(_, d)| d).collect()
+}
+
+/// How the watch reads.
+#[derive(Debug, Clone, Copy)]
+pub struct WatchOptions {
+    pub max_dirs: usize,
+    /// Where to start in files that exist at start-up and are not in the saved state:
+    /// [`StartAt::End`], or a tail window to catch the last few minutes' errors.
+    pub first: StartAt,
+    /// Files not modified for this long at start-up are not registered (their cursor is made
+    /// on their first change), keeping the saved state small in large trees.
+    pub recent: Duration,
+    pub follow: FollowOptions,
+}
+
+impl Default for WatchOptions {
+    fn default() -> WatchOptions {
+        WatchOptions {
+            max_dirs: DEFAULT_MAX_DIRS,
+            first: StartAt::End,
+            recent: Duration::from_secs(24 * 3600),
+            follow: FollowOptions::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error("cannot watch the assistants' session files: {0}")]
+    Notify(#[from] notify::Error),
+    #[error("cannot start the session-file watcher thread: {0}")]
+    Thread(#[source] std::io::Error),
+}
+
+/// The part that decides, without `notify`: which folders to watch and what a changed path
+/// yields. Owned by the watcher thread; tests drive it directly.
+#[derive(Debug)]
+pub struct Engine {
+    roots: Vec<Root>,
+    opts: WatchOptions,
+    follower: Arc<Mutex<Follower>>,
+    /// Watched folders (roots excluded) → last activity tick, for dropping the least active.
+    watched: BTreeMap<PathBuf, u64>,
+    tick: u64,
+}
+
+/// What the watcher must change after an event.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct WatchChanges {
+    pub add: Vec<PathBuf>,
+    pub remove: Vec<PathBuf>,
+}
+
+impl Engine {
+    pub fn new(roots: Vec<Root>, state: FollowState, opts: WatchOptions) -> Engine {
+        Engine {
+            roots,
+            follower: Arc::new(Mutex::new(Follower::new(state, opts.follow))),
+            opts,
+            watched: BTreeMap::new(),
+            tick: 0,
+        }
+    }
+
+    /// The offsets, to save.
+    pub fn follow_state(&self) -> FollowState {
+        self.follower
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .state()
+            .clone()
+    }
+
+    fn root_of(&self, path: &Path) -> Option<&Root> {
+        self.roots.iter().find(|r| path.starts_with(&r.dir))
+    }
+
+    /// Start, step 1: the roots and the bounded set of folders to watch (to be watched before
+    /// step 2 reads, so nothing written in between is missed).
+    pub fn start(&mut self) -> Vec<PathBuf> {
+        let mut dirs = Vec::new();
+        self.follower
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .forget_missing();
+        let mut candidates: Vec<(SystemTime, PathBuf)> = Vec::new();
+        for root in &self.roots {
+            if !root.dir.is_dir() {
+                continue;
+            }
+            dirs.push(root.dir.clone());
+            for d in discover_dirs(root, self.opts.max_dirs) {
+                candidates.push((mtime(&d), d));
+            }
+        }
+        candidates.sort_by_key(|e| std::cmp::Reverse(e.0));
+        candidates.truncate(self.opts.max_dirs);
+        for (_, d) in candidates {
+            self.tick += 1;
+            self.watched.insert(d.clone(), self.tick);
+            dirs.push(d);
+        }
+        dirs
+    }
+
+    /// Start, step 2: read the session files in the watched folders. Files in the saved state
+    /// resume from their offset; other recent ones start at [`WatchOptions::first`], except
+    /// those changed since `started` (just before step 1), which are read from a tail: their
+    /// change event may have come before the watch.
+    pub fn read_existing(&mut self, started: SystemTime) -> Vec<ErrorFact> {
+        let mut facts = Vec::new();
+        let now = SystemTime::now();
+        let dirs: Vec<PathBuf> = self.watched.keys().cloned().collect();
+        for d in dirs {
+            let Some(root) = self.root_of(&d).cloned() else {
+                continue;
+            };
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.filter_map(Result::ok) {
+                let p = e.path();
+                if !root.is_session_file(&p) {
+                    continue;
+                }
+                let modified = mtime(&p);
+                let fresh = now
+                    .duration_since(modified)
+                    .is_ok_and(|age| age <= self.opts.recent);
+                let known = self
+                    .follower
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .knows(&p);
+                if !(fresh || known) {
+                    continue;
+                }
+                let first = if modified >= started {
+                    StartAt::Tail(UNKNOWN_FILE_TAIL)
+                } else {
+                    self.opts.first
+                };
+                facts.extend(self.read(&p, root.assistant, first));
+            }
+        }
+        facts
+    }
+
+    fn read(&self, path: &Path, a: AssistantId, first: StartAt) -> Vec<ErrorFact> {
+        let mut f = self.follower.lock().unwrap_or_else(PoisonError::into_inner);
+        match f.read_new(path, a, first) {
+            Ok(parsed) => parsed
+                .into_iter()
+                .filter_map(|p| match p {
+                    Parsed::Error(e) => Some(e),
+                    Parsed::Provider { .. } => None,
+                })
+                .collect(),
+            Err(e) => {
+                tracing::debug!(error = %e, "session file not read");
+                Vec::new()
+            }
+        }
+    }
+
+    /// A change under a watched folder: new folders to watch, facts appended to files.
+    pub fn on_change(
+        &mut self,
+        kind: &EventKind,
+        paths: &[PathBuf],
+    ) -> (WatchChanges, Vec<ErrorFact>) {
+        let mut changes = WatchChanges::default();
+        let mut facts = Vec::new();
+        // Access events include our own reads: reacting to them would loop.
+        if matches!(kind, EventKind::Access(_)) {
+            return (changes, facts);
+        }
+        let created = matches!(kind, EventKind::Create(_));
+        for p in paths {
+            let Some(root) = self.root_of(p).cloned() else {
+                continue;
+            };
+            if let Some(parent) = p.parent()
+                && let Some(t) = self.watched.get_mut(parent)
+            {
+                self.tick += 1;
+                *t = self.tick;
+            }
+            if matches!(kind, EventKind::Remove(_)) {
+                self.follower
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .forget(p);
+                if self.watched.remove(p).is_some() {
+                    changes.remove.push(p.clone());
+                }
+                continue;
+            }
+            if p.is_dir() {
+                if root.wants_dir(p) && !self.watched.contains_key(p) {
+                    self.add_dir(p, &mut changes);
+                    // Files (or folders) made before the watch was in place.
+                    for f in std::fs::read_dir(p)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Result::ok)
+                    {
+                        let fp = f.path();
+                        if root.is_session_file(&fp) {
+                            facts.extend(self.read(&fp, root.assistant, StartAt::Beginning));
+                        } else if fp.is_dir() {
+                            let (c, more) = self.on_change(kind, &[fp]);
+                            changes.add.extend(c.add);
+                            changes.remove.extend(c.remove);
+                            facts.extend(more);
+                        }
+                    }
+                }
+            } else if root.is_session_file(p) {
+                if !p.exists() {
+                    // Renamed away.
+                    self.follower
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .forget(p);
+                    continue;
+                }
+                let first = if created {
+                    StartAt::Beginning
+                } else {
+                    StartAt::Tail(UNKNOWN_FILE_TAIL)
+                };
+                facts.extend(self.read(p, root.assistant, first));
+            }
+        }
+        (changes, facts)
+    }
+
+    fn add_dir(&mut self, p: &Path, changes: &mut WatchChanges) {
+        self.tick += 1;
+        self.watched.insert(p.to_path_buf(), self.tick);
+        changes.add.push(p.to_path_buf());
+        while self.watched.len() > self.opts.max_dirs {
+            let Some(oldest) = self
+                .watched
+                .iter()
+                .min_by_key(|(_, t)| **t)
+                .map(|(d, _)| d.clone())
+            else {
+                break;
+            };
+            self.watched.remove(&oldest);
+            changes.remove.push(oldest);
+        }
+    }
+
+    /// Folders watched now (roots excluded).
+    pub fn watched(&self) -> impl Iterator<Item = &Path> {
+        self.watched.keys().map(PathBuf::as_path)
+    }
+}
+
+enum Msg {
+    Fs(notify::Result<notify::Event>),
+    Stop,
+}
+
+/// The running watch: a thread that owns the `notify` watcher and the [`Engine`]. Dropping it
+/// stops the thread.
+#[derive(Debug)]
+pub struct SessionWatch {
+    follower: Arc<Mutex<Follower>>,
+    stop: mpsc::Sender<Msg>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Msg::Fs(_) => "Fs",
+            Msg::Stop => "Stop",
+        })
+    }
+}
+
+impl SessionWatch {
+    /// Watch `roots`, resuming from `state`; facts go to `out` in batches (start-up ones
+    /// first). Unbounded: failed calls are few, and the thread must never block on a slow
+    /// reader (it could not be stopped then); dropping the receiver stops it too. Costs nothing while no file changes: the thread sleeps on the event channel.
+    pub fn start(
+        roots: Vec<Root>,
+        state: FollowState,
+        opts: WatchOptions,
+        out: tokio::sync::mpsc::UnboundedSender<Vec<ErrorFact>>,
+    ) -> Result<SessionWatch, WatchError> {
+        let (tx, rx) = mpsc::channel::<Msg>();
+        let events = tx.clone();
+        let mut watcher: RecommendedWatcher =
+            notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+                // The receiver is gone only when the thread stopped: nothing to do then.
+                let _ = events.send(Msg::Fs(res));
+            })?;
+        // File times come from a coarse kernel clock: a second of margin so a file written
+        // just after this call does not look older than it.
+        let started = SystemTime::now() - Duration::from_secs(1);
+        let mut engine = Engine::new(roots, state, opts);
+        let follower = engine.follower.clone();
+        let thread = std::thread::Builder::new()
+            .name("session-watch".into())
+            .spawn(move || {
+                // Discovery runs here, not on the caller's thread: a large tree never delays
+                // the first poll. An append between a file's first read and its folder's
+                // watch is not lost: the next change reads from the saved offset.
+                for d in &engine.start() {
+                    if let Err(e) = watcher.watch(d, RecursiveMode::NonRecursive) {
+                        tracing::debug!(dir = %d.display(), error = %e, "cannot watch");
+                    }
+                }
+                let facts = engine.read_existing(started);
+                if !facts.is_empty() && out.send(facts).is_err() {
+                    return;
+                }
+                while let Ok(Msg::Fs(res)) = rx.recv() {
+                    let event = match res {
+                        Ok(e) => e,
+                        Err(e) => {
+                            tracing::debug!(error = %e, "session watch event error");
+                            continue;
+                        }
+                    };
+                    let (changes, facts) = engine.on_change(&event.kind, &event.paths);
+                    for d in &changes.remove {
+                        let _ = watcher.unwatch(d);
+                    }
+                    for d in &changes.add {
+                        if let Err(e) = watcher.watch(d, RecursiveMode::NonRecursive) {
+                            tracing::debug!(dir = %d.display(), error = %e, "cannot watch");
+                        }
+                    }
+                    if !facts.is_empty() && out.send(facts).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(WatchError::Thread)?;
+        Ok(SessionWatch {
+            follower,
+            stop: tx,
+            thread: Some(thread),
+        })
+    }
+
+    /// The offsets now, for the store to keep across restarts.
+    pub fn follow_state(&self) -> FollowState {
+        self.follower
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .state()
+            .clone()
+    }
+}
+
+impl Drop for SessionWatch {
+    fn drop(&mut self) {
+        let _ = self.stop.send(Msg::Stop);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const RETRY: &str = r#"{"type":"system","subtype":"api_error","timestamp":"2026-12-01T10:00:09.120Z","sessionId":"s1","error":{"status":529,"message":"overloaded"}}"#;
+
+    fn append(p: &Path, line: &str) {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .unwrap();
+        writeln!(f, "{line}").unwrap();
+    }
+
+    #[test]
+    fn roots_follow_home_env_and_switches() {
+        let home = Path::new("/h");
+        let mut env = HashMap::new();
+        let on = SessionsConfig::default();
+        let r = roots(home, &env, &on);
+        let dirs: Vec<_> = r.iter().map(|r| r.dir.clone()).collect();
+        assert_eq!(
+            dirs,
+            [
+                PathBuf::from("/h/.claude/projects"),
+                PathBuf::from("/h/.codex/sessions"),
+                PathBuf::from("/h/.gemini/tmp")
+            ]
+        );
+        env.insert("CLAUDE_CONFIG_DIR".into(), "/c".into());
+        env.insert("CODEX_HOME".into(), "/x".into());
+        env.insert("GEMINI_CLI_HOME".into(), "/g".into());
+        let off = SessionsConfig {
+            gemini: false,
+            ..on
+        };
+        let dirs: Vec<_> = roots(home, &env, &off).into_iter().map(|r| r.dir).collect();
+        assert_eq!(
+            dirs,
+            [PathBuf::from("/c/projects"), PathBuf::from("/x/sessions")]
+        );
+    }
+
+    #[test]
+    fn layouts_name_session_files() {
+        let c = Root {
+            assistant: AssistantId::ClaudeCode,
+            dir: "/r".into(),
+        };
+        assert!(c.is_session_file(Path::new("/r/-home-me-app/abc.jsonl")));
+        assert!(c.is_session_file(Path::new("/r/-home-me-app/abc/subagents/agent-1.jsonl")));
+        assert!(!c.is_session_file(Path::new("/r/-home-me-app/abc/tool-results/x.jsonl")));
+        assert!(!c.is_session_file(Path::new("/r/x.jsonl")));
+        assert!(c.wants_dir(Path::new("/r/p/s/subagents")));
+        assert!(!c.wants_dir(Path::new("/r/p/s/other")));
+        let x = Root {
+            assistant: AssistantId::Codex,
+            dir: "/r".into(),
+        };
+        assert!(x.is_session_file(Path::new(
+            "/r/2026/12/01/rollout-2026-12-01T10-00-00-id.jsonl"
+        )));
+        assert!(!x.is_session_file(Path::new("/r/2026/12/01/other.jsonl")));
+        let g = Root {
+            assistant: AssistantId::Gemini,
+            dir: "/r".into(),
+        };
+        assert!(g.is_session_file(Path::new("/r/hash/chats/session-1.jsonl")));
+        assert!(!g.is_session_file(Path::new("/r/hash/chats/session-1.json")));
+        assert!(!g.wants_dir(Path::new("/r/hash/logs")));
+    }
+
+    #[test]
+    fn discovery_is_bounded_to_the_newest_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Root {
+            assistant: AssistantId::ClaudeCode,
+            dir: dir.path().join("projects"),
+        };
+        for i in 0..6 {
+            let p = root.dir.join(format!("p{i}"));
+            std::fs::create_dir_all(&p).unwrap();
+            let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000 + i * 100);
+            std::fs::File::open(&p).unwrap().set_modified(t).unwrap();
+        }
+        let found = discover_dirs(&root, 2);
+        assert_eq!(found, [root.dir.join("p5"), root.dir.join("p4")]);
+    }
+
+    #[test]
+    fn engine_reads_new_files_and_bounds_watches() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Root {
+            assistant: AssistantId::ClaudeCode,
+            dir: dir.path().join("projects"),
+        };
+        let proj = root.dir.join("-home-me-app");
+        std::fs::create_dir_all(&proj).unwrap();
+        let old = proj.join("old.jsonl");
+        append(&old, RETRY);
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        std::fs::File::open(&old)
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+        let opts = WatchOptions {
+            max_dirs: 2,
+            ..WatchOptions::default()
+        };
+        let mut e = Engine::new(vec![root.clone()], FollowState::default(), opts);
+        let started = SystemTime::now();
+        let dirs = e.start();
+        assert_eq!(dirs, [root.dir.clone(), proj.clone()]);
+        assert!(e.read_existing(started).is_empty(), "history is not news");
+        append(&old, RETRY);
+        let kind = EventKind::Modify(notify::event::ModifyKind::Any);
+        let (_, facts) = e.on_change(&kind, std::slice::from_ref(&old));
+        assert_eq!(facts.len(), 1);
+        // A new session file is read from its start.
+        let new = proj.join("new.jsonl");
+        append(&new, RETRY);
+        append(&new, RETRY);
+        let create = EventKind::Create(notify::event::CreateKind::File);
+        let (_, facts) = e.on_change(&create, std::slice::from_ref(&new));
+        assert_eq!(facts.len(), 2);
+        // New folders are watched, the least active dropped beyond the bound.
+        let mut added = Vec::new();
+        for name in ["a", "b"] {
+            let p = root.dir.join(name);
+            std::fs::create_dir(&p).unwrap();
+            append(&p.join("s.jsonl"), RETRY);
+            let (c, facts) = e.on_change(
+                &EventKind::Create(notify::event::CreateKind::Folder),
+                std::slice::from_ref(&p),
+            );
+            assert_eq!(facts.len(), 1, "a file made before its folder was watched");
+            added.extend(c.add);
+            assert!(e.watched().count() <= 2);
+        }
+        assert_eq!(added, [root.dir.join("a"), root.dir.join("b")]);
+        let state = e.follow_state();
+        assert!(state.files.contains_key(&new));
+    }
+
+    #[test]
+    fn notify_delivers_appended_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Root {
+            assistant: AssistantId::ClaudeCode,
+            dir: dir.path().join("projects"),
+        };
+        let proj = root.dir.join("p");
+        std::fs::create_dir_all(&proj).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let w = SessionWatch::start(
+            vec![root],
+            FollowState::default(),
+            WatchOptions::default(),
+            tx,
+        )
+        .unwrap();
+        let file = proj.join("s.jsonl");
+        append(&file, RETRY);
+        let got = rt.block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await
+        });
+        let facts = got.expect("an event within 10 s").expect("a batch");
+        assert_eq!(facts.len(), 1);
+        assert_eq!(facts[0].status, Some(529));
+        assert!(w.follow_state().files.contains_key(&file));
+        drop(w);
+    }
+}
