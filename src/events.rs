@@ -2,6 +2,7 @@
 
 use crate::model::Observation;
 use crate::monitor::policy::Alert;
+use crate::monitor::sessions::SessionsVerdict;
 use crate::monitor::verdict::Verdict;
 use crate::switch::assistants::SwitchOutcome;
 use crate::switch::profiles::AssistantId;
@@ -14,6 +15,12 @@ pub enum CoreEvent {
     Measured {
         provider_id: String,
         verdict: Box<Verdict>,
+    },
+    /// The user's own sessions were judged again for a provider (new failed calls, or old
+    /// ones leaving the window).
+    Sessions {
+        provider_id: String,
+        verdict: Box<SessionsVerdict>,
     },
     /// The policy decided the user should be told something.
     Alert(Box<Alert>),

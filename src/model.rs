@@ -420,6 +420,26 @@ pub struct ProviderState {
     /// (beside `status`, never merged into it or into the exit code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measured: Option<Measured>,
+    /// What the user's own assistants recorded about this provider in the last minutes
+    /// (beside `status`, never merged into it or into the exit code); absent when nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<SessionsSignal>,
+}
+
+/// The user's own sessions in `status --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionsSignal {
+    pub status: Status,
+    /// "7 failed calls (529) in 3 min, 2 sessions"; empty when only the user's own account
+    /// or network failed.
+    pub summary: String,
+    /// Calls that failed on the provider, in the window.
+    pub errors: u32,
+    /// The newest record.
+    pub at: DateTime<Utc>,
+    /// The user's own limit or sign-in: "Claude Code: your session limit, resets 21:50".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_notice: Option<String>,
 }
 
 /// The measured verdict in `status --json`.
@@ -514,6 +534,7 @@ mod tests {
             incidents: vec![],
             url: None,
             measured: None,
+            sessions: None,
         };
         let r = |ss: &[Status], offline| StateReport {
             offline,

@@ -17,7 +17,9 @@ use crate::config::paths::Locations;
 use crate::config::{Config, ConfigError};
 use crate::events::CoreEvent;
 use crate::monitor::fetch::Fetcher;
-use crate::monitor::poller::{PolicyStates, Poller, PollerHandle};
+use crate::monitor::poller::{PolicyStates, Poller, PollerHandle, SessionsSetup};
+use crate::monitor::sessions::watch::WatchOptions;
+use crate::monitor::sessions::{self, FollowOptions};
 use crate::monitor::sources::detect::DetectError;
 use crate::store::{Store, StoreError};
 use crate::switch::assistants::{
@@ -212,10 +214,29 @@ impl Runtime {
         )
         .with_policy_states(self.policy.clone())
         .with_keyring(self.host.keyring.clone());
-        // Failover rules switch assistants in this user's HOME, like a click does.
+        // Failover rules switch assistants in this user's HOME, like a click does, and the
+        // user's own assistants' session files are followed there.
         match self.switch_context(&config) {
-            Ok(ctx) => poller = poller.with_switching(ctx),
-            Err(e) => tracing::warn!("failover rules are off: {}", e.message),
+            Ok(ctx) => {
+                let roots = sessions::watch::roots(&ctx.home, &ctx.env, &config.sessions);
+                if !roots.is_empty() {
+                    poller = poller.with_sessions(SessionsSetup {
+                        roots,
+                        options: WatchOptions {
+                            follow: FollowOptions {
+                                utc_offset: crate::config::local_offset(),
+                                ..FollowOptions::default()
+                            },
+                            ..WatchOptions::default()
+                        },
+                    });
+                }
+                poller = poller.with_switching(ctx);
+            }
+            Err(e) => tracing::warn!(
+                "failover rules and the sessions' early warning are off: {}",
+                e.message
+            ),
         }
         let (handle, join) = poller.spawn();
         handle.pause_until(*lock(&self.paused_until));

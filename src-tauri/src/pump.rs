@@ -28,6 +28,7 @@ pub async fn pump<R: Runtime>(
             Ok(CoreEvent::Observed(_))
             | Ok(CoreEvent::Offline(_))
             | Ok(CoreEvent::Measured { .. })
+            | Ok(CoreEvent::Sessions { .. })
             | Err(RecvError::Lagged(_)) => {
                 tray_state::refresh(app.clone());
                 windows::changed(&app);

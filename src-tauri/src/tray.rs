@@ -106,11 +106,12 @@ pub fn signature(v: &View<'_>) -> String {
     );
     for p in &o.providers {
         sig.push_str(&format!(
-            "|{}:{:?}:{:?}:{:?}",
+            "|{}:{:?}:{:?}:{:?}:{:?}",
             p.id,
             p.status,
             p.reason,
-            p.measured.as_ref().map(|m| m.status)
+            p.measured.as_ref().map(|m| m.status),
+            p.sessions.as_ref().map(|s| (&s.summary, &s.account_notice))
         ));
         for c in p.components.iter().filter(|c| c.watched) {
             sig.push_str(&format!(",{}={:?}", c.name, c.status));
@@ -230,8 +231,29 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, v: Option<&View<'_>>) -> tauri::Re
                     .filter(|m| m.status.is_problem())
                     .map(|m| format!(" · measured {}", m.status.label().to_lowercase()))
                     .unwrap_or_default();
+                let measured = match p.sessions.as_ref().filter(|s| s.status.is_problem()) {
+                    Some(s) => format!(
+                        "{measured} · your sessions {}",
+                        s.status.label().to_lowercase()
+                    ),
+                    None => measured,
+                };
                 let mut sub =
                     SubmenuBuilder::new(app, format!("{}: {}{measured}", p.name, p.status.label()));
+                if let Some(s) = &p.sessions {
+                    // "Your sessions: 7 failed calls (529) in 3 min, 2 sessions", or the
+                    // user's own limit, for what it is.
+                    if s.errors > 0 {
+                        sub = sub.item(
+                            &MenuItemBuilder::new(format!("Your sessions: {}", s.summary))
+                                .enabled(false)
+                                .build(app)?,
+                        );
+                    }
+                    if let Some(n) = &s.account_notice {
+                        sub = sub.item(&MenuItemBuilder::new(n).enabled(false).build(app)?);
+                    }
+                }
                 let watched: Vec<_> = p.components.iter().filter(|c| c.watched).collect();
                 if watched.is_empty() {
                     let why = p

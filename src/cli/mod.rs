@@ -200,23 +200,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Providers { json, .. } => providers(&config, &path, *json),
         Command::Status { json } => {
             let store = Store::open(&db_path(&cli))?;
-            let latest = store.latest_all()?;
-            let mut report = status::build(&config, &latest, Utc::now());
-            for p in &mut report.providers {
-                if let Some(pc) = config.provider(&p.id)
-                    && let Some(v) = weathervane::views::dashboard::measured(
-                        &store,
-                        pc,
-                        report.offline,
-                        Utc::now(),
-                    )?
-                {
-                    p.measured = Some(weathervane::model::Measured {
-                        status: v.status,
-                        summary: v.summary,
-                    });
-                }
-            }
+            let report = status::current(&store, &config, Utc::now())?;
             print_report(&report, *json, Utc::now());
             Ok(report.exit_code())
         }
@@ -450,6 +434,15 @@ fn print_provider_details(out: &mut impl Write, p: &ProviderState) {
     if let Some(m) = &p.measured {
         let st = status_style(m.status);
         let _ = writeln!(out, "    measured: {st}{}{st:#}", m.summary);
+    }
+    if let Some(s) = &p.sessions {
+        if s.errors > 0 {
+            let st = status_style(s.status);
+            let _ = writeln!(out, "    your sessions: {st}{}{st:#}", s.summary);
+        }
+        if let Some(n) = &s.account_notice {
+            let _ = writeln!(out, "    {warn}{n} (your account, not an outage){warn:#}");
+        }
     }
     if let Some(r) = &p.reason {
         let _ = writeln!(out, "    {warn}{r}{warn:#}");
@@ -882,6 +875,17 @@ async fn watch(cli: &Cli, config: Config) -> Result<i32, CliError> {
                         let name = names.get(&provider_id).cloned().unwrap_or(provider_id.clone());
                         let st = status_style(verdict.status);
                         let _ = writeln!(out, "{dim}{}{dim:#} {name} measured: {st}{}{st:#}", Utc::now().format("%H:%M:%S"), verdict.summary);
+                        last.insert(key, k);
+                    }
+                }
+                Ok(CoreEvent::Sessions { provider_id, verdict }) => {
+                    let key = format!("sessions:{provider_id}");
+                    let k = (verdict.status, true);
+                    if last.get(&key) != Some(&k) {
+                        let name = names.get(&provider_id).cloned().unwrap_or(provider_id.clone());
+                        let st = status_style(verdict.status);
+                        let what = if verdict.summary.is_empty() { "no failed calls" } else { verdict.summary.as_str() };
+                        let _ = writeln!(out, "{dim}{}{dim:#} {name} your sessions: {st}{what}{st:#}", Utc::now().format("%H:%M:%S"));
                         last.insert(key, k);
                     }
                 }

@@ -38,6 +38,8 @@ pub enum Signal {
     Official,
     /// Our own synthetic request against the provider's API.
     Probe,
+    /// The user's own assistants' failed calls (their session files).
+    Sessions,
 }
 
 /// One poll result of one provider, reduced to what the policy needs.
@@ -421,9 +423,13 @@ fn observe(
     match signal {
         Signal::Official => pending.seen_official = true,
         Signal::Probe => pending.seen_probe = true,
+        Signal::Sessions => {}
     }
     let agreed = pending.seen_official && pending.seen_probe;
-    if pending.count >= confirmations.max(1) || agreed {
+    // The sessions verdict is already judged over a window of many calls and sessions
+    // (one flaky turn never makes it): reaching it is the confirmation.
+    let confirmed_by_window = signal == Signal::Sessions;
+    if pending.count >= confirmations.max(1) || agreed || confirmed_by_window {
         let from = st.confirmed;
         st.confirmed = pending.status;
         st.confirmed_since = Some(pending.first_seen);

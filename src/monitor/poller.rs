@@ -22,6 +22,8 @@ use crate::monitor::fetch::{
     FetchError, FetchOutcome, Fetcher, Gate, Validators, changed_host, sniff_gate,
 };
 use crate::monitor::policy::{self, Alert, AlertKind, PolicyInput, ProviderPolicyState, Signal};
+use crate::monitor::sessions::watch::{Root, SessionWatch, WatchOptions};
+use crate::monitor::sessions::{self, ErrorFact, SessionsVerdict};
 use crate::monitor::sources::probe::{self, ProbeClass, ProbeSample, ProbeSpec};
 use crate::monitor::sources::{ParseContext, Parser};
 use crate::monitor::state::evaluate;
@@ -385,12 +387,29 @@ pub struct Poller {
     keyring: Option<Arc<dyn Keyring>>,
     switching: Option<Context>,
     no_network: Arc<dyn Fn() -> bool + Send + Sync>,
+    sessions: Option<SessionsSetup>,
 }
+
+/// Following the user's own assistants' session files (see [`sessions`]).
+#[derive(Debug, Clone)]
+pub struct SessionsSetup {
+    /// Each enabled assistant's folder of session files.
+    pub roots: Vec<Root>,
+    pub options: WatchOptions,
+}
+
+/// How often the sessions verdicts are judged again while they hold facts, so that a storm
+/// leaving the window ends in a recovery even when no new line is written.
+pub const SESSIONS_REJUDGE: Duration = Duration::from_secs(30);
+/// How often the session files' offsets are saved (and at shutdown).
+pub const SESSIONS_SAVE: Duration = Duration::from_secs(60);
 
 /// What the tasks send the central loop.
 enum Msg {
     Official(Observation),
     Probe(ProbeSample),
+    /// New facts from the user's sessions were stored for this provider, or its window moved.
+    Sessions(String),
 }
 
 /// What the notification policy remembers per provider (what was announced, since when).
@@ -438,7 +457,15 @@ impl Poller {
             keyring: None,
             switching: None,
             no_network: Arc::new(os_reports_no_network),
+            sessions: None,
         }
+    }
+
+    /// Follow the user's assistants' session files: their failed calls make a `sessions`
+    /// verdict per provider beside the page and the probes.
+    pub fn with_sessions(mut self, setup: SessionsSetup) -> Poller {
+        self.sessions = Some(setup);
+        self
     }
 
     /// Read "now" from this clock (tests: [`tokio_clock`]).
@@ -533,6 +560,17 @@ impl Poller {
                 shutdown.clone(),
             ));
         }
+        if let Some(setup) = self.sessions.clone() {
+            tasks.spawn(sessions_loop(
+                setup,
+                self.store.clone(),
+                self.config.clone(),
+                self.switching.clone(),
+                self.clock.clone(),
+                tx.clone(),
+                shutdown.clone(),
+            ));
+        }
         drop(tx);
         tasks.spawn(clock_jump_watch(refresh.clone(), shutdown.clone()));
 
@@ -545,6 +583,7 @@ impl Poller {
         let mut latest: HashMap<String, Observation> = HashMap::new();
         let mut latest_probe: HashMap<String, ProbeClass> = HashMap::new();
         let mut verdicts: HashMap<String, Verdict> = HashMap::new();
+        let mut session_verdicts: HashMap<String, SessionsVerdict> = HashMap::new();
         let mut offline = false;
         // Roll up and prune at start, then hourly.
         let mut last_maintenance: Option<Instant> = None;
@@ -552,6 +591,7 @@ impl Poller {
             let provider_id = match &msg {
                 Msg::Official(o) => o.provider_id.clone(),
                 Msg::Probe(s) => s.provider_id.clone(),
+                Msg::Sessions(id) => id.clone(),
             };
             let name = names
                 .get(&provider_id)
@@ -669,14 +709,66 @@ impl Poller {
                         events.push(CoreEvent::Alert(Box::new(measured_alert(alert))));
                     }
                 }
+                Msg::Sessions(id) => {
+                    let now = (self.clock)();
+                    let verdict = self.judge_sessions(&id, now).await;
+                    let before = session_verdicts.get(&id).cloned();
+                    let status = verdict.as_ref().map_or(Status::Operational, |v| v.status);
+                    let changed = before.as_ref().map(|v| (v.status, &v.summary, v.errors))
+                        != verdict.as_ref().map(|v| (v.status, &v.summary, v.errors));
+                    match &verdict {
+                        Some(v) => {
+                            session_verdicts.insert(id.clone(), v.clone());
+                        }
+                        None => {
+                            session_verdicts.remove(&id);
+                        }
+                    }
+                    if changed {
+                        events.push(CoreEvent::Sessions {
+                            provider_id: id.clone(),
+                            verdict: Box::new(verdict.clone().unwrap_or_else(|| {
+                                SessionsVerdict {
+                                    status: Status::Operational,
+                                    summary: String::new(),
+                                    errors: 0,
+                                    at: now,
+                                    account_notice: None,
+                                    network_errors: 0,
+                                }
+                            })),
+                        });
+                    }
+                    let official = latest.get(&id).map_or(Status::Unknown, |o| o.status);
+                    let summary = verdict.as_ref().map(|v| v.summary.clone()).unwrap_or_default();
+                    let input = PolicyInput {
+                        provider_id: id.clone(),
+                        provider_name: name.clone(),
+                        status,
+                        source_ok: true,
+                        offline,
+                        signal: Signal::Sessions,
+                        problem_components: vec![],
+                        incident_title: Some(format!(
+                            "Your sessions: {summary} · status page: {}",
+                            official.label().to_lowercase()
+                        )),
+                    };
+                    let key = format!("sessions:{id}");
+                    for alert in self.decide(&key, &input, &prefs, now) {
+                        events.push(CoreEvent::Alert(Box::new(sessions_alert(alert))));
+                    }
+                }
             }
             let health = Health {
                 official: latest
                     .get(&provider_id)
                     .map_or(Status::Unknown, |o| o.status),
-                measured: verdicts
-                    .get(&provider_id)
-                    .map_or(Status::Unknown, |v| v.status),
+                // The user's own failing sessions count as a measured signal, like probes.
+                measured: measured_health(
+                    verdicts.get(&provider_id).map(|v| v.status),
+                    session_verdicts.get(&provider_id).map(|v| v.status),
+                ),
                 offline,
             };
             for done in self.failover(&provider_id, health).await {
@@ -745,6 +837,30 @@ impl Poller {
         };
         tracing::error!("cannot read probe samples: {why}");
         verdict::judge(&[], None, slow_ms, offline, now)
+    }
+
+    /// The sessions verdict for a provider from its stored facts.
+    async fn judge_sessions(&self, provider_id: &str, now: DateTime<Utc>) -> Option<SessionsVerdict> {
+        let store = self.store.clone();
+        let id = provider_id.to_string();
+        let read = tokio::task::spawn_blocking(move || {
+            let s = store
+                .lock()
+                .map_err(|_| "the store lock is poisoned".to_string())?;
+            sessions::verdict::from_store(&s, &id, now).map_err(|e| e.to_string())
+        })
+        .await;
+        match read {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => {
+                tracing::error!("cannot read the sessions' failed calls: {e}");
+                None
+            }
+            Err(e) => {
+                tracing::error!("sessions task failed: {e}");
+                None
+            }
+        }
     }
 
     /// Run the notification policy for one stream (`key`: a provider id, or `probe:<id>`).
@@ -828,6 +944,158 @@ fn measured_alert(mut a: Alert) -> Alert {
             .replacen("Operational again", "Measured healthy again", 1);
     }
     a
+}
+
+/// Words for an alert from the user's own sessions: it says where it came from.
+fn sessions_alert(mut a: Alert) -> Alert {
+    a.title = match a.kind {
+        AlertKind::Recovery => format!("{}: your sessions' calls succeed again", a.provider_name),
+        _ => format!("{} (your own sessions)", a.title),
+    };
+    if a.kind == AlertKind::Recovery {
+        a.body = a
+            .body
+            .replacen("Operational again", "No more failed calls in your sessions", 1);
+    }
+    a
+}
+
+/// The measured side of failover health: the worse problem of the probes and the sessions;
+/// without either, what the probes say (unknown when there are none).
+fn measured_health(probe: Option<Status>, sessions: Option<Status>) -> Status {
+    match (probe, sessions.filter(|s| s.is_problem())) {
+        (Some(p), Some(s)) if p.is_problem() => p.worse(s),
+        (_, Some(s)) => s,
+        (Some(p), None) => p,
+        (None, None) => Status::Unknown,
+    }
+}
+
+/// Follow the session files: store each batch of facts attributed to the provider the
+/// assistant is on, tell the central loop which providers to judge again, re-judge while
+/// facts are in the window, and keep the files' offsets across restarts.
+async fn sessions_loop(
+    setup: SessionsSetup,
+    store: Arc<Mutex<Store>>,
+    config: Arc<Config>,
+    switching: Option<Context>,
+    clock: Clock,
+    tx: mpsc::Sender<Msg>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let blocking = |f: Box<dyn FnOnce(&mut Store) + Send>| {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Ok(mut s) = store.lock() {
+                f(&mut s);
+            }
+        })
+    };
+    let state = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || {
+            store
+                .lock()
+                .ok()
+                .and_then(|s| s.load_follow_state().ok())
+                .unwrap_or_default()
+        })
+        .await
+        .unwrap_or_default()
+    };
+    let (ftx, mut frx) = mpsc::unbounded_channel::<Vec<ErrorFact>>();
+    let watcher = match SessionWatch::start(setup.roots, state, setup.options, ftx) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!("the assistants' sessions are not followed: {e}");
+            return;
+        }
+    };
+    let save = |w: &SessionWatch| {
+        let state = w.follow_state();
+        blocking(Box::new(move |s: &mut Store| {
+            if let Err(e) = s.save_follow_state(&state) {
+                tracing::warn!("cannot save where the session files were read up to: {e}");
+            }
+        }))
+    };
+    // Providers with facts in the window, and the newest fact's time.
+    let mut active: HashMap<String, DateTime<Utc>> = HashMap::new();
+    let mut rejudge = tokio::time::interval(SESSIONS_REJUDGE);
+    rejudge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut save_tick = tokio::time::interval(SESSIONS_SAVE);
+    save_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            batch = frx.recv() => {
+                let Some(mut facts) = batch else { break };
+                // Which provider each assistant is on now (its active profile).
+                let views = match switching.clone() {
+                    Some(ctx) => {
+                        let config = config.clone();
+                        let store = store.clone();
+                        tokio::task::spawn_blocking(move || {
+                            store
+                                .lock()
+                                .ok()
+                                .and_then(|s| crate::switch::assistants::list(&ctx, &config, &s).ok())
+                                .unwrap_or_default()
+                        })
+                        .await
+                        .unwrap_or_default()
+                    }
+                    None => Vec::new(),
+                };
+                for f in &mut facts {
+                    sessions::attribute(f, &views);
+                }
+                let mut touched: Vec<String> = facts.iter().filter_map(|f| f.provider.clone()).collect();
+                touched.sort();
+                touched.dedup();
+                let unattributed = facts.iter().filter(|f| f.provider.is_none()).count();
+                if unattributed > 0 {
+                    tracing::debug!(unattributed, "failed calls of assistants on no known provider");
+                }
+                let stored = facts.clone();
+                let _ = blocking(Box::new(move |s: &mut Store| {
+                    if let Err(e) = s.record_session_errors(&stored) {
+                        tracing::error!("cannot save the sessions' failed calls: {e}");
+                    }
+                }))
+                .await;
+                for f in &facts {
+                    if let Some(p) = &f.provider {
+                        let t = active.entry(p.clone()).or_insert(f.at);
+                        *t = (*t).max(f.at);
+                    }
+                }
+                for id in touched {
+                    if tx.send(Msg::Sessions(id)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            _ = rejudge.tick() => {
+                let now = clock();
+                // One last look after the window has passed gives the recovery.
+                let horizon = sessions::verdict::WINDOW + chrono::Duration::seconds(SESSIONS_REJUDGE.as_secs() as i64);
+                let ids: Vec<String> = active.keys().cloned().collect();
+                for id in ids {
+                    if tx.send(Msg::Sessions(id.clone())).await.is_err() {
+                        return;
+                    }
+                    if active.get(&id).is_some_and(|t| now - *t > horizon) {
+                        active.remove(&id);
+                    }
+                }
+            }
+            _ = save_tick.tick() => {
+                let _ = save(&watcher).await;
+            }
+        }
+    }
+    let _ = save(&watcher).await;
 }
 
 /// Read a probe's key from the keyring, off the async threads. A named key that

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::monitor::sessions::{self, SessionsVerdict};
 use crate::config::edit::NotificationSettings;
 use crate::config::{Config, ProviderConfig};
 use crate::model::{
@@ -51,6 +52,9 @@ pub struct ProviderCard {
     /// What Weathervane's own probes measure, shown beside (never merged into)
     /// `status`; None when the user has not turned probes on for this provider.
     pub measured: Option<Verdict>,
+    /// What the user's own assistants recorded in the last minutes (failed calls on this
+    /// provider, or their own account's limit); None when nothing.
+    pub sessions: Option<SessionsVerdict>,
 }
 
 /// An open incident on a card, with its newest update.
@@ -167,8 +171,11 @@ pub fn overview(
                 Some(pc) => measured(store, pc, offline, now)?,
                 None => None,
             };
+            let sessions = sessions::verdict::from_store(store, &p.id, now)?
+                .filter(|v| v.worth_showing());
             Ok(ProviderCard {
                 measured,
+                sessions,
                 incidents: p.incidents.iter().map(|i| incident_card(i, obs)).collect(),
                 id: p.id,
                 name: p.name,
@@ -344,11 +351,22 @@ pub fn tray_status(o: &Overview) -> Status {
 /// one when it is worse (only for providers the user probes; a measured
 /// "unknown" never hides the official status).
 pub fn shown_status(p: &ProviderCard) -> Status {
-    match p.measured.as_ref().map(|v| v.status) {
-        Some(m) if m.is_problem() && p.status == Status::Unknown => m,
-        Some(m) if m.is_problem() => p.status.worse(m),
-        _ => p.status,
-    }
+    // The user's own failing sessions colour the icon like a measured problem.
+    let signals = [
+        p.measured.as_ref().map(|v| v.status),
+        p.sessions.as_ref().map(|v| v.status),
+    ];
+    signals
+        .into_iter()
+        .flatten()
+        .filter(|s| s.is_problem())
+        .fold(p.status, |shown, m| {
+            if shown == Status::Unknown {
+                m
+            } else {
+                shown.worse(m)
+            }
+        })
 }
 
 /// The tooltip: one line per provider that is not operational, with since-when.
@@ -371,6 +389,9 @@ pub fn tooltip(o: &Overview, now: DateTime<Utc>) -> String {
     for p in &o.providers {
         if let Some(v) = p.measured.as_ref().filter(|v| v.status.is_problem()) {
             lines.push(format!("{}: measured {}", p.name, v.summary));
+        }
+        if let Some(v) = p.sessions.as_ref().filter(|v| v.status.is_problem()) {
+            lines.push(format!("{}: your sessions: {}", p.name, v.summary));
         }
     }
     if o.offline {

@@ -28,6 +28,7 @@ pub fn provider_state(
             incidents: vec![],
             url: Some(p.homepage()),
             measured: None,
+            sessions: None,
         };
     };
     let stale = is_stale(p, o, now);
@@ -56,6 +57,7 @@ pub fn provider_state(
             .collect(),
         url: Some(p.homepage()),
         measured: None,
+        sessions: None,
     }
 }
 
@@ -171,4 +173,31 @@ mod tests {
         );
         assert_eq!(r.exit_code(), 3);
     }
+}
+
+/// The report with the signals beside the official status: what the probes measure (for
+/// providers the user probes) and what the user's own sessions recorded. From the store, no
+/// network: what `status`, `statusline` and the desktop read.
+pub fn current(
+    store: &crate::store::Store,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<StateReport, crate::store::StoreError> {
+    let latest = store.latest_all()?;
+    let mut report = build(config, &latest, now);
+    for p in &mut report.providers {
+        let Some(pc) = config.provider(&p.id) else {
+            continue;
+        };
+        if let Some(v) = crate::views::dashboard::measured(store, pc, report.offline, now)? {
+            p.measured = Some(crate::model::Measured {
+                status: v.status,
+                summary: v.summary,
+            });
+        }
+        p.sessions = crate::monitor::sessions::verdict::from_store(store, &p.id, now)?
+            .filter(|v| v.worth_showing())
+            .map(|v| v.signal());
+    }
+    Ok(report)
 }

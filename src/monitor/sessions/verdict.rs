@@ -31,7 +31,8 @@ pub const PARTIAL_ERRORS: u32 = 8;
 const SKEW: Duration = Duration::minutes(1);
 
 /// What the user's own sessions say about one provider.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SessionsVerdict {
     pub status: Status,
     /// "7 failed calls (529) in 3 min, 2 sessions"; empty when nothing failed on the provider.
@@ -43,6 +44,7 @@ pub struct SessionsVerdict {
     /// The user's own limit or sign-in, for what it is: "Claude Code: your session limit,
     /// resets 21:50".
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub account_notice: Option<String>,
     /// Calls that never reached the provider: for the offline judgement, not this verdict.
     pub network_errors: u32,
@@ -94,6 +96,35 @@ pub fn judge(facts: &[ErrorFact], now: DateTime<Utc>, tz: FixedOffset) -> Option
         account_notice,
         network_errors,
     })
+}
+
+/// The verdict of `provider` from the facts in the store (after a restart, or in another
+/// process such as the CLI), with reset times in the local clock.
+pub fn from_store(
+    store: &crate::store::Store,
+    provider: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionsVerdict>, crate::store::StoreError> {
+    let facts = store.recent_session_errors(provider, now - WINDOW)?;
+    Ok(judge(&facts, now, crate::config::local_offset()))
+}
+
+impl SessionsVerdict {
+    /// Something the user should see: provider trouble, or their own account.
+    pub fn worth_showing(&self) -> bool {
+        self.errors > 0 || self.account_notice.is_some()
+    }
+
+    /// As `status --json` prints it.
+    pub fn signal(self) -> crate::model::SessionsSignal {
+        crate::model::SessionsSignal {
+            status: self.status,
+            summary: self.summary,
+            errors: self.errors,
+            at: self.at,
+            account_notice: self.account_notice,
+        }
+    }
 }
 
 /// One verdict per provider named by the facts (facts with no provider are left out: they
