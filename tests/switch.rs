@@ -269,6 +269,28 @@ fn codex_switch_and_back_keeps_comments_and_is_byte_identical() {
     assert_eq!(std::fs::read_to_string(&p).unwrap(), CODEX_CONFIG);
 }
 
+/// Issue 18, item 1, with the file as found in a public dotfiles repository.
+#[test]
+fn codex_switch_to_the_default_keeps_the_comments_above_the_removed_model() {
+    let env = Env::new("");
+    let p = env.home.path().join(".codex/config.toml");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    let text = "# my codex settings\n\nmodel = \"gpt-5-codex\"   # the default model\napproval_policy = \"on-request\"\n\n[mcp_servers.github]\ncommand = \"npx\"\n";
+    std::fs::write(&p, text).unwrap();
+    let out = env.run(&["switch", "codex", "openai"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        "# my codex settings\n\napproval_policy = \"on-request\"\n\n[mcp_servers.github]\ncommand = \"npx\"\n"
+    );
+    let said = stdout(&out);
+    assert!(!said.contains("from openai to openai"), "{said}");
+    assert!(said.contains("switched to openai"), "{said}");
+    let out = env.run(&["switch", "codex", "--back"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), text);
+}
+
 #[test]
 fn restore_puts_a_backup_back() {
     let env = Env::new("");

@@ -1068,9 +1068,17 @@ fn print_plan(out: &mut impl Write, plan: &engine::Plan, dry_run: bool) {
         .iter()
         .map(|p| p.display().to_string())
         .collect();
+    // The files may already read as the target profile while holding owned keys
+    // it does not set (Codex: a `model` beside the default provider): then there
+    // is no "from" to name, only keys to tidy.
+    let from = if plan.from.as_deref() == Some(plan.profile.as_str()) {
+        String::new()
+    } else {
+        format!(" from {from}")
+    };
     let _ = writeln!(
         out,
-        "{} {verb} from {from} to {} in {}:",
+        "{} {verb}{from} to {} in {}:",
         plan.assistant.label(),
         plan.profile,
         files.join(" and ")
