@@ -291,6 +291,32 @@ fn codex_switch_to_the_default_keeps_the_comments_above_the_removed_model() {
     assert_eq!(std::fs::read_to_string(&p).unwrap(), text);
 }
 
+/// Issue 18, item 4: a provider table with wire_api = "chat" stops Codex 0.151 from starting.
+#[test]
+fn a_codex_file_with_a_chat_wire_api_is_warned_about() {
+    let env = Env::new("");
+    let p = env.home.path().join(".codex/config.toml");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    let text = format!(
+        "{CODEX_CONFIG}\n[model_providers.legacy]\nbase_url = \"http://x\"\nwire_api = \"chat\"\n"
+    );
+    std::fs::write(&p, &text).unwrap();
+    let out = env.run(&["switch", "codex", "ollama"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains("Codex will not start with this file"),
+        "{said}"
+    );
+    assert!(said.contains("[model_providers.legacy]"), "{said}");
+    let written = std::fs::read_to_string(&p).unwrap();
+    assert_eq!(
+        written.matches("wire_api = \"chat\"").count(),
+        1,
+        "{written}"
+    );
+}
+
 #[test]
 fn restore_puts_a_backup_back() {
     let env = Env::new("");

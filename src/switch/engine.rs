@@ -459,6 +459,19 @@ fn warnings(ctx: &Context, a: AssistantId, profile: &Profile) -> Vec<String> {
             );
         }
         AssistantId::Codex => {
+            let file = codex::config_path(&ctx.home, &ctx.env);
+            let chat = std::fs::read_to_string(&file)
+                .map(|t| codex::chat_wire_providers(&t))
+                .unwrap_or_default();
+            if !chat.is_empty() {
+                w.push(format!(
+                    "Codex will not start with this file: {} sets wire_api = \"chat\" in [model_providers.{}], \
+                     which Codex 0.151 and later refuse even for a provider nobody uses; change it to \"responses\" \
+                     or remove that table (the switch leaves it alone)",
+                    file.display(),
+                    chat.join("], [model_providers.")
+                ));
+            }
             if let Some(var) = &profile.key_env
                 && !ctx.env.contains_key(var)
             {
