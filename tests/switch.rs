@@ -317,6 +317,20 @@ fn a_codex_file_with_a_chat_wire_api_is_warned_about() {
     );
 }
 
+/// Issue 18, item 12: `key` is Claude Code's apiKeyHelper; a broken config.toml made
+/// it exit 78 before it looked at the keyring.
+#[test]
+fn key_works_with_a_broken_config() {
+    let env = Env::new("[[providers]\nthis is not toml");
+    let out = env.run(&["key", "deepseek"]);
+    let err = stderr(&out);
+    assert_ne!(out.status.code(), Some(78), "{err}");
+    // No keyring here: the error is about the keyring, not the config.
+    assert_eq!(out.status.code(), Some(69), "{err}");
+    assert!(err.contains("keyring"), "{err}");
+    assert!(!err.contains("weathervane.toml"), "{err}");
+}
+
 #[test]
 fn restore_puts_a_backup_back() {
     let env = Env::new("");
@@ -451,6 +465,8 @@ printf 'sk-deepseek-SECRET-42\n' | "$W" key set deepseek || exit 10
 "$W" switch claude-code deepseek || exit 11
 helper=$(sed -n 's/^ *"apiKeyHelper": "\(.*\)",\{{0,1\}}$/\1/p' "{settings}")
 echo "helper=$helper"
+# A typo in our config must not cost Claude Code its key (issue 18, item 12).
+printf '[[providers]\nbroken\n' >> "$WEATHERVANE_CONFIG"
 echo "key=[$(sh -c "$helper")]"
 "#,
         settings = p.display()

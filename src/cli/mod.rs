@@ -182,6 +182,11 @@ pub fn db_path(cli: &Cli) -> PathBuf {
 
 /// Run a parsed command; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32, CliError> {
+    // `key` needs only the keyring. It runs as Claude Code's apiKeyHelper on every
+    // start, so a typo in config.toml must not cost Claude Code its key.
+    if let Command::Key { action, profile } = &cli.command {
+        return key(action.as_ref(), profile.as_deref());
+    }
     let (path, must_exist) = config_path(&cli);
     let config = Config::load(&path, must_exist)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
