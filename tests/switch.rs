@@ -317,6 +317,48 @@ fn a_codex_file_with_a_chat_wire_api_is_warned_about() {
     );
 }
 
+/// `weathervane key set PROFILE` with `input` on standard input.
+fn key_set(env: &Env, profile: &str, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = env
+        .command()
+        .args(["key", "set", profile])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The process may stop reading early (too much input): a broken pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(input);
+    child.wait_with_output().unwrap()
+}
+
+/// Issue 18, item 18. No keyring is reachable here (no session bus), so each refusal
+/// must come before the keyring is asked: a usage error, 64, never 69.
+#[test]
+fn key_set_refuses_bad_input_with_a_usage_error() {
+    let env = Env::new("");
+    for (profile, input, says) in [
+        ("deepseek", &b""[..], "empty"),
+        ("deepseek", b"\n", "empty"),
+        ("deepseek", b"sk-one\nsk-two\n", "several lines"),
+        ("", b"sk-one\n", "name a profile"),
+        (" ", b"sk-one\n", "name a profile"),
+    ] {
+        let out = key_set(&env, profile, input);
+        assert_eq!(
+            out.status.code(),
+            Some(64),
+            "{profile:?} {input:?}: {}",
+            stderr(&out)
+        );
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
+    let out = key_set(&env, "deepseek", &vec![b'k'; 300 * 1024]);
+    assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
+    assert!(stderr(&out).contains("too long"), "{}", stderr(&out));
+}
+
 /// Issue 18, item 12: `key` is Claude Code's apiKeyHelper; a broken config.toml made
 /// it exit 78 before it looked at the keyring.
 #[test]
