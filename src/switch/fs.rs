@@ -708,6 +708,12 @@ impl Drop for SwitchLock {
 /// Takes the switch lock in `dir` (created 0o700 if missing), polling every 20 ms for up to
 /// `wait`; [`FsError::Locked`] after that.
 pub fn lock(dir: &Path, wait: Duration) -> Result<SwitchLock, FsError> {
+    lock_with(dir, wait, || {})
+}
+
+/// [`lock`], calling `on_wait` each time the lock is found held (so a test can
+/// release it exactly when someone is waiting, instead of sleeping and hoping).
+fn lock_with(dir: &Path, wait: Duration, mut on_wait: impl FnMut()) -> Result<SwitchLock, FsError> {
     ensure_dir(dir)?;
     let path = dir.join(LOCK_FILE);
     let mut opts = OpenOptions::new();
@@ -724,7 +730,7 @@ pub fn lock(dir: &Path, wait: Duration) -> Result<SwitchLock, FsError> {
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(SwitchLock { file, path }),
-            Err(fs::TryLockError::WouldBlock) => {}
+            Err(fs::TryLockError::WouldBlock) => on_wait(),
             Err(fs::TryLockError::Error(e)) => return Err(io_err("locking", &path)(e)),
         }
         let waited = start.elapsed();
@@ -1217,10 +1223,17 @@ mod tests {
         assert!(waited.0 >= Duration::from_millis(150), "{:?}", waited.0);
         assert!(matches!(waited.1, Err(FsError::Locked { .. })));
 
-        // Released while another waits: the waiter gets it.
+        // Released while another waits: the waiter gets it. The release happens once the
+        // waiter has found the lock held, whatever the machine's load.
         let dir3 = dir.clone();
-        let waiter = std::thread::spawn(move || lock(&dir3, Duration::from_secs(10)).map(|_| ()));
-        std::thread::sleep(Duration::from_millis(60));
+        let (waiting_tx, waiting) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            lock_with(&dir3, Duration::from_secs(60), || {
+                let _ = waiting_tx.send(());
+            })
+            .map(|_| ())
+        });
+        waiting.recv().unwrap();
         drop(first);
         waiter.join().unwrap().unwrap();
 
