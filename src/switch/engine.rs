@@ -790,6 +790,7 @@ fn intent(
             }
         }
     }
+    fs::pause_point("written");
     store.complete_switch(key)?;
     Ok(Outcome::Done(key))
 }
@@ -816,7 +817,7 @@ pub fn switch_as(
 ) -> Result<Applied, SwitchError> {
     let targets = targets(ctx, a)?;
     let p = profile(ctx, profiles, a, id)?;
-    let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    let _lock = lock_and_tidy(ctx, &targets)?;
     settle(store, a)?;
     for _ in 0..ATTEMPTS {
         let plan = plan_from(ctx, profiles, p, &targets, read_all(&targets)?)?;
@@ -846,6 +847,7 @@ pub fn switch_as(
                 None => None,
             };
             backups.extend(backup.clone());
+            fs::pause_point("backed-up");
             files.push(SwitchFile {
                 file: f.basis.target.display().to_string(),
                 label: f.label.to_string(),
@@ -900,6 +902,22 @@ pub fn switch_as(
         path: targets[0].path.clone(),
         attempts: ATTEMPTS,
     })
+}
+
+/// Take the switch lock and clear what a writer killed mid-write left: its temp
+/// files next to the assistant's files and in the backup folder.
+fn lock_and_tidy(ctx: &Context, targets: &[FileTarget]) -> Result<fs::SwitchLock, SwitchError> {
+    let held = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    for t in targets {
+        // Litter is not worth failing a switch for: it is said in the log and
+        // tried again next time.
+        if let Err(e) = fs::remove_stale_temps(&held, &t.path)
+            .and_then(|_| fs::remove_stale_backup_temps(&held, &ctx.backups_dir(), t.label))
+        {
+            tracing::warn!(path = %t.path.display(), error = %e, "could not remove leftover temporary files");
+        }
+    }
+    Ok(held)
 }
 
 /// Settle what a process killed mid-switch left in the history, by the files' hashes now.
@@ -1025,7 +1043,7 @@ pub fn back_as(
     automatic: bool,
 ) -> Result<Applied, SwitchError> {
     let targets = targets(ctx, a)?;
-    let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    let _lock = lock_and_tidy(ctx, &targets)?;
     settle(store, a)?;
     let rec = store
         .open_switch(a.as_str())?
@@ -1174,7 +1192,7 @@ pub fn restore(
         path: chosen.path.clone(),
         source,
     })?;
-    let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    let _lock = lock_and_tidy(ctx, &targets)?;
     settle(store, a)?;
     let now = fs::read_state(&t.path)?;
     let safety = match now.content {
