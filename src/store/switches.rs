@@ -279,6 +279,19 @@ impl Store {
     }
 
     /// The newest switch of `assistant` that nothing has undone yet: what "switch back" undoes.
+    /// The hash the history says the backup at `path` holds (the file's content
+    /// just before the write that made it), if any recorded write made it.
+    pub fn backup_hash(&self, path: &str) -> Result<Option<String>, StoreError> {
+        let r = self
+            .conn
+            .prepare_cached(
+                "SELECT hash_before FROM switch_files WHERE backup = ?1 ORDER BY event DESC LIMIT 1",
+            )
+            .and_then(|mut stmt| stmt.query_row([path], |r| r.get(0)).optional())
+            .map_err(StoreError::from);
+        self.ctx(r)
+    }
+
     pub fn open_switch(&self, assistant: &str) -> Result<Option<SwitchRecord>, StoreError> {
         let r = (|| {
             self.conn

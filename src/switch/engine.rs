@@ -148,6 +148,14 @@ pub enum SwitchError {
         "the backup {path} does not hold what the switch history says it should; restore it by hand if you are sure"
     )]
     BackupMismatch { path: PathBuf },
+    #[error(
+        "the backup {path} is not in the switch history, so what it holds cannot be checked; restore it by hand if you are sure"
+    )]
+    BackupUnknown { path: PathBuf },
+    #[error(
+        "the backup folder {path} is a symbolic link; backups are only restored from a real folder (it could point anywhere)"
+    )]
+    BackupsLinked { path: PathBuf },
     #[error("no backup named {name:?} for {assistant}; see `weathervane backups {assistant}`")]
     NoSuchBackup {
         assistant: AssistantId,
@@ -965,6 +973,9 @@ fn target_of<'a>(targets: &'a [FileTarget], f: &SwitchFile) -> &'a FileTarget {
 /// What one recorded file goes back to.
 struct Undo {
     state: FileState,
+    /// The backup of what was there, when only our keys go back (recorded, so
+    /// `restore` can check it).
+    backup: Option<PathBuf>,
     /// None: the file did not exist before the switch (remove it).
     bytes: Option<Vec<u8>>,
     untouched: bool,
@@ -993,6 +1004,7 @@ fn undo_of(ctx: &Context, t: &FileTarget, f: &SwitchFile) -> Result<Undo, Switch
     };
     let now = fs::read_state(&path)?;
     let untouched = now.hash == f.hash_after;
+    let mut backup = None;
     let bytes = if untouched {
         previous
     } else {
@@ -1013,7 +1025,7 @@ fn undo_of(ctx: &Context, t: &FileTarget, f: &SwitchFile) -> Result<Undo, Switch
         }
         let new_text = edit::apply(&text_of(&now)?, t.format, &edits).map_err(unparseable)?;
         if now.content.is_some() {
-            fs::backup(&now, &ctx.backups_dir(), t.label, KEEP_BACKUPS)?;
+            backup = Some(fs::backup(&now, &ctx.backups_dir(), t.label, KEEP_BACKUPS)?);
         }
         Some(new_text.into_bytes())
     };
@@ -1023,6 +1035,7 @@ fn undo_of(ctx: &Context, t: &FileTarget, f: &SwitchFile) -> Result<Undo, Switch
         .is_some_and(|text| holds_secret(text, t.format));
     Ok(Undo {
         state: now,
+        backup,
         bytes,
         untouched,
         secret,
@@ -1061,7 +1074,7 @@ pub fn back_as(
                 file: f.file.clone(),
                 label: f.label.clone(),
                 keys: f.keys.clone(),
-                backup: None,
+                backup: u.backup.as_ref().map(|b| b.display().to_string()),
                 hash_before: u.state.hash.clone(),
                 hash_after: u
                     .bytes
@@ -1080,7 +1093,7 @@ pub fn back_as(
             to_profile: rec.from_profile.clone(),
             file: first.file,
             keys: first.keys,
-            backup: None,
+            backup: first.backup,
             hash_before: first.hash_before,
             hash_after: first.hash_after,
             reverted_by: None,
@@ -1187,6 +1200,11 @@ pub fn restore(
             name: name.to_string(),
         });
     };
+    // A linked folder could hold anything, put there by anyone who can write where it points.
+    let dir = ctx.backups_dir();
+    if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(SwitchError::BackupsLinked { path: dir });
+    }
     let bytes = std::fs::read(&chosen.path).map_err(|source| FsError::Io {
         op: "reading the backup",
         path: chosen.path.clone(),
@@ -1194,6 +1212,28 @@ pub fn restore(
     })?;
     let _lock = lock_and_tidy(ctx, &targets)?;
     settle(store, a)?;
+    // Only what a recorded write backed up, unchanged since, and a file the
+    // assistant can read: never whatever happens to sit in the folder.
+    match store.backup_hash(&chosen.path.display().to_string())? {
+        Some(h) if h == fs::hash_bytes(&bytes) => {}
+        Some(_) => {
+            return Err(SwitchError::BackupMismatch {
+                path: chosen.path.clone(),
+            });
+        }
+        None => {
+            return Err(SwitchError::BackupUnknown {
+                path: chosen.path.clone(),
+            });
+        }
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| SwitchError::NotText {
+        path: chosen.path.clone(),
+    })?;
+    edit::get(text, t.format, &[]).map_err(|source| SwitchError::Unparseable {
+        path: chosen.path.clone(),
+        source,
+    })?;
     let now = fs::read_state(&t.path)?;
     let safety = match now.content {
         Some(_) => Some(fs::backup(&now, &ctx.backups_dir(), t.label, KEEP_BACKUPS)?),
