@@ -863,6 +863,7 @@ pub fn switch_as(
                 backup: backup.map(|b| b.display().to_string()),
                 hash_before: f.basis.hash.clone(),
                 hash_after: fs::hash_bytes(f.new_text.as_bytes()),
+                mode_before: f.basis.mode,
             });
         }
         let first = files[0].clone();
@@ -980,6 +981,8 @@ struct Undo {
     bytes: Option<Vec<u8>>,
     untouched: bool,
     secret: bool,
+    /// The mode the file had before the switch, to put back (a secret still wins).
+    mode: Option<u32>,
 }
 
 /// Work out what `f` goes back to: the exact previous bytes when nobody
@@ -1039,6 +1042,7 @@ fn undo_of(ctx: &Context, t: &FileTarget, f: &SwitchFile) -> Result<Undo, Switch
         bytes,
         untouched,
         secret,
+        mode: f.mode_before,
     })
 }
 
@@ -1080,6 +1084,7 @@ pub fn back_as(
                     .bytes
                     .as_deref()
                     .map_or_else(|| "absent".to_string(), fs::hash_bytes),
+                mode_before: u.state.mode,
             })
             .collect();
         let first = files[0].clone();
@@ -1104,7 +1109,7 @@ pub fn back_as(
         let outcome = intent(store, a, &out, Some(rec.key), &order, |i| {
             let u = &undos[i];
             match &u.bytes {
-                Some(bytes) => fs::write_atomic(&u.state, bytes, u.secret).map(|_| ()),
+                Some(bytes) => fs::write_atomic_mode(&u.state, bytes, u.secret, u.mode).map(|_| ()),
                 // The file did not exist before the switch: remove it again.
                 None => fs::remove_checked(&u.state),
             }
@@ -1246,6 +1251,7 @@ pub fn restore(
         backup: safety.as_ref().map(|b| b.display().to_string()),
         hash_before: now.hash.clone(),
         hash_after: fs::hash_bytes(&bytes),
+        mode_before: now.mode,
     };
     let rec = SwitchRecord {
         automatic: false,
@@ -1288,6 +1294,7 @@ mod tests {
             backup: None,
             hash_before: "before".into(),
             hash_after: "after".into(),
+            mode_before: None,
         };
         let files = vec![file("settings.json"), file(".env")];
         SwitchRecord {

@@ -530,6 +530,18 @@ pub fn write_atomic(
     content: &[u8],
     secret: bool,
 ) -> Result<FileState, FsError> {
+    write_atomic_mode(expected, content, secret, None)
+}
+
+/// [`write_atomic`], giving the file `mode` rather than keeping the one it has (switching
+/// back puts back the mode the file had before the switch); `secret` still means 0o600.
+pub fn write_atomic_mode(
+    expected: &FileState,
+    content: &[u8],
+    secret: bool,
+    mode: Option<u32>,
+) -> Result<FileState, FsError> {
+    let wanted = mode;
     let current = check_unchanged(expected)?;
     let target = &expected.target;
     let Some(file_name) = target.file_name() else {
@@ -543,7 +555,7 @@ pub fn write_atomic(
     let mode = if secret {
         SECRET_MODE
     } else {
-        current.mode.unwrap_or(NEW_FILE_MODE)
+        wanted.or(current.mode).unwrap_or(NEW_FILE_MODE)
     };
     let (mut tmp, mut file) = TempFile::create(&dir, &file_name.to_string_lossy())?;
     fill(&mut file, &tmp.path, content, mode)?;
