@@ -1124,7 +1124,7 @@ args = ["-y", "server-github"]
                 "{format:?}: {err}"
             );
             // While the editor's own result passes.
-            let out = apply(old, format, &[set.clone()]).unwrap();
+            let out = apply(old, format, std::slice::from_ref(&set)).unwrap();
             assert_ne!(out, new, "{format:?}");
         }
     }
