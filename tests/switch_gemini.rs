@@ -428,6 +428,39 @@ fn gemini_api_key_comes_from_the_keyring_into_a_0600_env_and_nowhere_else() {
     }
 }
 
+/// Issue 18, item 3: `--back` left 0600 a file that was 0640 before the switch.
+#[test]
+fn back_puts_back_the_mode_a_secret_changed() {
+    let env = Env::new("");
+    let (_, e) = write_files(&env);
+    let keyring = Arc::new(MemoryKeyring::default());
+    keyring.set("gemini-api-key", "AIza-SECRET-4242").unwrap();
+    let c = ctx(&env, keyring);
+    let profiles = merge(&[]).unwrap();
+    let mut store = Store::open(&env.data.join("weathervane.db")).unwrap();
+    let switch = |store: &mut Store| {
+        engine::switch(&c, store, &profiles, AssistantId::Gemini, "gemini-api-key").unwrap();
+        assert_eq!(mode(&e), 0o600, "the key makes it private");
+    };
+
+    std::fs::set_permissions(&e, std::fs::Permissions::from_mode(0o640)).unwrap();
+    switch(&mut store);
+    engine::back(&c, &mut store, AssistantId::Gemini).unwrap();
+    assert_eq!(read(&e), DOTENV);
+    assert_eq!(
+        mode(&e),
+        0o640,
+        "untouched since the switch: exact bytes and mode"
+    );
+
+    // Edited since the switch: only our keys go back, and the mode too.
+    switch(&mut store);
+    std::fs::write(&e, format!("{}DEBUG=1\n", read(&e))).unwrap();
+    engine::back(&c, &mut store, AssistantId::Gemini).unwrap();
+    assert_eq!(read(&e), format!("{DOTENV}DEBUG=1\n"));
+    assert_eq!(mode(&e), 0o640);
+}
+
 #[test]
 fn gemini_api_key_switch_with_a_real_secret_service() {
     let env = Env::new("");
@@ -546,6 +579,7 @@ fn a_switch_killed_between_its_two_writes_is_undone_by_back() {
             backup: Some(backup.display().to_string()),
             hash_before: f.basis.hash.clone(),
             hash_after: fs::hash_bytes(f.new_text.as_bytes()),
+            mode_before: f.basis.mode,
         });
     }
     let rec = SwitchRecord {

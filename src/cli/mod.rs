@@ -151,6 +151,8 @@ impl CliError {
             CliError::Switch(SwitchError::Store(_)) => 74,
             CliError::Switch(_) => 65,
             CliError::Key(KeyError::NotSet(_)) => 1,
+            // Only reachable through bad input, which is the caller's to fix.
+            CliError::Key(KeyError::Empty) => 64,
             CliError::Key(_) => 69,
             CliError::App(e) => match e.kind {
                 ErrorKind::Config => 78,
@@ -185,6 +187,11 @@ pub fn db_path(cli: &Cli) -> PathBuf {
 
 /// Run a parsed command; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32, CliError> {
+    // `key` needs only the keyring. It runs as Claude Code's apiKeyHelper on every
+    // start, so a typo in config.toml must not cost Claude Code its key.
+    if let Command::Key { action, profile } = &cli.command {
+        return key(action.as_ref(), profile.as_deref());
+    }
     let (path, must_exist) = config_path(&cli);
     let config = Config::load(&path, must_exist)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -294,6 +301,29 @@ fn suggested_id(name: Option<&str>, url: &str) -> String {
         .collect();
     let id = id.trim_matches('-').to_owned();
     if id.is_empty() { "mine".into() } else { id }
+}
+
+/// A profile name given to `key`: an empty one would store a key nothing can ask for.
+fn profile_name(profile: &str) -> Result<&str, CliError> {
+    if profile.trim().is_empty() {
+        return Err(CliError::Usage(
+            "name a profile: `weathervane key set PROFILE` (PROFILE is a profile's id)".into(),
+        ));
+    }
+    Ok(profile)
+}
+
+/// Standard input, at most [`keys::MAX_KEY_INPUT`] bytes and one more (so too much is
+/// noticed without reading all of it).
+fn read_key_stdin() -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let mut raw = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(keys::MAX_KEY_INPUT as u64 + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| CliError::Other(format!("cannot read the key from standard input: {e}")))?;
+    Ok(raw)
 }
 
 fn fetcher(config: &Config) -> Result<Fetcher, CliError> {
@@ -1136,9 +1166,17 @@ fn print_plan(out: &mut impl Write, plan: &engine::Plan, dry_run: bool) {
         .iter()
         .map(|p| p.display().to_string())
         .collect();
+    // The files may already read as the target profile while holding owned keys
+    // it does not set (Codex: a `model` beside the default provider): then there
+    // is no "from" to name, only keys to tidy.
+    let from = if plan.from.as_deref() == Some(plan.profile.as_str()) {
+        String::new()
+    } else {
+        format!(" from {from}")
+    };
     let _ = writeln!(
         out,
-        "{} {verb} from {from} to {} in {}:",
+        "{} {verb}{from} to {} in {}:",
         plan.assistant.label(),
         plan.profile,
         files.join(" and ")
@@ -1221,24 +1259,22 @@ fn restore(cli: &Cli, config: &Config, assistant: &str, backup: &str) -> Result<
 fn key(action: Option<&KeyAction>, profile: Option<&str>) -> Result<i32, CliError> {
     match (action, profile) {
         (Some(KeyAction::Set { profile }), _) => {
+            let profile = profile_name(profile)?;
             let raw = if std::io::stdin().is_terminal() {
                 eprint!("Paste the API key for {profile} (it is not shown) and press Enter: ");
                 rpassword::read_password()
                     .map_err(|e| CliError::Other(format!("cannot read the key: {e}")))?
+                    .into_bytes()
             } else {
-                let mut s = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| {
-                    CliError::Other(format!("cannot read the key from standard input: {e}"))
-                })?;
-                s
+                read_key_stdin()?
             };
-            let k = keys::clean_input(&raw)?;
+            let k = keys::clean_input(&raw).map_err(|e| CliError::Usage(e.to_string()))?;
             OsKeyring.set(profile, &k)?;
             eprintln!("stored the key for {profile} in the OS keyring");
             Ok(0)
         }
         (None, Some(profile)) => {
-            let k = OsKeyring.get(profile)?;
+            let k = OsKeyring.get(profile_name(profile)?)?;
             // Exactly the key: Claude Code reads this output as the key.
             print!("{k}");
             Ok(0)

@@ -727,20 +727,21 @@ impl Poller {
                     if changed {
                         events.push(CoreEvent::Sessions {
                             provider_id: id.clone(),
-                            verdict: Box::new(verdict.clone().unwrap_or_else(|| {
-                                SessionsVerdict {
-                                    status: Status::Operational,
-                                    summary: String::new(),
-                                    errors: 0,
-                                    at: now,
-                                    account_notice: None,
-                                    network_errors: 0,
-                                }
+                            verdict: Box::new(verdict.clone().unwrap_or_else(|| SessionsVerdict {
+                                status: Status::Operational,
+                                summary: String::new(),
+                                errors: 0,
+                                at: now,
+                                account_notice: None,
+                                network_errors: 0,
                             })),
                         });
                     }
                     let official = latest.get(&id).map_or(Status::Unknown, |o| o.status);
-                    let summary = verdict.as_ref().map(|v| v.summary.clone()).unwrap_or_default();
+                    let summary = verdict
+                        .as_ref()
+                        .map(|v| v.summary.clone())
+                        .unwrap_or_default();
                     let input = PolicyInput {
                         provider_id: id.clone(),
                         provider_name: name.clone(),
@@ -840,7 +841,11 @@ impl Poller {
     }
 
     /// The sessions verdict for a provider from its stored facts.
-    async fn judge_sessions(&self, provider_id: &str, now: DateTime<Utc>) -> Option<SessionsVerdict> {
+    async fn judge_sessions(
+        &self,
+        provider_id: &str,
+        now: DateTime<Utc>,
+    ) -> Option<SessionsVerdict> {
         let store = self.store.clone();
         let id = provider_id.to_string();
         let read = tokio::task::spawn_blocking(move || {
@@ -953,9 +958,11 @@ fn sessions_alert(mut a: Alert) -> Alert {
         _ => format!("{} (your own sessions)", a.title),
     };
     if a.kind == AlertKind::Recovery {
-        a.body = a
-            .body
-            .replacen("Operational again", "No more failed calls in your sessions", 1);
+        a.body = a.body.replacen(
+            "Operational again",
+            "No more failed calls in your sessions",
+            1,
+        );
     }
     a
 }

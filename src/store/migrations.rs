@@ -242,12 +242,20 @@ CREATE TABLE session_follow (
 );
 "#;
 
+/// The file's permission bits before a switch wrote it, so switching back can put
+/// them back (a 0640 file a secret made 0600 is 0640 again once the secret goes).
+/// NULL: not known (older history, or no Unix modes).
+const V_SWITCH_MODE: &str = r#"
+ALTER TABLE switch_files ADD COLUMN mode_before INTEGER;
+"#;
+
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
     M::up(V2),
     M::up(V3),
     M::up(V4),
     M::up(V_SESSIONS),
+    M::up(V_SWITCH_MODE),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 

@@ -19,6 +19,8 @@ pub struct SwitchFile {
     pub backup: Option<String>,
     pub hash_before: String,
     pub hash_after: String,
+    /// Its permission bits before the write (None: absent, unknown or not Unix).
+    pub mode_before: Option<u32>,
 }
 
 /// One recorded switch, switch back or restore.
@@ -64,6 +66,7 @@ impl SwitchRecord {
             backup: self.backup.clone(),
             hash_before: self.hash_before.clone(),
             hash_after: self.hash_after.clone(),
+            mode_before: None,
         }]
     }
 }
@@ -108,8 +111,8 @@ impl Store {
             let key = tx.last_insert_rowid();
             for (i, f) in files.iter().enumerate() {
                 tx.execute(
-                    "INSERT INTO switch_files(event, idx, file, label, keys, backup, hash_before, hash_after)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO switch_files(event, idx, file, label, keys, backup, hash_before, hash_after, mode_before)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                     params![
                         key,
                         i as i64,
@@ -118,7 +121,8 @@ impl Store {
                         serde_json::to_string(&f.keys).unwrap_or_else(|_| "[]".into()),
                         f.backup,
                         f.hash_before,
-                        f.hash_after
+                        f.hash_after,
+                        f.mode_before
                     ],
                 )?;
             }
@@ -234,7 +238,7 @@ impl Store {
         for rec in recs.iter_mut() {
             let r = (|| {
                 let mut stmt = self.conn.prepare_cached(
-                    "SELECT file, label, keys, backup, hash_before, hash_after
+                    "SELECT file, label, keys, backup, hash_before, hash_after, mode_before
                        FROM switch_files WHERE event = ?1 ORDER BY idx",
                 )?;
                 let rows = stmt.query_map([rec.key], |r| {
@@ -246,6 +250,7 @@ impl Store {
                         backup: r.get(3)?,
                         hash_before: r.get(4)?,
                         hash_after: r.get(5)?,
+                        mode_before: r.get(6)?,
                     })
                 })?;
                 rows.collect::<Result<Vec<_>, _>>()
@@ -279,6 +284,19 @@ impl Store {
     }
 
     /// The newest switch of `assistant` that nothing has undone yet: what "switch back" undoes.
+    /// The hash the history says the backup at `path` holds (the file's content
+    /// just before the write that made it), if any recorded write made it.
+    pub fn backup_hash(&self, path: &str) -> Result<Option<String>, StoreError> {
+        let r = self
+            .conn
+            .prepare_cached(
+                "SELECT hash_before FROM switch_files WHERE backup = ?1 ORDER BY event DESC LIMIT 1",
+            )
+            .and_then(|mut stmt| stmt.query_row([path], |r| r.get(0)).optional())
+            .map_err(StoreError::from);
+        self.ctx(r)
+    }
+
     pub fn open_switch(&self, assistant: &str) -> Result<Option<SwitchRecord>, StoreError> {
         let r = (|| {
             self.conn
@@ -396,6 +414,7 @@ mod tests {
             backup: None,
             hash_before: "old".into(),
             hash_after: after.into(),
+            mode_before: None,
         };
         SwitchRecord {
             automatic: false,

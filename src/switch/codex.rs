@@ -34,6 +34,30 @@ pub enum ProfileFitError {
         "profile {id} sets {key}, which a Codex switch does not own (owned: model, base_url, wire_api)"
     )]
     NotOwned { id: String, key: String },
+    /// Codex 0.151 and later refuse to load a config in which any provider has it.
+    #[error(
+        "profile {id} sets wire_api = {value:?}; Codex only takes \"responses\" (0.151 and later will not start with \"chat\" anywhere in config.toml)"
+    )]
+    WireApi { id: String, value: String },
+}
+
+/// The wire API every provider table must use: Codex 0.151 and later refuse to start
+/// when any `[model_providers.*]` table, even an unused one, says `wire_api = "chat"`.
+pub const WIRE_API: &str = "responses";
+
+/// The `[model_providers.*]` tables that say `wire_api = "chat"`, which Codex 0.151 and
+/// later refuse to load (empty when the file does not parse: that is said elsewhere).
+pub fn chat_wire_providers(text: &str) -> Vec<String> {
+    let Ok(Some(Value::Object(providers))) =
+        edit::get(text, Format::Toml, &["model_providers".to_string()])
+    else {
+        return Vec::new();
+    };
+    providers
+        .iter()
+        .filter(|(_, t)| t.get("wire_api").and_then(Value::as_str) == Some("chat"))
+        .map(|(id, _)| id.clone())
+        .collect()
 }
 
 fn s(v: &str) -> Option<Value> {
@@ -73,6 +97,13 @@ pub fn edits(profile: &Profile) -> Result<Vec<Edit>, ProfileFitError> {
             id: profile.id.clone(),
             key: "base_url",
         })?;
+    let wire_api = profile.set.get("wire_api").map_or(WIRE_API, String::as_str);
+    if wire_api != WIRE_API {
+        return Err(ProfileFitError::WireApi {
+            id: profile.id.clone(),
+            value: wire_api.to_string(),
+        });
+    }
     let table = |key: &str, value: Option<Value>| Edit {
         path: vec!["model_providers".into(), profile.id.clone(), key.into()],
         value,
@@ -83,13 +114,7 @@ pub fn edits(profile: &Profile) -> Result<Vec<Edit>, ProfileFitError> {
         table("name", s(&profile.name)),
         table("base_url", s(base_url)),
         table("env_key", profile.key_env.as_deref().and_then(s)),
-        table(
-            "wire_api",
-            s(profile
-                .set
-                .get("wire_api")
-                .map_or("responses", String::as_str)),
-        ),
+        table("wire_api", s(wire_api)),
     ])
 }
 
@@ -205,6 +230,20 @@ model = "gpt-5-mini"
         assert!(edits(&p).unwrap_err().to_string().contains("base_url"));
         p.set.insert("ANTHROPIC_BASE_URL".into(), "x".into());
         assert!(matches!(edits(&p), Err(ProfileFitError::NotOwned { .. })));
+    }
+
+    /// Issue 18, item 4: Codex 0.151 refuses any provider with wire_api = "chat".
+    #[test]
+    fn chat_wire_api_is_never_written_and_is_found_in_a_file() {
+        let all = merge(&[]).unwrap();
+        let mut p = find(&all, AssistantId::Codex, "litellm").unwrap().clone();
+        p.set.insert("wire_api".into(), "chat".into());
+        let err = edits(&p).unwrap_err();
+        assert!(matches!(err, ProfileFitError::WireApi { .. }), "{err}");
+        let text = "[model_providers.old]\nbase_url = \"x\"\nwire_api = \"chat\"\n\n[model_providers.ok]\nwire_api = \"responses\"\n";
+        assert_eq!(chat_wire_providers(text), vec!["old".to_string()]);
+        assert!(chat_wire_providers(CONFIG).is_empty());
+        assert!(chat_wire_providers("not toml [").is_empty());
     }
 
     #[test]

@@ -148,6 +148,14 @@ pub enum SwitchError {
         "the backup {path} does not hold what the switch history says it should; restore it by hand if you are sure"
     )]
     BackupMismatch { path: PathBuf },
+    #[error(
+        "the backup {path} is not in the switch history, so what it holds cannot be checked; restore it by hand if you are sure"
+    )]
+    BackupUnknown { path: PathBuf },
+    #[error(
+        "the backup folder {path} is a symbolic link; backups are only restored from a real folder (it could point anywhere)"
+    )]
+    BackupsLinked { path: PathBuf },
     #[error("no backup named {name:?} for {assistant}; see `weathervane backups {assistant}`")]
     NoSuchBackup {
         assistant: AssistantId,
@@ -459,6 +467,19 @@ fn warnings(ctx: &Context, a: AssistantId, profile: &Profile) -> Vec<String> {
             );
         }
         AssistantId::Codex => {
+            let file = codex::config_path(&ctx.home, &ctx.env);
+            let chat = std::fs::read_to_string(&file)
+                .map(|t| codex::chat_wire_providers(&t))
+                .unwrap_or_default();
+            if !chat.is_empty() {
+                w.push(format!(
+                    "Codex will not start with this file: {} sets wire_api = \"chat\" in [model_providers.{}], \
+                     which Codex 0.151 and later refuse even for a provider nobody uses; change it to \"responses\" \
+                     or remove that table (the switch leaves it alone)",
+                    file.display(),
+                    chat.join("], [model_providers.")
+                ));
+            }
             if let Some(var) = &profile.key_env
                 && !ctx.env.contains_key(var)
             {
@@ -777,6 +798,7 @@ fn intent(
             }
         }
     }
+    fs::pause_point("written");
     store.complete_switch(key)?;
     Ok(Outcome::Done(key))
 }
@@ -803,7 +825,7 @@ pub fn switch_as(
 ) -> Result<Applied, SwitchError> {
     let targets = targets(ctx, a)?;
     let p = profile(ctx, profiles, a, id)?;
-    let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    let _lock = lock_and_tidy(ctx, &targets)?;
     settle(store, a)?;
     for _ in 0..ATTEMPTS {
         let plan = plan_from(ctx, profiles, p, &targets, read_all(&targets)?)?;
@@ -833,6 +855,7 @@ pub fn switch_as(
                 None => None,
             };
             backups.extend(backup.clone());
+            fs::pause_point("backed-up");
             files.push(SwitchFile {
                 file: f.basis.target.display().to_string(),
                 label: f.label.to_string(),
@@ -840,6 +863,7 @@ pub fn switch_as(
                 backup: backup.map(|b| b.display().to_string()),
                 hash_before: f.basis.hash.clone(),
                 hash_after: fs::hash_bytes(f.new_text.as_bytes()),
+                mode_before: f.basis.mode,
             });
         }
         let first = files[0].clone();
@@ -889,6 +913,22 @@ pub fn switch_as(
     })
 }
 
+/// Take the switch lock and clear what a writer killed mid-write left: its temp
+/// files next to the assistant's files and in the backup folder.
+fn lock_and_tidy(ctx: &Context, targets: &[FileTarget]) -> Result<fs::SwitchLock, SwitchError> {
+    let held = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    for t in targets {
+        // Litter is not worth failing a switch for: it is said in the log and
+        // tried again next time.
+        if let Err(e) = fs::remove_stale_temps(&held, &t.path)
+            .and_then(|_| fs::remove_stale_backup_temps(&held, &ctx.backups_dir(), t.label))
+        {
+            tracing::warn!(path = %t.path.display(), error = %e, "could not remove leftover temporary files");
+        }
+    }
+    Ok(held)
+}
+
 /// Settle what a process killed mid-switch left in the history, by the files' hashes now.
 fn settle(store: &mut Store, a: AssistantId) -> Result<(), SwitchError> {
     for rec in store.pending_switches(a.as_str())? {
@@ -934,10 +974,15 @@ fn target_of<'a>(targets: &'a [FileTarget], f: &SwitchFile) -> &'a FileTarget {
 /// What one recorded file goes back to.
 struct Undo {
     state: FileState,
+    /// The backup of what was there, when only our keys go back (recorded, so
+    /// `restore` can check it).
+    backup: Option<PathBuf>,
     /// None: the file did not exist before the switch (remove it).
     bytes: Option<Vec<u8>>,
     untouched: bool,
     secret: bool,
+    /// The mode the file had before the switch, to put back (a secret still wins).
+    mode: Option<u32>,
 }
 
 /// Work out what `f` goes back to: the exact previous bytes when nobody
@@ -962,6 +1007,7 @@ fn undo_of(ctx: &Context, t: &FileTarget, f: &SwitchFile) -> Result<Undo, Switch
     };
     let now = fs::read_state(&path)?;
     let untouched = now.hash == f.hash_after;
+    let mut backup = None;
     let bytes = if untouched {
         previous
     } else {
@@ -982,7 +1028,7 @@ fn undo_of(ctx: &Context, t: &FileTarget, f: &SwitchFile) -> Result<Undo, Switch
         }
         let new_text = edit::apply(&text_of(&now)?, t.format, &edits).map_err(unparseable)?;
         if now.content.is_some() {
-            fs::backup(&now, &ctx.backups_dir(), t.label, KEEP_BACKUPS)?;
+            backup = Some(fs::backup(&now, &ctx.backups_dir(), t.label, KEEP_BACKUPS)?);
         }
         Some(new_text.into_bytes())
     };
@@ -992,9 +1038,11 @@ fn undo_of(ctx: &Context, t: &FileTarget, f: &SwitchFile) -> Result<Undo, Switch
         .is_some_and(|text| holds_secret(text, t.format));
     Ok(Undo {
         state: now,
+        backup,
         bytes,
         untouched,
         secret,
+        mode: f.mode_before,
     })
 }
 
@@ -1012,7 +1060,7 @@ pub fn back_as(
     automatic: bool,
 ) -> Result<Applied, SwitchError> {
     let targets = targets(ctx, a)?;
-    let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    let _lock = lock_and_tidy(ctx, &targets)?;
     settle(store, a)?;
     let rec = store
         .open_switch(a.as_str())?
@@ -1030,12 +1078,13 @@ pub fn back_as(
                 file: f.file.clone(),
                 label: f.label.clone(),
                 keys: f.keys.clone(),
-                backup: None,
+                backup: u.backup.as_ref().map(|b| b.display().to_string()),
                 hash_before: u.state.hash.clone(),
                 hash_after: u
                     .bytes
                     .as_deref()
                     .map_or_else(|| "absent".to_string(), fs::hash_bytes),
+                mode_before: u.state.mode,
             })
             .collect();
         let first = files[0].clone();
@@ -1049,7 +1098,7 @@ pub fn back_as(
             to_profile: rec.from_profile.clone(),
             file: first.file,
             keys: first.keys,
-            backup: None,
+            backup: first.backup,
             hash_before: first.hash_before,
             hash_after: first.hash_after,
             reverted_by: None,
@@ -1060,7 +1109,7 @@ pub fn back_as(
         let outcome = intent(store, a, &out, Some(rec.key), &order, |i| {
             let u = &undos[i];
             match &u.bytes {
-                Some(bytes) => fs::write_atomic(&u.state, bytes, u.secret).map(|_| ()),
+                Some(bytes) => fs::write_atomic_mode(&u.state, bytes, u.secret, u.mode).map(|_| ()),
                 // The file did not exist before the switch: remove it again.
                 None => fs::remove_checked(&u.state),
             }
@@ -1156,13 +1205,40 @@ pub fn restore(
             name: name.to_string(),
         });
     };
+    // A linked folder could hold anything, put there by anyone who can write where it points.
+    let dir = ctx.backups_dir();
+    if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(SwitchError::BackupsLinked { path: dir });
+    }
     let bytes = std::fs::read(&chosen.path).map_err(|source| FsError::Io {
         op: "reading the backup",
         path: chosen.path.clone(),
         source,
     })?;
-    let _lock = fs::lock(&ctx.data_dir, LOCK_WAIT)?;
+    let _lock = lock_and_tidy(ctx, &targets)?;
     settle(store, a)?;
+    // Only what a recorded write backed up, unchanged since, and a file the
+    // assistant can read: never whatever happens to sit in the folder.
+    match store.backup_hash(&chosen.path.display().to_string())? {
+        Some(h) if h == fs::hash_bytes(&bytes) => {}
+        Some(_) => {
+            return Err(SwitchError::BackupMismatch {
+                path: chosen.path.clone(),
+            });
+        }
+        None => {
+            return Err(SwitchError::BackupUnknown {
+                path: chosen.path.clone(),
+            });
+        }
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| SwitchError::NotText {
+        path: chosen.path.clone(),
+    })?;
+    edit::get(text, t.format, &[]).map_err(|source| SwitchError::Unparseable {
+        path: chosen.path.clone(),
+        source,
+    })?;
     let now = fs::read_state(&t.path)?;
     let safety = match now.content {
         Some(_) => Some(fs::backup(&now, &ctx.backups_dir(), t.label, KEEP_BACKUPS)?),
@@ -1175,6 +1251,7 @@ pub fn restore(
         backup: safety.as_ref().map(|b| b.display().to_string()),
         hash_before: now.hash.clone(),
         hash_after: fs::hash_bytes(&bytes),
+        mode_before: now.mode,
     };
     let rec = SwitchRecord {
         automatic: false,
@@ -1217,6 +1294,7 @@ mod tests {
             backup: None,
             hash_before: "before".into(),
             hash_after: "after".into(),
+            mode_before: None,
         };
         let files = vec![file("settings.json"), file(".env")];
         SwitchRecord {

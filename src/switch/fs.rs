@@ -34,6 +34,8 @@ const BACKUP_TS: &str = "%Y%m%dT%H%M%S%.3fZ";
 const BACKUP_TS_LEN: usize = 20;
 const LOCK_FILE: &str = "switch.lock";
 const LOCK_POLL: Duration = Duration::from_millis(20);
+/// How much of a file's name its temp files carry.
+const TEMP_STEM_CHARS: usize = 100;
 
 /// What went wrong with a config, backup or lock file.
 #[derive(Debug, thiserror::Error)]
@@ -293,33 +295,92 @@ fn sync_dir(_dir: &Path) -> Result<(), FsError> {
     Ok(())
 }
 
-/// Remove temp files a killed writer left next to the file (`.<stem>.<pid>.…wv-tmp`
-/// whose process no longer exists), so a crash never leaves litter in the user's
-/// config folder for good. Only Linux can tell whether a pid is alive cheaply
-/// (/proc); elsewhere nothing is removed. Best effort: failures are ignored.
-fn remove_orphans(dir: &Path, stem: &str) {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+/// Is `name` one of our temp files for `stem` (`.<stem>.<pid>.<n>.<hex8>.wv-tmp`, as
+/// [`TempFile::create`] names them)? Exact, so `.<stem>.bak.….wv-tmp` (another file's) is not.
+fn is_temp_of(name: &str, stem: &str) -> bool {
+    let stem: String = stem.chars().take(TEMP_STEM_CHARS).collect();
+    let Some(rest) = name
+        .strip_prefix('.')
+        .and_then(|n| n.strip_prefix(stem.as_str()))
+        .and_then(|n| n.strip_prefix('.'))
+        .and_then(|n| n.strip_suffix(".wv-tmp"))
+    else {
+        return false;
     };
-    let prefix = format!(".{stem}.");
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Some(rest) = name.strip_prefix(&prefix) else {
-            continue;
-        };
-        if !name.ends_with(".wv-tmp") {
+    let parts: Vec<&str> = rest.split('.').collect();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    matches!(parts.as_slice(), [pid, n, hex]
+        if digits(pid) && digits(n) && hex.len() == 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Remove every temp file for `stem` in `dir`. Every writer of these files holds the
+/// switch lock, so one found by the lock's holder belongs to a writer that died
+/// mid-write: no need to guess from its pid, which a busy machine may have reused
+/// (issue 18, item 6). Returns how many were removed.
+fn remove_temps_in(dir: &Path, stem: &str) -> Result<usize, FsError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(io_err("listing", dir)(e)),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry.map_err(io_err("listing", dir))?;
+        if !entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| is_temp_of(n, stem))
+        {
             continue;
         }
-        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
-            continue;
-        };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_file(entry.path());
+        match fs::remove_file(entry.path()) {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(io_err(
+                    "removing the leftover temporary file",
+                    &entry.path(),
+                )(e));
+            }
         }
+    }
+    if removed > 0 {
+        sync_dir(dir)?;
+        tracing::info!(dir = %dir.display(), removed, "removed temporary files a killed write left");
+    }
+    Ok(removed)
+}
+
+/// Remove the temp files a killed writer left next to `path` (its target, through
+/// symlinks). Taking the lock proves no writer of ours is mid-write.
+pub fn remove_stale_temps(_held: &SwitchLock, path: &Path) -> Result<usize, FsError> {
+    let target = resolve(path)?;
+    let Some(name) = target.file_name() else {
+        return Ok(0);
+    };
+    remove_temps_in(&parent_dir(&target), &name.to_string_lossy())
+}
+
+/// Remove the temp files a killed [`backup`] left in the backup folder `dir` for `label`.
+pub fn remove_stale_backup_temps(
+    _held: &SwitchLock,
+    dir: &Path,
+    label: &str,
+) -> Result<usize, FsError> {
+    check_label(label)?;
+    remove_temps_in(dir, label)
+}
+
+/// Lets a test stop this process at a named point of a write, to kill it there
+/// rather than at a moment picked by the clock: when `WEATHERVANE_TEST_PAUSE_AT`
+/// names `point`, say so on stderr (the test reads it from the pipe) and wait.
+pub fn pause_point(point: &str) {
+    if std::env::var_os("WEATHERVANE_TEST_PAUSE_AT").is_some_and(|p| p == point) {
+        use std::io::Write as _;
+        let mut err = io::stderr();
+        let _ = writeln!(err, "paused at {point}");
+        let _ = err.flush();
+        std::thread::sleep(Duration::from_secs(600));
     }
 }
 
@@ -336,8 +397,7 @@ impl TempFile {
     fn create(dir: &Path, stem: &str) -> Result<(TempFile, File), FsError> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         // Keep the name well under NAME_MAX (255) however long the original is.
-        let stem: String = stem.chars().take(100).collect();
-        remove_orphans(dir, &stem);
+        let stem: String = stem.chars().take(TEMP_STEM_CHARS).collect();
         let mut last_err = None;
         for _ in 0..8 {
             let name = format!(
@@ -470,6 +530,18 @@ pub fn write_atomic(
     content: &[u8],
     secret: bool,
 ) -> Result<FileState, FsError> {
+    write_atomic_mode(expected, content, secret, None)
+}
+
+/// [`write_atomic`], giving the file `mode` rather than keeping the one it has (switching
+/// back puts back the mode the file had before the switch); `secret` still means 0o600.
+pub fn write_atomic_mode(
+    expected: &FileState,
+    content: &[u8],
+    secret: bool,
+    mode: Option<u32>,
+) -> Result<FileState, FsError> {
+    let wanted = mode;
     let current = check_unchanged(expected)?;
     let target = &expected.target;
     let Some(file_name) = target.file_name() else {
@@ -483,7 +555,7 @@ pub fn write_atomic(
     let mode = if secret {
         SECRET_MODE
     } else {
-        current.mode.unwrap_or(NEW_FILE_MODE)
+        wanted.or(current.mode).unwrap_or(NEW_FILE_MODE)
     };
     let (mut tmp, mut file) = TempFile::create(&dir, &file_name.to_string_lossy())?;
     fill(&mut file, &tmp.path, content, mode)?;
@@ -492,6 +564,7 @@ pub fn write_atomic(
     }
     // Closed before the rename: Windows will not rename a file that is still open.
     drop(file);
+    pause_point("mid-write");
 
     check_unchanged(expected)?;
     if expected.content.is_none() {
@@ -708,6 +781,12 @@ impl Drop for SwitchLock {
 /// Takes the switch lock in `dir` (created 0o700 if missing), polling every 20 ms for up to
 /// `wait`; [`FsError::Locked`] after that.
 pub fn lock(dir: &Path, wait: Duration) -> Result<SwitchLock, FsError> {
+    lock_with(dir, wait, || {})
+}
+
+/// [`lock`], calling `on_wait` each time the lock is found held (so a test can
+/// release it exactly when someone is waiting, instead of sleeping and hoping).
+fn lock_with(dir: &Path, wait: Duration, mut on_wait: impl FnMut()) -> Result<SwitchLock, FsError> {
     ensure_dir(dir)?;
     let path = dir.join(LOCK_FILE);
     let mut opts = OpenOptions::new();
@@ -724,7 +803,7 @@ pub fn lock(dir: &Path, wait: Duration) -> Result<SwitchLock, FsError> {
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(SwitchLock { file, path }),
-            Err(fs::TryLockError::WouldBlock) => {}
+            Err(fs::TryLockError::WouldBlock) => on_wait(),
             Err(fs::TryLockError::Error(e)) => return Err(io_err("locking", &path)(e)),
         }
         let waited = start.elapsed();
@@ -739,31 +818,48 @@ pub fn lock(dir: &Path, wait: Duration) -> Result<SwitchLock, FsError> {
 mod orphan_tests {
     use super::*;
 
+    /// Issue 18, item 6: temp files were judged by whether their pid was alive,
+    /// and a busy machine reuses pids. The lock's holder removes them all.
     #[test]
-    fn temp_files_of_dead_writers_are_removed_on_the_next_write() {
+    fn the_lock_holder_removes_every_temp_file_of_its_target() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("settings.json");
         std::fs::write(&p, "{}").unwrap();
-        // pid 0x7fff_fffe is never a live process; our own pid is.
+        // One of a dead writer, one whose pid is alive again (ours): both are litter.
         let dead = dir
             .path()
             .join(".settings.json.2147483646.0.0000abcd.wv-tmp");
-        let ours = dir.path().join(format!(
+        let reused = dir.path().join(format!(
             ".settings.json.{}.99.0000abcd.wv-tmp",
             std::process::id()
         ));
+        // Not ours to judge: another file's temp files, and a look-alike name.
         let other = dir.path().join(".notes.txt.2147483646.0.0000abcd.wv-tmp");
-        for f in [&dead, &ours, &other] {
+        let longer = dir
+            .path()
+            .join(".settings.json.bak.2147483646.0.0000abcd.wv-tmp");
+        for f in [&dead, &reused, &other, &longer] {
             std::fs::write(f, "partial").unwrap();
         }
-        let st = read_state(&p).unwrap();
-        write_atomic(&st, b"{\"a\": 1}", false).unwrap();
-        assert!(!dead.exists(), "a dead writer's temp file is cleaned up");
-        assert!(ours.exists(), "a live process's temp file is left alone");
-        assert!(
-            other.exists(),
-            "other files' temp files are not ours to judge"
+        let held = lock(&dir.path().join("data"), Duration::ZERO).unwrap();
+        assert_eq!(remove_stale_temps(&held, &p).unwrap(), 2);
+        assert!(!dead.exists());
+        assert!(!reused.exists(), "a reused pid does not keep litter alive");
+        assert!(other.exists());
+        assert!(longer.exists());
+
+        let backups = dir.path().join("backups");
+        std::fs::create_dir(&backups).unwrap();
+        let b = backups.join(format!(
+            ".codex-config.toml.{}.1.00c0ffee.wv-tmp",
+            std::process::id()
+        ));
+        std::fs::write(&b, "partial").unwrap();
+        assert_eq!(
+            remove_stale_backup_temps(&held, &backups, "codex-config.toml").unwrap(),
+            1
         );
+        assert!(!b.exists());
     }
 }
 
@@ -1217,10 +1313,17 @@ mod tests {
         assert!(waited.0 >= Duration::from_millis(150), "{:?}", waited.0);
         assert!(matches!(waited.1, Err(FsError::Locked { .. })));
 
-        // Released while another waits: the waiter gets it.
+        // Released while another waits: the waiter gets it. The release happens once the
+        // waiter has found the lock held, whatever the machine's load.
         let dir3 = dir.clone();
-        let waiter = std::thread::spawn(move || lock(&dir3, Duration::from_secs(10)).map(|_| ()));
-        std::thread::sleep(Duration::from_millis(60));
+        let (waiting_tx, waiting) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            lock_with(&dir3, Duration::from_secs(60), || {
+                let _ = waiting_tx.send(());
+            })
+            .map(|_| ())
+        });
+        waiting.recv().unwrap();
         drop(first);
         waiter.join().unwrap().unwrap();
 

@@ -72,11 +72,47 @@ impl Keyring for OsKeyring {
     }
 }
 
-/// A key as read from standard input: one line, surrounding whitespace removed.
-pub fn clean_input(raw: &str) -> Result<String, KeyError> {
-    let key = raw.trim();
+/// The most `key set` reads: keys are a few hundred bytes; anything near this
+/// is the wrong file piped in, and reading on would only fill memory.
+pub const MAX_KEY_INPUT: usize = 64 * 1024;
+
+/// Input `key set` refuses: a usage error, never a keyring one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyInputError {
+    #[error("the key is empty; paste it on one line, then Enter (or pipe it in)")]
+    Empty,
+    #[error("the key spans several lines; a key is one line (was the wrong file piped in?)")]
+    MultiLine,
+    #[error("the input is over {} KiB, too long for a key (was the wrong file piped in?)", MAX_KEY_INPUT / 1024)]
+    TooLong,
+    #[error("the key is not UTF-8 text")]
+    NotText,
+    #[error("the key holds a control character")]
+    Control,
+}
+
+/// A key as read from standard input: one line. One final newline (`\n` or
+/// `\r\n`, what `echo` or Enter adds) and surrounding blanks (a paste's) are
+/// dropped; anything else that cannot be part of a key is refused rather than
+/// stored, where it would break every request made with it.
+pub fn clean_input(raw: &[u8]) -> Result<String, KeyInputError> {
+    if raw.len() > MAX_KEY_INPUT {
+        return Err(KeyInputError::TooLong);
+    }
+    let text = std::str::from_utf8(raw).map_err(|_| KeyInputError::NotText)?;
+    let line = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text);
+    let key = line.trim_matches([' ', '\t']);
+    if key.contains(['\n', '\r']) {
+        return Err(KeyInputError::MultiLine);
+    }
+    if key.chars().any(char::is_control) {
+        return Err(KeyInputError::Control);
+    }
     if key.is_empty() {
-        return Err(KeyError::Empty);
+        return Err(KeyInputError::Empty);
     }
     Ok(key.to_string())
 }
@@ -115,9 +151,24 @@ mod tests {
 
     #[test]
     fn input_is_trimmed_and_empty_refused() {
-        assert_eq!(clean_input("sk-abc\n").unwrap(), "sk-abc");
-        assert_eq!(clean_input("  sk-abc \r\n").unwrap(), "sk-abc");
-        assert_eq!(clean_input("\n"), Err(KeyError::Empty));
+        assert_eq!(clean_input(b"sk-abc\n").unwrap(), "sk-abc");
+        assert_eq!(clean_input(b"  sk-abc \r\n").unwrap(), "sk-abc");
+        assert_eq!(clean_input(b"sk-abc").unwrap(), "sk-abc");
+        assert_eq!(clean_input(b"\n"), Err(KeyInputError::Empty));
+        assert_eq!(clean_input(b""), Err(KeyInputError::Empty));
+    }
+
+    /// Issue 18, item 18: a multi-line input was stored with a newline inside.
+    #[test]
+    fn multi_line_long_and_odd_input_is_refused() {
+        assert_eq!(clean_input(b"sk-a\nsk-b\n"), Err(KeyInputError::MultiLine));
+        assert_eq!(clean_input(b"sk-a\n\n"), Err(KeyInputError::MultiLine));
+        assert_eq!(clean_input(b"sk-a\r"), Err(KeyInputError::MultiLine));
+        assert_eq!(clean_input(b"sk\x1b[2Ja"), Err(KeyInputError::Control));
+        assert_eq!(clean_input(b"\xff\xfe"), Err(KeyInputError::NotText));
+        let long = vec![b'a'; MAX_KEY_INPUT + 1];
+        assert_eq!(clean_input(&long), Err(KeyInputError::TooLong));
+        assert!(clean_input(&long[..MAX_KEY_INPUT]).is_ok());
     }
 
     #[test]

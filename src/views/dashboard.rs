@@ -7,12 +7,12 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::monitor::sessions::{self, SessionsVerdict};
 use crate::config::edit::NotificationSettings;
 use crate::config::{Config, ProviderConfig};
 use crate::model::{
     ComponentState, Impact, IncidentKind, IncidentStatus, Observation, StateReport, Status,
 };
+use crate::monitor::sessions::{self, SessionsVerdict};
 use crate::monitor::sources::probe::ProbeAuth;
 use crate::monitor::verdict::{self, Verdict};
 use crate::store::{IncidentLead, ProbePoint, Store, StoreError};
@@ -171,8 +171,8 @@ pub fn overview(
                 Some(pc) => measured(store, pc, offline, now)?,
                 None => None,
             };
-            let sessions = sessions::verdict::from_store(store, &p.id, now)?
-                .filter(|v| v.worth_showing());
+            let sessions =
+                sessions::verdict::from_store(store, &p.id, now)?.filter(|v| v.worth_showing());
             Ok(ProviderCard {
                 measured,
                 sessions,

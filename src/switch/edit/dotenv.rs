@@ -3,7 +3,7 @@
 //! Only the lines of the keys being set or removed change; every other byte
 //! (comments, blank lines, order, `export ` prefixes, quoting, CRLF line
 //! endings, a missing final newline) stays as it was. The reading follows the
-//! `dotenv` package Gemini CLI uses: `[export ]KEY=VALUE`, the value unquoted
+//! `dotenv` package Gemini CLI uses: `[export ]KEY=VALUE` (or `KEY: VALUE`), the value unquoted
 //! (up to a `#` comment, trimmed), or in single, double or back quotes
 //! (double quotes expand `\n` and `\r`); a later line for the same key wins.
 //! A line this module cannot read with certainty (no `=`, an odd key, a quote
@@ -57,6 +57,23 @@ fn valid_key(k: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
 }
 
+/// Where the `:` of a `[export ]KEY: value` line is. dotenv's LINE regex takes
+/// `:\s+` right after the name as the separator (`(?:\s*=\s*?|:\s+?)`), so
+/// Gemini CLI reads such a line; a colon with no blank after it is not one.
+fn colon_separator(raw: &str) -> Option<usize> {
+    let t = raw.trim_start();
+    let t = t
+        .strip_prefix("export")
+        .filter(|r| r.starts_with([' ', '\t']))
+        .map_or(t, str::trim_start);
+    let name_len = t
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+        .unwrap_or(t.len());
+    let after = &t[name_len..];
+    let colon = after.strip_prefix(':')?;
+    (name_len > 0 && colon.starts_with([' ', '\t'])).then(|| raw.len() - after.len())
+}
+
 fn parse_line(raw: &str, n: usize) -> Result<Line, EditError> {
     let trimmed = raw.trim_start();
     if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -65,7 +82,7 @@ fn parse_line(raw: &str, n: usize) -> Result<Line, EditError> {
     if raw.contains('\r') {
         return Err(parse_error(n, "a stray carriage return inside the line"));
     }
-    let Some(eq) = raw.find('=') else {
+    let Some(eq) = colon_separator(raw).or_else(|| raw.find('=')) else {
         return Err(parse_error(n, "not a KEY=VALUE line"));
     };
     let (lhs, rest) = (&raw[..eq], &raw[eq + 1..]);
@@ -79,7 +96,8 @@ fn parse_line(raw: &str, n: usize) -> Result<Line, EditError> {
     }
     let lead = rest.len() - rest.trim_start_matches([' ', '\t']).len();
     let body = &rest[lead..];
-    let prefix = format!("{}={}", lhs, &rest[..lead]);
+    // The separator as written (`=` or `: `), so an edit keeps the line's style.
+    let prefix = raw[..eq + 1 + lead].to_string();
     let (quote, value, suffix) = match body.chars().next() {
         Some(q @ ('\'' | '"' | '`')) => {
             let inner = &body[1..];
@@ -371,6 +389,33 @@ GEMINI_API_KEY=AIza-123\n"
         )
         .unwrap();
         assert_eq!(back, ENV.replace("DEBUG=false\n", ""));
+    }
+
+    /// Issue 18, item 2: dotenv (and so Gemini CLI) reads `KEY: value`; it was refused.
+    #[test]
+    fn colon_lines_are_read_as_dotenv_reads_them_and_kept_as_written() {
+        let text =
+            "# c\nGOOGLE_CLOUD_PROJECT: my-project # billing\nexport B:\t'x y'\nC=a:b\nD: \"q\"\n";
+        assert_eq!(
+            get_all(text).unwrap(),
+            json!({"GOOGLE_CLOUD_PROJECT": "my-project", "B": "x y", "C": "a:b", "D": "q"})
+        );
+        let out = edit::apply(
+            text,
+            Format::Dotenv,
+            &[
+                e("GOOGLE_CLOUD_PROJECT", Some("other")),
+                e("D", None),
+                e("GEMINI_API_KEY", Some("AIza")),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "# c\nGOOGLE_CLOUD_PROJECT: other # billing\nexport B:\t'x y'\nC=a:b\nGEMINI_API_KEY=AIza\n"
+        );
+        // dotenv does not read a colon without a blank after it as a separator.
+        assert!(get_all("A:1\n").is_err());
     }
 
     #[test]

@@ -158,7 +158,180 @@ fn verify(old: &str, new: &str, format: Format, edits: &[&Edit]) -> Result<(), E
             "its content differs from the plan".into(),
         ));
     }
-    Ok(())
+    // Values alone miss a lost comment or blank line (issue 18, item 1): every
+    // line outside the edited keys must also survive byte for byte.
+    outside_unchanged(old, new, format, edits).map_err(EditError::Verify)
+}
+
+/// Compare the two texts line by line, ignoring only lines that belong to the
+/// edited keys (the key's own line and, in JSON, the lines of a value that
+/// spans several; the line of a parent on the path, which an edit may create
+/// or open up) and, in JSON, braces, commas and indentation, which an added or
+/// removed neighbour moves. Everything else (comments, blank lines, spacing
+/// inside a line, unknown keys) must be identical, in the same order.
+///
+/// Lines are attributed to keys by name, not by position, so a same-named key
+/// in another table also counts as owned here: its value is still covered by
+/// the value comparison, only a comment on that very line would go unchecked.
+fn outside_unchanged(old: &str, new: &str, format: Format, edits: &[&Edit]) -> Result<(), String> {
+    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    let old_owned = owned_lines(&old_lines, format, edits);
+    let new_owned = owned_lines(&new_lines, format, edits);
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old_lines, &new_lines);
+    // What one run of changes leaves once owned lines are set aside; a blank line
+    // may go with a TOML table header the edit added.
+    let rest = |lines: &[&str], owned: &[bool], at: std::ops::Range<usize>, header: bool| {
+        at.filter(|&i| {
+            let l = lines[i];
+            !(owned[i] || punctuation_line(l, format) || (header && l.trim().is_empty()))
+        })
+        .map(|i| normalized(lines[i], format))
+        .collect::<Vec<_>>()
+    };
+    let is_header = |l: &&str| format == Format::Toml && l.trim_start().starts_with('[');
+    // Consecutive changes form one hunk, so a comma or a comment may move between its lines.
+    let mut hunk: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
+    let check = |h: Option<(std::ops::Range<usize>, std::ops::Range<usize>)>| {
+        let Some((o, n)) = h else { return Ok(()) };
+        let header = old_lines[o.clone()].iter().any(is_header)
+            || new_lines[n.clone()].iter().any(is_header);
+        if rest(&old_lines, &old_owned, o.clone(), header)
+            != rest(&new_lines, &new_owned, n, header)
+        {
+            // The line number only: the text may hold something private.
+            return Err(format!(
+                "the text near line {} outside the switched keys would change",
+                o.start + 1
+            ));
+        }
+        Ok(())
+    };
+    for op in ops {
+        let (tag, o, n) = op.as_tag_tuple();
+        if tag == similar::DiffTag::Equal {
+            check(hunk.take())?;
+            continue;
+        }
+        hunk = Some(match hunk.take() {
+            Some((ho, hn)) => (ho.start..o.end, hn.start..n.end),
+            None => (o, n),
+        });
+    }
+    check(hunk)
+}
+
+/// Which lines belong to the edited keys: the line of a key on an edit's path,
+/// and in JSON every line of a leaf's value that opens onto several lines.
+fn owned_lines(lines: &[&str], format: Format, edits: &[&Edit]) -> Vec<bool> {
+    let leaves: Vec<&str> = edits
+        .iter()
+        .filter_map(|e| e.path.last().map(String::as_str))
+        .collect();
+    let parents: Vec<&str> = edits
+        .iter()
+        .flat_map(|e| e.path.iter().rev().skip(1).map(String::as_str))
+        .collect();
+    let mut owned = vec![false; lines.len()];
+    let mut depth = 0i64;
+    for (i, line) in lines.iter().enumerate() {
+        if depth > 0 {
+            owned[i] = true;
+            depth += json_depth(line);
+            continue;
+        }
+        if owned_line(line, format, &leaves) {
+            owned[i] = true;
+            if matches!(format, Format::Json | Format::Jsonc) {
+                depth = json_depth(line).max(0);
+            }
+        } else if owned_line(line, format, &parents) {
+            owned[i] = true;
+        }
+    }
+    owned
+}
+
+/// Braces and brackets a JSON line opens minus those it closes, outside strings and comments.
+fn json_depth(line: &str) -> i64 {
+    let mut depth = 0;
+    let mut chars = line.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        match (in_string, c) {
+            (true, '\\') => {
+                chars.next();
+            }
+            (true, '"') => in_string = false,
+            (true, _) => {}
+            (false, '"') => in_string = true,
+            (false, '/') if chars.peek() == Some(&'/') => break,
+            (false, '{' | '[') => depth += 1,
+            (false, '}' | ']') => depth -= 1,
+            _ => {}
+        }
+    }
+    depth
+}
+
+/// Does `line` hold one of the keys `names`?
+fn owned_line(line: &str, format: Format, names: &[&str]) -> bool {
+    let t = line.trim_start();
+    match format {
+        Format::Json | Format::Jsonc => names.iter().any(|name| {
+            let quoted = format!("\"{name}\"");
+            line.match_indices(&quoted).any(|(i, _)| {
+                let before = line[..i].trim_end();
+                let after = line[i + quoted.len()..].trim_start();
+                after.starts_with(':')
+                    && (before.is_empty() || before.ends_with(['{', ',']) || before.ends_with("*/"))
+            })
+        }),
+        Format::Toml => {
+            if t.starts_with('[') {
+                let header = t.split('#').next().unwrap_or(t);
+                return names.iter().any(|n| header.contains(n));
+            }
+            names.iter().any(|name| {
+                [name.to_string(), format!("\"{name}\"")].iter().any(|k| {
+                    t.strip_prefix(k.as_str())
+                        .is_some_and(|r| r.trim_start().starts_with(['=', '.']))
+                })
+            })
+        }
+        Format::Dotenv => {
+            let t = t
+                .strip_prefix("export")
+                .filter(|r| r.starts_with([' ', '\t']))
+                .map_or(t, str::trim_start);
+            names.iter().any(|name| {
+                t.strip_prefix(name).is_some_and(|r| {
+                    r.trim_start_matches([' ', '\t']).starts_with('=') || r.starts_with(':')
+                })
+            })
+        }
+    }
+}
+
+/// A JSON line of braces, brackets and commas only: where it goes follows from the keys
+/// around it, and the value comparison already checks the structure.
+fn punctuation_line(line: &str, format: Format) -> bool {
+    matches!(format, Format::Json | Format::Jsonc)
+        && !line.trim().is_empty()
+        && line.trim().chars().all(|c| "{}[],".contains(c))
+}
+
+/// A line as compared: without its line ending (a new last line gives the old
+/// last line one), and in JSON without braces, brackets, commas and indentation
+/// (an added or removed neighbour moves them: `{ /* c */ }` opens onto two
+/// re-indented lines when a first key goes in).
+fn normalized(line: &str, format: Format) -> String {
+    let l = line.strip_suffix('\n').unwrap_or(line);
+    let l = l.strip_suffix('\r').unwrap_or(l);
+    match format {
+        Format::Json | Format::Jsonc => l.replace(['{', '}', '[', ']', ','], "").trim().to_string(),
+        _ => l.to_string(),
+    }
 }
 
 /// The value at `path` of a plain document (None when absent), as `get` reads it.
@@ -449,11 +622,141 @@ fn apply_toml(text: &str, edits: &[&Edit]) -> Result<String, EditError> {
                 }
             }
             None => {
+                let prefix = table
+                    .key(last)
+                    .filter(|_| table.get(last).is_some_and(toml_edit::Item::is_value))
+                    .and_then(|k| k.leaf_decor().prefix())
+                    .and_then(|p| p.as_str())
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string);
+                let next = next_value_key(&*table, last);
                 table.remove(last);
+                if let Some(prefix) = prefix {
+                    // toml_edit keeps the comments and blank lines above a key in
+                    // the key's own decor, so removing the key would drop them
+                    // (issue 18, item 1): they go to whatever now follows.
+                    match next.and_then(|n| table.key_mut(&n)) {
+                        Some(mut key) => prepend(key.leaf_decor_mut(), &prefix),
+                        None => rehome_after_table(&mut doc, parents, &prefix),
+                    }
+                }
             }
         }
     }
     Ok(doc.to_string())
+}
+
+/// The value key written right after `key` in the same table body, if any.
+fn next_value_key(table: &dyn toml_edit::TableLike, key: &str) -> Option<String> {
+    table
+        .iter()
+        .skip_while(|(k, _)| *k != key)
+        .skip(1)
+        .find(|(_, item)| item.is_value())
+        .map(|(k, _)| k.to_string())
+}
+
+fn prepend(decor: &mut toml_edit::Decor, prefix: &str) {
+    let old = decor
+        .prefix()
+        .and_then(|p| p.as_str())
+        .unwrap_or_default()
+        .to_string();
+    decor.set_prefix(format!("{prefix}{old}"));
+}
+
+/// One step to a table with a header: a key, or an index into an array of tables.
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Every table written with a header, with its position in the document.
+fn headed_tables(
+    table: &toml_edit::Table,
+    path: &mut Vec<Step>,
+    out: &mut Vec<(isize, Vec<Step>)>,
+) {
+    for (k, item) in table.iter() {
+        path.push(Step::Key(k.to_string()));
+        match item {
+            toml_edit::Item::Table(t) => {
+                if !t.is_implicit()
+                    && !t.is_dotted()
+                    && let Some(pos) = t.position()
+                {
+                    out.push((pos, path.clone()));
+                }
+                headed_tables(t, path, out);
+            }
+            toml_edit::Item::ArrayOfTables(a) => {
+                for (i, t) in a.iter().enumerate() {
+                    path.push(Step::Index(i));
+                    if let Some(pos) = t.position() {
+                        out.push((pos, path.clone()));
+                    }
+                    headed_tables(t, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+        path.pop();
+    }
+}
+
+fn table_at_mut<'a>(
+    mut t: &'a mut toml_edit::Table,
+    path: &[Step],
+) -> Option<&'a mut toml_edit::Table> {
+    let mut steps = path.iter().peekable();
+    while let Some(step) = steps.next() {
+        let Step::Key(k) = step else { return None };
+        t = match (t.get_mut(k)?, steps.peek()) {
+            (toml_edit::Item::ArrayOfTables(a), Some(Step::Index(i))) => {
+                let i = *i;
+                steps.next();
+                a.get_mut(i)?
+            }
+            (toml_edit::Item::Table(next), _) => next,
+            _ => return None,
+        };
+    }
+    Some(t)
+}
+
+/// The key removed was the last of its table's body: what follows it in the text is the
+/// next table header, or the end of the document.
+fn rehome_after_table(doc: &mut toml_edit::DocumentMut, parents: &[String], prefix: &str) {
+    let mut all = Vec::new();
+    headed_tables(doc.as_table(), &mut Vec::new(), &mut all);
+    // The nearest table on the path that has a header holds the key's text;
+    // dotted and implicit tables have none. The root's body comes first.
+    let mut here: isize = -1;
+    let mut t = Some(doc.as_table());
+    for key in parents {
+        t = t
+            .and_then(|t| t.get(key))
+            .and_then(toml_edit::Item::as_table);
+        if let Some(pos) = t
+            .filter(|t| !t.is_implicit() && !t.is_dotted())
+            .and_then(toml_edit::Table::position)
+        {
+            here = pos;
+        }
+    }
+    let next = all
+        .into_iter()
+        .filter(|(pos, _)| *pos > here)
+        .min_by_key(|(pos, _)| *pos);
+    match next.and_then(|(_, path)| table_at_mut(doc.as_table_mut(), &path)) {
+        Some(table) => prepend(table.decor_mut(), prefix),
+        None => {
+            let trailing = doc.trailing().as_str().unwrap_or_default().to_string();
+            doc.set_trailing(format!("{prefix}{trailing}"));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -761,6 +1064,69 @@ args = ["-y", "server-github"]
         assert!(matches!(err, EditError::Verify(_)), "{err}");
         let err = verify(old, "{\"b\": ", Format::Json, &[&set_c]).unwrap_err();
         assert!(err.to_string().contains("does not parse"), "{err}");
+    }
+
+    /// Issue 18, item 1: removing `model` dropped the comment and blank line above it.
+    #[test]
+    fn toml_removal_keeps_the_comment_and_blank_lines_above() {
+        let text = "# my codex settings\n\nmodel = \"gpt-5-codex\"   # the default model\napproval_policy = \"on-request\"\n";
+        let out = apply(text, Format::Toml, &[e("model", None)]).unwrap();
+        assert_eq!(
+            out,
+            "# my codex settings\n\napproval_policy = \"on-request\"\n"
+        );
+        // The last key of a body: its comment goes to the next table header.
+        let text = "a = 1\n\n# about b\nb = 2\n\n# servers\n[mcp]\nx = 1\n";
+        let out = apply(text, Format::Toml, &[e("b", None)]).unwrap();
+        assert_eq!(out, "a = 1\n\n# about b\n\n# servers\n[mcp]\nx = 1\n");
+        // Nothing follows: it stays at the end of the document.
+        let text = "[t]\nk = 1\n# closing words\nz = 2\n";
+        let out = apply(text, Format::Toml, &[e("t.z", None)]).unwrap();
+        assert_eq!(out, "[t]\nk = 1\n# closing words\n");
+    }
+
+    /// Issue 18, item 1: the read-back check compared values only, so a lost comment
+    /// or blank line went through. Each `new` here has the right values.
+    #[test]
+    fn the_read_back_check_catches_lost_comments_and_spacing_in_every_format() {
+        let set = e("model", Some(json!("y")));
+        let cases = [
+            (
+                Format::Toml,
+                "# mine\n\nmodel = \"x\"\nother = 1\n",
+                "model = \"y\"\nother = 1\n",
+            ),
+            (
+                Format::Toml,
+                "model = \"x\"\n\nother = 1 # why\n",
+                "model = \"y\"\nother = 1\n",
+            ),
+            (
+                Format::Jsonc,
+                "{\n  // mine\n  \"model\": \"x\",\n  \"other\": 1\n}\n",
+                "{\n  \"model\": \"y\",\n  \"other\": 1\n}\n",
+            ),
+            (
+                Format::Json,
+                "{\n  \"model\": \"x\",\n\n  \"other\": 1\n}\n",
+                "{\n  \"model\": \"y\",\n  \"other\":   1\n}\n",
+            ),
+            (
+                Format::Dotenv,
+                "# mine\nmodel=x\nother=1\n",
+                "model=y\nother=1\n",
+            ),
+        ];
+        for (format, old, new) in cases {
+            let err = verify(old, new, format, &[&set]).unwrap_err();
+            assert!(
+                err.to_string().contains("outside the switched keys"),
+                "{format:?}: {err}"
+            );
+            // While the editor's own result passes.
+            let out = apply(old, format, std::slice::from_ref(&set)).unwrap();
+            assert_ne!(out, new, "{format:?}");
+        }
     }
 
     #[test]
