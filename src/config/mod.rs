@@ -892,6 +892,24 @@ url = "http://127.0.0.1:8080"
     }
 
     #[test]
+    fn a_url_with_a_password_is_refused_naming_the_line_without_the_password() {
+        let e = parse(
+            "catalog = false\n[[providers]]\nid = \"mine\"\nkind = \"statuspage\"\nurl = \"https://me:s3cret@status.example.com\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains(":5:"), "{e}");
+        assert!(e.contains("user name or password"), "{e}");
+        assert!(!e.contains("s3cret"), "{e}");
+        let e = parse(
+            "[[providers]]\nid = \"anthropic\"\nprobe = { url = \"https://me:s3cret@api.example.com/v1/models\" }\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains(":3:") && !e.contains("s3cret"), "{e}");
+    }
+
+    #[test]
     fn new_provider_needs_kind_and_url() {
         let e = parse("[[providers]]\nid = \"mine\"\nurl = \"https://status.example.com\"\n")
             .unwrap_err();
