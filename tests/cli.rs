@@ -376,3 +376,49 @@ async fn concurrent_processes_share_one_database() {
         .unwrap();
     assert!(up.known_seconds > 0, "samples from every process are there");
 }
+
+/// A status page is someone else's text: its escape sequences (OSC 52 clipboard, window
+/// title, screen clear) and a `\r` meant to make the line read "Operational" never reach
+/// the terminal, in text or JSON, fresh from the page or from the store.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_page_text_never_reaches_the_terminal() {
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&openai_with("Codex API", "major_outage")).unwrap();
+    let hostile_title = "Elevated errors\u{1b}]52;c;cm0gLXJmIH4K\u{7}\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}H\rOperational\u{7f}";
+    v["incidents"][0]["name"] = hostile_title.into();
+    v["incidents"][0]["shortlink"] = "https://status.example.test/\u{1b}[8m1".into();
+    for c in v["components"].as_array_mut().unwrap() {
+        if c["name"] == "Sora" {
+            c["name"] = "Sora\u{1b}]8;;https://evil.example\u{1b}\\".into();
+        }
+    }
+    let (_server, env) = one_provider(serde_json::to_vec(&v).unwrap(), &[]).await;
+    let bad = |s: &str| {
+        s.chars()
+            .find(|&c| c.is_control() && c != '\n')
+            .map(|c| format!("{c:?}"))
+    };
+    for args in [
+        &["poll", "--once"][..],
+        &["poll", "--once", "--json"],
+        &["status"],
+        &["status", "--json"],
+        &["history"],
+        &["history", "--json"],
+    ] {
+        let out = env.run(args);
+        let text = stdout(&out);
+        assert_eq!(
+            bad(&text),
+            None,
+            "{args:?} printed a control character:\n{text:?}"
+        );
+        assert!(!text.contains("]52;"), "{args:?}: {text}");
+        assert!(text.contains("Elevated errors"), "{args:?}: {text}");
+    }
+    let text = stdout(&env.run(&["status"]));
+    assert!(
+        text.contains("Elevated errors Operational"),
+        "the \\r is a space, so nothing is overwritten: {text}"
+    );
+}

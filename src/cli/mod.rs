@@ -22,6 +22,7 @@ use weathervane::switch::engine::{self, Context, SwitchError};
 use weathervane::switch::keys::{self, KeyError, Keyring, OsKeyring};
 use weathervane::switch::profiles::AssistantId;
 use weathervane::views::status;
+use weathervane::views::text::{self, clean};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -335,6 +336,10 @@ fn ago(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 fn print_report(report: &StateReport, json: bool, now: DateTime<Utc>) {
+    // What older versions stored went in uncleaned: clean again on the way out.
+    let mut report = report.clone();
+    text::clean_report(&mut report);
+    let report = &report;
     if json {
         println_json(report);
         return;
@@ -625,7 +630,7 @@ fn history(
             for c in o.components.iter().filter(|c| c.watched) {
                 components.push(ComponentHistory {
                     id: c.id.clone(),
-                    name: c.name.clone(),
+                    name: text::clean_owned(&c.name),
                     watched: c.watched,
                     uptime_pct: store.uptime(&p.id, Some(&c.id), since, until)?.pct,
                 });
@@ -636,8 +641,8 @@ fn history(
             .incidents(Some(&p.id), since)?
             .into_iter()
             .map(|i| IncidentOut {
-                id: i.id,
-                title: i.title,
+                title: text::clean_owned(&i.title),
+                id: text::clean_owned(&i.id),
                 impact: i.impact,
                 status: i.status,
                 kind: i.kind,
@@ -645,7 +650,7 @@ fn history(
                 resolved_at: i.resolved_at,
                 first_seen_at: Some(i.first_seen_at),
                 duration_secs: i.duration.map(|d| d.num_seconds()),
-                url: i.url,
+                url: i.url.as_deref().map(text::clean_owned),
             })
             .collect();
         out.providers.push(ProviderHistory {
@@ -802,7 +807,7 @@ async fn watch(cli: &Cli, config: Config) -> Result<i32, CliError> {
                 }
                 Ok(CoreEvent::Alert(a)) => {
                     let b = Style::new().bold();
-                    let _ = writeln!(out, "{b}ALERT{b:#} {}: {}", a.title, a.body);
+                    let _ = writeln!(out, "{b}ALERT{b:#} {}: {}", a.title, a.plain_body());
                 }
                 Ok(CoreEvent::Offline(true)) => {
                     let _ = writeln!(out, "{dim}{}{dim:#} offline: no status source can be reached", Utc::now().format("%H:%M:%S"));
@@ -817,7 +822,7 @@ async fn watch(cli: &Cli, config: Config) -> Result<i32, CliError> {
                     if last.get(&key) != Some(&k) {
                         let name = names.get(&provider_id).cloned().unwrap_or(provider_id.clone());
                         let st = status_style(verdict.status);
-                        let _ = writeln!(out, "{dim}{}{dim:#} {name} measured: {st}{}{st:#}", Utc::now().format("%H:%M:%S"), verdict.summary);
+                        let _ = writeln!(out, "{dim}{}{dim:#} {} measured: {st}{}{st:#}", Utc::now().format("%H:%M:%S"), clean(&name), clean(&verdict.summary));
                         last.insert(key, k);
                     }
                 }
@@ -844,10 +849,14 @@ fn print_observation(out: &mut impl Write, o: &Observation, name: Option<&String
     let dim = Style::new().dimmed();
     let st = status_style(o.status);
     let name = name.cloned().unwrap_or_else(|| o.provider_id.clone());
+    let name = clean(&name);
     let extra = if o.source_ok {
         String::new()
     } else {
-        format!(" — {}", o.reason.as_deref().unwrap_or("source failed"))
+        format!(
+            " — {}",
+            clean(o.reason.as_deref().unwrap_or("source failed"))
+        )
     };
     let _ = writeln!(
         out,

@@ -29,6 +29,7 @@ use crate::switch::engine::Context;
 use crate::switch::failover::Health;
 use crate::switch::failover::executor;
 use crate::switch::keys::Keyring;
+use crate::views::text;
 
 /// Poll interval while a watched provider has a problem.
 pub const INCIDENT_INTERVAL: Duration = Duration::from_secs(15);
@@ -61,7 +62,8 @@ fn endpoint_url(p: &ProviderConfig, path: &str) -> Result<url::Url, String> {
 }
 
 fn failed(p: &ProviderConfig, at: DateTime<Utc>, e: &FetchError, what: &str) -> Observation {
-    Observation {
+    // A reason can quote what the server said (a certificate name, a parse error).
+    let mut o = Observation {
         provider_id: p.id.clone(),
         at,
         status: Status::Unknown,
@@ -73,7 +75,9 @@ fn failed(p: &ProviderConfig, at: DateTime<Utc>, e: &FetchError, what: &str) -> 
         missing_watched: vec![],
         components: vec![],
         incidents: vec![],
-    }
+    };
+    text::clean_observation(&mut o);
+    o
 }
 
 fn observed(
@@ -84,7 +88,9 @@ fn observed(
     latency: Duration,
 ) -> Observation {
     let e = evaluate(snapshot, &p.watch);
-    Observation {
+    // Cleaned on the way in, so the store, the tray, the dashboard and every CLI output
+    // get text that cannot drive a terminal.
+    let mut o = Observation {
         provider_id: p.id.clone(),
         at,
         status: e.status,
@@ -96,7 +102,9 @@ fn observed(
         missing_watched: e.missing_watched,
         components: e.components,
         incidents: e.incidents,
-    }
+    };
+    text::clean_observation(&mut o);
+    o
 }
 
 /// Fetch and parse one provider once. Never fails: a failure is an observation
