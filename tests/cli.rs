@@ -422,3 +422,26 @@ async fn hostile_page_text_never_reaches_the_terminal() {
         "the \\r is a space, so nothing is overwritten: {text}"
     );
 }
+
+/// A mistyped flag is a usage error (64), never 2, which `status` and `poll` use for an
+/// outage; help and version still exit 0 on stdout.
+#[test]
+fn usage_errors_exit_64_and_help_exits_0() {
+    let env = Env::new("catalog = false\n");
+    for args in [
+        &["status", "--jsn"][..],
+        &["poll", "--once", "--bogus"],
+        &["no-such-command"],
+        &["history", "--days", "many"],
+        &[],
+    ] {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).is_empty(), "{args:?} says why");
+    }
+    for args in [&["--help"][..], &["status", "--help"], &["--version"]] {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(!stdout(&out).is_empty(), "{args:?}");
+    }
+}
