@@ -218,10 +218,11 @@ fn user_version(conn: &Connection) -> Result<i64, rusqlite::Error> {
 
 /// Bring the schema to [`SCHEMA_VERSION`], one migration per transaction, or refuse a
 /// database from the future.
-pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+pub(super) fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<(), StoreError> {
     let found = user_version(conn)?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
             found,
             supported: SCHEMA_VERSION,
         });
@@ -380,9 +381,12 @@ mod tests {
             c.execute_batch("CREATE TABLE future(x); PRAGMA user_version=99;")
                 .unwrap();
         }
+        let before = std::fs::read(&p).unwrap();
         let err = Store::open(&p).unwrap_err();
         match &err {
-            StoreError::TooNew { found, supported } => {
+            StoreError::TooNew {
+                found, supported, ..
+            } => {
                 assert_eq!(*found, 99);
                 assert_eq!(*supported, SCHEMA_VERSION);
             }
@@ -391,9 +395,22 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "database was written by a newer Weathervane (schema 99, this build knows {SCHEMA_VERSION}); refusing to open it"
+                "the history database {} was written by a newer Weathervane (schema 99, this build knows {SCHEMA_VERSION}); refusing to open it. Update Weathervane, or point --data-dir elsewhere",
+                p.display()
             )
         );
+        // Not a byte changed (the WAL switch used to rewrite the header), and no
+        // journal files appeared beside it.
+        assert!(
+            std::fs::read(&p).unwrap() == before,
+            "the file was modified"
+        );
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["history.db"]);
         let c = Connection::open(&p).unwrap();
         assert_eq!(user_version(&c).unwrap(), 99);
     }

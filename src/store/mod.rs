@@ -71,9 +71,13 @@ pub enum StoreError {
     )]
     Corrupt { path: PathBuf, detail: String },
     #[error(
-        "database was written by a newer Weathervane (schema {found}, this build knows {supported}); refusing to open it"
+        "the history database {path} was written by a newer Weathervane (schema {found}, this build knows {supported}); refusing to open it. Update Weathervane, or point --data-dir elsewhere"
     )]
-    TooNew { found: i64, supported: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
     #[error("upgrading the history database schema failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("history database error: {0}")]
@@ -265,6 +269,9 @@ impl Store {
     /// Refuses a database written by a newer schema with [`StoreError::TooNew`].
     #[tracing::instrument]
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        // Before anything can write to it (switching to WAL rewrites the header, a
+        // migration the schema): a newer version's file is refused untouched.
+        refuse_if_too_new(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
                 path: dir.to_path_buf(),
@@ -302,7 +309,7 @@ impl Store {
         // NORMAL is durable in WAL mode except for the last commits on power loss,
         // which for a poll history is the right trade for fewer fsyncs.
         conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
-        migrations::migrate(&mut conn)?;
+        migrations::migrate(&mut conn, &path)?;
         Ok(Store {
             conn,
             path,
@@ -349,6 +356,30 @@ impl Store {
     fn ctx<T>(&self, r: Result<T, StoreError>) -> Result<T, StoreError> {
         r.map_err(|e| e.with_path(&self.path))
     }
+}
+
+/// Read the schema version from the file's header (`user_version`, big-endian at byte
+/// 60 of an SQLite file) without opening it through SQLite, so nothing is written: not
+/// even the `-wal` and `-shm` files a read-only connection may create. A missing, short
+/// or non-SQLite file is for [`Store::open`] to judge.
+fn refuse_if_too_new(path: &Path) -> Result<(), StoreError> {
+    use std::io::Read;
+    let mut header = [0u8; 100];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header));
+    if read.is_err() || &header[..16] != b"SQLite format 3\0" {
+        return Ok(());
+    }
+    let found = i64::from(i32::from_be_bytes([
+        header[60], header[61], header[62], header[63],
+    ]));
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
 }
 
 pub(crate) fn ts(at: DateTime<Utc>) -> i64 {
