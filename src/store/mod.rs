@@ -273,11 +273,22 @@ impl Store {
         // migration the schema): a newer version's file is refused untouched.
         refuse_if_too_new(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            create_private_dir(dir).map_err(|source| StoreError::Io {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
+        create_private_file(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                StoreError::ReadOnly {
+                    path: path.to_path_buf(),
+                }
+            }
+            _ => StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -355,6 +366,34 @@ impl Store {
     /// Attach the path to SQLite errors a user can act on.
     fn ctx<T>(&self, r: Result<T, StoreError>) -> Result<T, StoreError> {
         r.map_err(|e| e.with_path(&self.path))
+    }
+}
+
+/// The data folder, 0700 where we create it: the history says which services the user
+/// relies on and when they work. An existing folder is left as the user set it.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Create the database file 0600 before SQLite does (SQLite would make it 0644 under the
+/// usual umask, and gives its `-wal` and `-shm` files the database file's mode). An
+/// existing file is left alone.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -513,6 +552,31 @@ mod tests {
             .query_row("SELECT count(*) FROM samples", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_database_is_0600_in_a_0700_folder() {
+        use crate::store::test_support::{obs, t0};
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("share").join("weathervane");
+        let p = data.join("weathervane.db");
+        let mut s = Store::open(&p).unwrap();
+        s.record(&obs("a", t0(), Status::Operational)).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700, "data folder");
+        assert_eq!(mode(&dir.path().join("share")), 0o700, "created parent");
+        for f in std::fs::read_dir(&data).unwrap() {
+            let f = f.unwrap().path();
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
+        // A folder and file the user already has keep their modes.
+        let mine = dir.path().join("mine");
+        std::fs::create_dir(&mine).unwrap();
+        std::fs::set_permissions(&mine, std::fs::Permissions::from_mode(0o750)).unwrap();
+        Store::open(&mine.join("h.db")).unwrap();
+        assert_eq!(mode(&mine), 0o750);
     }
 
     #[test]
