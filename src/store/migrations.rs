@@ -234,7 +234,7 @@ pub(super) fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<(
             if user_version(conn)? >= target {
                 continue;
             }
-            return Err(e.into());
+            return Err(StoreError::from_migration(e, path));
         }
         tracing::info!(version = target, "history database schema migrated");
     }

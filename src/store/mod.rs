@@ -78,10 +78,23 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
-    #[error("upgrading the history database schema failed: {0}")]
-    Migration(#[from] rusqlite_migration::Error),
+    #[error(
+        "upgrading the history database {path} failed ({detail}); nothing was lost, the upgrade is retried at the next start"
+    )]
+    Migration { path: PathBuf, detail: String },
+    #[error(
+        "a value in the history database {path} is damaged ({detail}); move the file aside and Weathervane will start a new one"
+    )]
+    Damaged { path: PathBuf, detail: String },
+    #[error(
+        "the history database {path} failed ({detail}); if this happens again, move the file aside and Weathervane will start a new one"
+    )]
+    Failed { path: PathBuf, detail: String },
+    /// Only until [`StoreError::with_path`] gives it a file and a sentence; never shown
+    /// from a public method.
     #[error("history database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// As [`StoreError::Sqlite`]: a stored observation that does not decode is a damaged cell.
     #[error("a stored observation could not be encoded or decoded: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -90,10 +103,31 @@ impl StoreError {
     /// Turn SQLite's generic failures into the ones a user can do something about,
     /// naming the file.
     fn with_path(self, path: &Path) -> StoreError {
-        let StoreError::Sqlite(e) = self else {
-            return self;
+        let e = match self {
+            StoreError::Sqlite(e) => e,
+            StoreError::Json(e) => {
+                return StoreError::Damaged {
+                    path: path.to_path_buf(),
+                    detail: format!("a stored observation does not decode: {e}"),
+                };
+            }
+            other => return other,
         };
         let path = path.to_path_buf();
+        if matches!(
+            e,
+            rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..)
+                | rusqlite::Error::InvalidColumnType(..)
+                | rusqlite::Error::Utf8Error(..)
+        ) {
+            // A cell holding what its column never holds: rusqlite says only
+            // "Conversion error".
+            return StoreError::Damaged {
+                path,
+                detail: e.to_string(),
+            };
+        }
         match e.sqlite_error_code() {
             Some(ErrorCode::ReadOnly) => StoreError::ReadOnly { path },
             Some(ErrorCode::DiskFull) => StoreError::DiskFull { path },
@@ -119,7 +153,31 @@ impl StoreError {
             Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => {
                 StoreError::CannotOpen { path, source: e }
             }
-            _ => StoreError::Sqlite(e),
+            _ => StoreError::Failed {
+                path,
+                detail: e.to_string(),
+            },
+        }
+    }
+
+    /// A failed migration step, in words: rusqlite_migration's Display is a Debug dump.
+    pub(crate) fn from_migration(e: rusqlite_migration::Error, path: &Path) -> StoreError {
+        match e {
+            rusqlite_migration::Error::RusqliteError { err, .. } => {
+                match StoreError::Sqlite(err).with_path(path) {
+                    StoreError::Failed { path, detail } => StoreError::Migration { path, detail },
+                    other => other,
+                }
+            }
+            rusqlite_migration::Error::SpecifiedSchemaVersion(v) => StoreError::Migration {
+                path: path.to_path_buf(),
+                detail: v.to_string(),
+            },
+            other => StoreError::Migration {
+                path: path.to_path_buf(),
+                detail: std::error::Error::source(&other)
+                    .map_or_else(|| "schema step failed".to_string(), |s| s.to_string()),
+            },
         }
     }
 }
@@ -577,6 +635,56 @@ mod tests {
         std::fs::set_permissions(&mine, std::fs::Permissions::from_mode(0o750)).unwrap();
         Store::open(&mine.join("h.db")).unwrap();
         assert_eq!(mode(&mine), 0o750);
+    }
+
+    /// Every store error names the file and says what to do; none is a Debug dump or a bare
+    /// "Conversion error".
+    #[test]
+    fn store_errors_name_the_file_and_what_to_do() {
+        use crate::store::test_support::{obs, t0};
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("h.db");
+        let mut s = Store::open(&p).unwrap();
+        s.record(&obs("a", t0(), Status::Operational)).unwrap();
+        // A damaged cell: the latest observation is not text.
+        s.conn
+            .execute_batch("UPDATE latest SET observation = x'00ff'")
+            .unwrap();
+        let m = s.latest_all().unwrap_err().to_string();
+        assert!(
+            m.contains("h.db") && m.contains("move the file aside"),
+            "{m}"
+        );
+        // A cell that is text but not an observation.
+        s.conn
+            .execute_batch("UPDATE latest SET observation = '{\"nope\": 1}'")
+            .unwrap();
+        let m = s.latest("a").unwrap_err().to_string();
+        assert!(m.contains("h.db") && m.contains("damaged"), "{m}");
+
+        // A full disk during an upgrade: words, not rusqlite_migration's Debug dump.
+        let full = rusqlite_migration::Error::RusqliteError {
+            query: "CREATE TABLE x(y)".into(),
+            err: rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+                None,
+            ),
+        };
+        let m = StoreError::from_migration(full, &p).to_string();
+        assert!(
+            m.contains("h.db") && m.contains("full; free some space"),
+            "{m}"
+        );
+        assert!(!m.contains("RusqliteError") && !m.contains('{'), "{m}");
+        let other = rusqlite_migration::Error::RusqliteError {
+            query: "CREATE TABLE x(y)".into(),
+            err: rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR),
+                Some("disk I/O error".into()),
+            ),
+        };
+        let m = StoreError::from_migration(other, &p).to_string();
+        assert!(m.contains("h.db") && !m.contains("RusqliteError"), "{m}");
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl Store {
             update_leads(&tx, p, s.at)?;
             tx.commit()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -130,7 +130,7 @@ impl Store {
             })?;
             rows.collect()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -165,7 +165,7 @@ impl Store {
                 .optional()
                 .map(|v| v.map(|v| v.clamp(0, u32::MAX as i64) as u32))
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -224,7 +224,7 @@ impl Store {
             })?;
             rows.collect()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -255,7 +255,7 @@ impl Store {
             })?;
             rows.collect::<Result<Vec<_>, _>>()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -301,7 +301,7 @@ impl Store {
             )?;
             tx.commit()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -311,7 +311,7 @@ impl Store {
             .conn
             .prepare_cached("SELECT state FROM failover_state WHERE assistant = ?1")
             .and_then(|mut s| s.query_row([assistant], |r| r.get(0)).optional())
-            .map_err(StoreError::from);
+            .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -323,7 +323,7 @@ impl Store {
             )
             .and_then(|mut s| s.execute([assistant, state]))
             .map(|_| ())
-            .map_err(StoreError::from);
+            .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 }
