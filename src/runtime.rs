@@ -174,6 +174,15 @@ impl Runtime {
             )
         })?;
         let store = Store::open(&locations.db_path())?;
+        // A pause outlives a restart, like the rest of the policy's memory; one that has
+        // ended is dropped.
+        let paused_until = match store.policy_pause() {
+            Ok(until) => until.filter(|t| *t > Utc::now()),
+            Err(e) => {
+                tracing::warn!("cannot read the notification pause: {e}");
+                None
+            }
+        };
         let (events, _) = broadcast::channel(256);
         Ok(Runtime {
             locations,
@@ -182,7 +191,7 @@ impl Runtime {
             store: Arc::new(Mutex::new(store)),
             events,
             poller: Mutex::new(None),
-            paused_until: Mutex::new(None),
+            paused_until: Mutex::new(paused_until),
             policy: PolicyStates::default(),
         })
     }
@@ -272,6 +281,9 @@ impl Runtime {
     /// Pause notifications until `until` (`None` resumes).
     pub fn pause(&self, until: Option<DateTime<Utc>>) {
         *lock(&self.paused_until) = until;
+        if let Err(e) = lock(&self.store).set_policy_pause(until) {
+            tracing::warn!("the pause will not survive a restart: {e}");
+        }
         if let Some((h, _)) = lock(&self.poller).as_ref() {
             h.pause_until(until);
         }
@@ -433,6 +445,26 @@ mod tests {
             project_dirs: Vec::new(),
         };
         Runtime::open(locations, Host::with_context(ctx)).unwrap()
+    }
+
+    /// "Pause for 1 hour" holds across a restart of the app; an ended pause does not come back.
+    #[test]
+    fn a_pause_outlives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let until = Utc::now() + chrono::Duration::hours(1);
+        {
+            let rt = runtime(dir.path());
+            assert_eq!(rt.paused_until(), None);
+            rt.pause(Some(until));
+        }
+        let rt = runtime(dir.path());
+        assert_eq!(
+            rt.paused_until().map(|t| t.timestamp()),
+            Some(until.timestamp())
+        );
+        rt.pause(Some(Utc::now() - chrono::Duration::minutes(1)));
+        drop(rt);
+        assert_eq!(runtime(dir.path()).paused_until(), None);
     }
 
     #[tokio::test]

@@ -1,9 +1,14 @@
-//! The poller as a library: conditional GET, the watch loop turning a page flip into alerts.
+//! The poller as a library: conditional GET, the watch loop turning a page flip into alerts,
+//! and what a restart remembers. The loops run on tokio's paused clock against a page served
+//! from the test's own runtime, so minutes pass in virtual time and nothing waits on the
+//! wall clock.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, TimeZone, Utc};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -11,7 +16,8 @@ use weathervane::config::Config;
 use weathervane::events::CoreEvent;
 use weathervane::model::Status;
 use weathervane::monitor::fetch::Fetcher;
-use weathervane::monitor::poller::{Poller, poll_provider};
+use weathervane::monitor::policy::Alert;
+use weathervane::monitor::poller::{PolicyStates, Poller, poll_provider, tokio_clock};
 use weathervane::store::Store;
 
 use crate::common::*;
@@ -65,156 +71,208 @@ async fn conditional_get_reuses_the_last_answer_on_304() {
     // `expect(1)` on both mocks is verified when the server drops.
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_page_flip_becomes_an_outage_alert_then_a_recovery() {
-    let server = MockServer::start().await;
-    let at = "/api/v2/summary.json";
-    // operational x1, major x2 (confirmation needs two), then operational again.
-    Mock::given(method("GET"))
-        .and(path(at))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_raw(fixture(OPENAI_SUMMARY), "application/json"),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(at))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(openai_with("Codex API", "major_outage"), "application/json"),
-        )
-        .up_to_n_times(2)
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(at))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_raw(fixture(OPENAI_SUMMARY), "application/json"),
-        )
-        .with_priority(3)
-        .mount(&server)
-        .await;
+/// A status page on 127.0.0.1, served by a task on the test's runtime (so it runs on the
+/// paused clock). It answers with its current body; [`Page::set`] changes it.
+struct Page {
+    url: String,
+    body: Arc<Mutex<Vec<u8>>>,
+    hits: Arc<Mutex<usize>>,
+}
 
-    let cfg = config(&format!(
-        "catalog = false\n[notifications]\nconfirmations = 2\n{}",
-        provider("o", "statuspage", &server.uri(), &["Codex API"])
-    ));
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("w.db")).unwrap()));
-    let (tx, mut rx) = tokio::sync::broadcast::channel(64);
+impl Page {
+    async fn start(body: Vec<u8>) -> Page {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let body = Arc::new(Mutex::new(body));
+        let hits = Arc::new(Mutex::new(0usize));
+        let (b, h) = (body.clone(), hits.clone());
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                *h.lock().unwrap() += 1;
+                let body = b.lock().unwrap().clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let mut got = Vec::new();
+                    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match sock.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => got.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let _ = sock.write_all(&body).await;
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        Page { url, body, hits }
+    }
+
+    fn hits(&self) -> usize {
+        *self.hits.lock().unwrap()
+    }
+
+    /// Serve `body` from now on.
+    fn set(&self, body: Vec<u8>) {
+        *self.body.lock().unwrap() = body;
+    }
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 14, 0, 0).unwrap()
+}
+
+fn one_page_config(page: &Page) -> Config {
+    config(&format!(
+        "catalog = false\n[notifications]\nconfirmations = 2\ncooldown = \"30m\"\n{}",
+        provider("o", "statuspage", &page.url, &["Codex API"])
+            .replace("watch =", "interval = \"60s\"\nwatch =")
+    ))
+}
+
+/// How a run ends: a clean shutdown, or the task killed where it stands (SIGKILL: no
+/// code of ours runs after it).
+#[derive(Clone, Copy, PartialEq)]
+enum End {
+    Shutdown,
+    Kill,
+}
+
+/// Run a poller for `mins` virtual minutes from `start`; its alerts and observation count.
+async fn run_for(
+    cfg: &Config,
+    store: &Arc<Mutex<Store>>,
+    states: PolicyStates,
+    start: DateTime<Utc>,
+    mins: u64,
+    end: End,
+) -> (Vec<Alert>, usize) {
+    let (tx, mut rx) = tokio::sync::broadcast::channel(256);
     let poller = Poller::new(
-        Arc::new(cfg),
-        Fetcher::new(Duration::from_secs(5), 4 << 20).unwrap(),
+        Arc::new(cfg.clone()),
+        Fetcher::new(Duration::from_secs(10), 4 << 20).unwrap(),
         store.clone(),
         tx,
-    );
+    )
+    .with_policy_states(states)
+    .with_clock(tokio_clock(start))
+    .with_network_check(Arc::new(|| false));
     let (handle, join) = poller.spawn();
-
-    let mut alerts = vec![];
-    let mut observed = 0;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while alerts.len() < 2 && tokio::time::Instant::now() < deadline {
-        // "Refresh now" drives the schedule so the test does not wait out intervals.
-        handle.refresh_now();
-        match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
-            Ok(Ok(CoreEvent::Alert(a))) => alerts.push(*a),
-            Ok(Ok(CoreEvent::Observed(_))) => observed += 1,
-            _ => {}
+    let (mut alerts, mut seen) = (vec![], 0);
+    let until = tokio::time::Instant::now() + Duration::from_secs(mins * 60);
+    while let Ok(ev) = tokio::time::timeout_at(until, rx.recv()).await {
+        match ev {
+            Ok(CoreEvent::Alert(a)) => alerts.push(*a),
+            Ok(CoreEvent::Observed(_)) => seen += 1,
+            Ok(_) => {}
+            Err(e) => panic!("events: {e}"),
         }
     }
-    handle.shutdown();
-    let _ = tokio::time::timeout(Duration::from_secs(5), join).await;
-    assert!(
-        alerts.len() >= 2,
-        "alerts: {alerts:?} after {observed} observations"
-    );
-    assert!(
-        alerts[0].title.contains("major outage")
-            || alerts[0].title.to_lowercase().contains("major outage"),
-        "{:?}",
-        alerts[0]
-    );
+    match end {
+        End::Shutdown => {
+            handle.shutdown();
+            join.await.unwrap();
+        }
+        End::Kill => {
+            join.abort();
+            let _ = join.await;
+        }
+    }
+    (alerts, seen)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_page_flip_becomes_an_outage_alert_then_a_recovery() {
+    let page = Page::start(fixture(OPENAI_SUMMARY)).await;
+    let cfg = one_page_config(&page);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("w.db")).unwrap()));
+    // The poller runs on in the background while the page changes under it.
+    let run = {
+        let (cfg, store) = (cfg.clone(), store.clone());
+        tokio::spawn(async move {
+            run_for(&cfg, &store, Default::default(), t0(), 30, End::Shutdown).await
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(5 * 60)).await;
+    page.set(openai_with("Codex API", "major_outage"));
+    tokio::time::sleep(Duration::from_secs(10 * 60)).await;
+    page.set(fixture(OPENAI_SUMMARY));
+    let (alerts, observed) = run.await.unwrap();
+
+    assert_eq!(alerts.len(), 2, "{alerts:?} after {observed} observations");
+    assert_eq!(alerts[0].title, "o name: major outage", "{:?}", alerts[0]);
     assert!(alerts[0].body.contains("Codex API"), "{:?}", alerts[0]);
+    assert_eq!(alerts[1].title, "o name recovered", "{:?}", alerts[1]);
+    // Confirmed within one interval plus the quick second look, not two intervals.
+    let lasted = alerts[1].duration.expect("a recovery says how long");
     assert!(
-        alerts[1].title.to_lowercase().contains("recovered"),
-        "{:?}",
-        alerts[1]
+        lasted >= chrono::Duration::minutes(9) && lasted <= chrono::Duration::minutes(11),
+        "{lasted}"
     );
+    // About one poll a minute when calm, every 15 s during the outage: never a burst.
+    assert!((30..=80).contains(&page.hits()), "{} polls", page.hits());
     let s = store.lock().unwrap();
     assert!(s.latest("o").unwrap().is_some());
     s.integrity_check().unwrap();
 }
 
-/// Runs a poller against `server` until it has seen `observations` polls; returns its alerts.
-async fn alerts_from(
-    cfg: &Config,
-    store: &Arc<Mutex<Store>>,
-    states: weathervane::monitor::poller::PolicyStates,
-    observations: usize,
-) -> Vec<weathervane::monitor::policy::Alert> {
-    let (tx, mut rx) = tokio::sync::broadcast::channel(64);
-    let poller = Poller::new(
-        Arc::new(cfg.clone()),
-        Fetcher::new(Duration::from_secs(5), 4 << 20).unwrap(),
-        store.clone(),
-        tx,
-    )
-    .with_policy_states(states);
-    let (handle, join) = poller.spawn();
-    let (mut alerts, mut seen) = (vec![], 0);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while seen < observations && tokio::time::Instant::now() < deadline {
-        handle.refresh_now();
-        match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
-            Ok(Ok(CoreEvent::Alert(a))) => alerts.push(*a),
-            Ok(Ok(CoreEvent::Observed(_))) => seen += 1,
-            _ => {}
-        }
-    }
-    // Alerts follow their observation; give the last one a moment.
-    while let Ok(Ok(ev)) = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await {
-        if let CoreEvent::Alert(a) = ev {
-            alerts.push(*a);
-        }
-    }
-    handle.shutdown();
-    let _ = tokio::time::timeout(Duration::from_secs(5), join).await;
-    assert!(seen >= observations, "only {seen} observations");
-    alerts
-}
-
 /// Regression: the desktop app restarts its poller when settings change; an outage already
 /// announced must not be announced again by the new poller.
-#[tokio::test(flavor = "multi_thread")]
+#[tokio::test(start_paused = true)]
 async fn a_restarted_poller_does_not_announce_an_ongoing_outage_again() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/summary.json"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(openai_with("Codex API", "major_outage"), "application/json"),
-        )
-        .mount(&server)
-        .await;
-    let cfg = config(&format!(
-        "catalog = false\n[notifications]\nconfirmations = 2\n{}",
-        provider("o", "statuspage", &server.uri(), &["Codex API"])
-    ));
+    let page = Page::start(openai_with("Codex API", "major_outage")).await;
+    let cfg = one_page_config(&page);
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Mutex::new(Store::open(&dir.path().join("w.db")).unwrap()));
-    let states = weathervane::monitor::poller::PolicyStates::default();
+    let states = PolicyStates::default();
 
-    let first = alerts_from(&cfg, &store, states.clone(), 3).await;
+    let (first, _) = run_for(&cfg, &store, states.clone(), t0(), 3, End::Shutdown).await;
     assert_eq!(first.len(), 1, "{first:?}");
     assert!(first[0].title.contains("major outage"), "{:?}", first[0]);
 
-    let again = alerts_from(&cfg, &store, states.clone(), 3).await;
+    let later = t0() + chrono::Duration::minutes(3);
+    let (again, seen) = run_for(&cfg, &store, states.clone(), later, 3, End::Shutdown).await;
+    assert!(seen >= 3, "{seen} observations");
     assert!(again.is_empty(), "announced again: {again:?}");
+}
 
-    // Without the carried-over state the same page is announced: the check above can fail.
-    let fresh = alerts_from(&cfg, &store, Default::default(), 3).await;
-    assert_eq!(fresh.len(), 1, "{fresh:?}");
+/// A restart of the whole process (login, update, crash; SIGKILL included) in the middle of
+/// an outage: the new process has no memory but the store, and does not announce the
+/// outage again. The control run with an empty store shows the check can fail.
+#[tokio::test(start_paused = true)]
+async fn a_new_process_mid_outage_does_not_announce_it_again() {
+    let page = Page::start(openai_with("Codex API", "major_outage")).await;
+    let cfg = one_page_config(&page);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    for end in [End::Kill, End::Shutdown] {
+        let _ = std::fs::remove_file(&db);
+        let store = Arc::new(Mutex::new(Store::open(&db).unwrap()));
+        let (first, _) = run_for(&cfg, &store, Default::default(), t0(), 3, end).await;
+        assert_eq!(first.len(), 1, "{first:?}");
+        drop(store);
+
+        // A new process: a new store handle, no policy memory, 5 minutes later.
+        let store = Arc::new(Mutex::new(Store::open(&db).unwrap()));
+        let later = t0() + chrono::Duration::minutes(5);
+        let (again, seen) =
+            run_for(&cfg, &store, Default::default(), later, 5, End::Shutdown).await;
+        assert!(seen >= 5, "{seen} observations");
+        assert!(
+            again.is_empty(),
+            "announced again after a restart: {again:?}"
+        );
+    }
+
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let fresh = Arc::new(Mutex::new(
+        Store::open(&fresh_dir.path().join("w.db")).unwrap(),
+    ));
+    let (control, _) = run_for(&cfg, &fresh, Default::default(), t0(), 3, End::Shutdown).await;
+    assert_eq!(control.len(), 1, "{control:?}");
 }

@@ -516,6 +516,7 @@ impl Poller {
             .iter()
             .map(|p| (p.id.clone(), p.name.clone()))
             .collect();
+        self.load_policy_states().await;
         let mut latest: HashMap<String, Observation> = HashMap::new();
         let mut latest_probe: HashMap<String, ProbeClass> = HashMap::new();
         let mut verdicts: HashMap<String, Verdict> = HashMap::new();
@@ -575,7 +576,7 @@ impl Poller {
                     }
                     let probed_here = verdicts.contains_key(&provider_id)
                         || probed.iter().any(|(id, _)| *id == provider_id);
-                    for mut alert in self.decide(&provider_id, &input, &prefs, at) {
+                    for mut alert in self.decide(&provider_id, &input, &prefs, at).await {
                         if probed_here {
                             alert.body = format!("Status page: {}", alert.body);
                         }
@@ -639,7 +640,7 @@ impl Poller {
                         events.push(CoreEvent::Offline(offline));
                     }
                     let key = format!("probe:{provider_id}");
-                    for alert in self.decide(&key, &input, &prefs, at) {
+                    for alert in self.decide(&key, &input, &prefs, at).await {
                         events.push(CoreEvent::Alert(Box::new(measured_alert(alert))));
                     }
                 }
@@ -722,7 +723,9 @@ impl Poller {
     }
 
     /// Run the notification policy for one stream (`key`: a provider id, or `probe:<id>`).
-    fn decide(
+    /// A changed state is saved before its alerts go out, so a process killed right after
+    /// announcing an outage does not announce it again when it starts.
+    async fn decide(
         &self,
         key: &str,
         input: &PolicyInput,
@@ -735,10 +738,54 @@ impl Poller {
             .map(|m| m.get(key).cloned().unwrap_or_default())
             .unwrap_or_default();
         let decision = policy::decide(&prev, input, prefs, at);
+        if decision.state != prev {
+            match serde_json::to_string(&decision.state) {
+                Ok(json) => {
+                    let stream = key.to_string();
+                    self.store_write(move |s| s.set_policy_state(&stream, &json))
+                        .await;
+                }
+                Err(e) => tracing::error!("cannot encode the policy state: {e}"),
+            }
+        }
         if let Ok(mut m) = self.policy.lock() {
             m.insert(key.to_string(), decision.state);
         }
         decision.alerts
+    }
+
+    /// What the policy remembered in the store (an earlier process), for every stream this
+    /// process has no memory of yet. An entry that does not decode is forgotten: the worst
+    /// that costs is one repeated notification.
+    async fn load_policy_states(&self) {
+        let store = self.store.clone();
+        let saved = tokio::task::spawn_blocking(move || match store.lock() {
+            Ok(s) => s.policy_states().map_err(|e| e.to_string()),
+            Err(_) => Err("the store lock is poisoned".to_string()),
+        })
+        .await;
+        let saved = match saved {
+            Ok(Ok(saved)) => saved,
+            Ok(Err(e)) => {
+                tracing::error!("cannot read the notification state: {e}");
+                return;
+            }
+            Err(e) => {
+                tracing::error!("store task failed: {e}");
+                return;
+            }
+        };
+        let Ok(mut m) = self.policy.lock() else {
+            return;
+        };
+        for (stream, json) in saved {
+            match serde_json::from_str::<ProviderPolicyState>(&json) {
+                Ok(state) => {
+                    m.entry(stream).or_insert(state);
+                }
+                Err(e) => tracing::warn!(%stream, "forgetting a notification state: {e}"),
+            }
+        }
     }
 
     /// Offline: every status source and every probe failed in a way the user's

@@ -206,7 +206,23 @@ CREATE TABLE failover_state (
 ) WITHOUT ROWID;
 "#;
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4)];
+/// The notification policy's memory, so a restart (login, update, crash, SIGKILL) does
+/// not announce an ongoing outage again: per stream (a provider id, or `probe:<id>`)
+/// what was confirmed and announced, and when the cooldown began; and the pause.
+const V_POLICY: &str = r#"
+CREATE TABLE policy_state (
+    stream TEXT PRIMARY KEY,
+    state  TEXT NOT NULL                 -- policy::ProviderPolicyState as JSON
+) WITHOUT ROWID;
+
+CREATE TABLE policy_pause (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    until INTEGER                        -- unix seconds; NULL: not paused
+);
+"#;
+
+const MIGRATION_LIST: &[M<'static>] =
+    &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V_POLICY)];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
 /// The newest schema this build knows.
