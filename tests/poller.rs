@@ -276,3 +276,50 @@ async fn a_new_process_mid_outage_does_not_announce_it_again() {
     let (control, _) = run_for(&cfg, &fresh, Default::default(), t0(), 3, End::Shutdown).await;
     assert_eq!(control.len(), 1, "{control:?}");
 }
+
+/// `watch` went on writing into a database whose folder had been deleted, and that history
+/// was lost at exit. The poller notices, starts a new database at the same place, says so,
+/// and the polls after the deletion are in it.
+#[tokio::test(start_paused = true)]
+async fn a_deleted_data_dir_is_noticed_and_the_history_goes_on_in_a_new_database() {
+    let page = Page::start(openai_with("Codex API", "degraded_performance")).await;
+    let cfg = one_page_config(&page);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let db = data.join("w.db");
+    let store = Arc::new(Mutex::new(Store::open(&db).unwrap()));
+    let (tx, mut rx) = tokio::sync::broadcast::channel(256);
+    let poller = Poller::new(
+        Arc::new(cfg),
+        Fetcher::new(Duration::from_secs(10), 4 << 20).unwrap(),
+        store.clone(),
+        tx,
+    )
+    .with_clock(tokio_clock(t0()))
+    .with_network_check(Arc::new(|| false));
+    let (handle, join) = poller.spawn();
+    tokio::time::sleep(Duration::from_secs(3 * 60)).await;
+    std::fs::remove_dir_all(&data).unwrap();
+    let deleted_at = t0() + chrono::Duration::minutes(3);
+    tokio::time::sleep(Duration::from_secs(3 * 60)).await;
+    handle.shutdown();
+    join.await.unwrap();
+
+    let mut said = vec![];
+    while let Ok(ev) = rx.try_recv() {
+        if let CoreEvent::StoreError(e) = ev {
+            said.push(e);
+        }
+    }
+    assert!(
+        said.iter()
+            .any(|e| e.contains("was deleted") && e.contains("w.db")),
+        "{said:?}"
+    );
+    let reopened = Store::open(&db).expect("a new database where the old one was");
+    let latest = reopened
+        .latest("o")
+        .unwrap()
+        .expect("polls after the deletion are kept");
+    assert!(latest.at > deleted_at, "{}", latest.at);
+}

@@ -675,8 +675,22 @@ impl Poller {
         F: FnOnce(&mut Store) -> Result<(), crate::store::StoreError> + Send + 'static,
     {
         let store = self.store.clone();
+        let events = self.events.clone();
         let write = tokio::task::spawn_blocking(move || match store.lock() {
-            Ok(mut s) => f(&mut s).map_err(|e| e.to_string()),
+            Ok(mut s) => {
+                if s.was_removed() {
+                    // Writing on would go into a deleted file, lost at exit: start the
+                    // history again where the user will look for it, and say so.
+                    let path = s.path().display().to_string();
+                    s.reopen().map_err(|e| e.to_string())?;
+                    let note = format!(
+                        "the history database {path} was deleted or replaced while running; a new one was started there (the history before is gone)"
+                    );
+                    tracing::warn!("{note}");
+                    let _ = events.send(CoreEvent::StoreError(note));
+                }
+                f(&mut s).map_err(|e| e.to_string())
+            }
             Err(_) => Err("the store lock is poisoned".to_string()),
         })
         .await;

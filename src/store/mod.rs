@@ -319,6 +319,27 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     max_gap: i64,
+    /// The file this connection writes, to notice it was deleted or replaced underneath
+    /// (`None` in memory).
+    identity: Option<FileIdentity>,
+}
+
+/// Which file a path names: device and inode on Unix, existence elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity(u64, u64);
+
+fn file_identity(path: &Path) -> Option<FileIdentity> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileIdentity(meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        Some(FileIdentity(0, 0))
+    }
 }
 
 impl Store {
@@ -379,11 +400,30 @@ impl Store {
         // which for a poll history is the right trade for fewer fsyncs.
         conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
         migrations::migrate(&mut conn, &path)?;
+        let identity = if wal { file_identity(&path) } else { None };
         Ok(Store {
             conn,
             path,
             max_gap: DEFAULT_MAX_GAP_SECS,
+            identity,
         })
+    }
+
+    /// Was our database file deleted or replaced since it was opened (its folder removed by
+    /// a clean-up, say)? SQLite keeps writing into the unlinked file then, and all of that
+    /// history is lost when the process ends.
+    pub fn was_removed(&self) -> bool {
+        self.identity
+            .is_some_and(|ours| file_identity(&self.path) != Some(ours))
+    }
+
+    /// Open the database at the same path again (creating folder and file as
+    /// [`Store::open`] does), dropping the connection to the old file.
+    pub fn reopen(&mut self) -> Result<(), StoreError> {
+        let mut fresh = Store::open(&self.path)?;
+        fresh.max_gap = self.max_gap;
+        *self = fresh;
+        Ok(())
     }
 
     /// Where the database lives (`:memory:` for an in-memory one).
@@ -610,6 +650,29 @@ mod tests {
             .query_row("SELECT count(*) FROM samples", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 600);
+    }
+
+    #[test]
+    fn a_deleted_database_is_noticed_and_reopened() {
+        use crate::store::test_support::{obs, t0};
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let p = data.join("h.db");
+        let mut s = Store::open(&p).unwrap();
+        s.record(&obs("a", t0(), Status::Operational)).unwrap();
+        assert!(!s.was_removed());
+        std::fs::remove_dir_all(&data).unwrap();
+        assert!(s.was_removed());
+        s.reopen().unwrap();
+        assert!(!s.was_removed());
+        s.record(&obs("b", t0(), Status::Degraded)).unwrap();
+        let again = Store::open(&p).unwrap();
+        assert_eq!(again.latest_all().unwrap().len(), 1);
+        // Replaced by another file under the same name: noticed too.
+        std::fs::rename(&p, data.join("old.db")).unwrap();
+        std::fs::write(&p, b"").unwrap();
+        assert!(s.was_removed());
+        assert!(!Store::open_in_memory().unwrap().was_removed());
     }
 
     #[cfg(unix)]
