@@ -323,3 +323,58 @@ async fn a_deleted_data_dir_is_noticed_and_the_history_goes_on_in_a_new_database
         .expect("polls after the deletion are kept");
     assert!(latest.at > deleted_at, "{}", latest.at);
 }
+
+/// An Atom feed with `n` entries, each an unresolved incident; `tiny` entries carry only
+/// an id (100k of them fit under the 4 MiB cap, as in the report).
+fn atom_feed(n: usize, tiny: bool) -> Vec<u8> {
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Status</title><id>urn:s</id><updated>2026-03-02T13:00:00Z</updated>\n",
+    );
+    for i in 0..n {
+        if tiny {
+            s.push_str(&format!("<entry><id>{i}</id></entry>\n"));
+        } else {
+            s.push_str(&format!(
+                "<entry><id>urn:e{i}</id><title>Incident {i}</title><updated>2026-03-02T13:00:00Z</updated><content>Investigating</content></entry>\n"
+            ));
+        }
+    }
+    s.push_str("</feed>\n");
+    s.into_bytes()
+}
+
+/// A 100k-entry feed (under the body cap) cost ~29 s of CPU a poll on the async workers,
+/// starving the other providers. Now it is refused by count before any parsing, a healthy
+/// provider beside it is polled as usual on a single-threaded runtime, and a feed of
+/// ordinary size is still read.
+#[tokio::test]
+async fn a_huge_feed_is_refused_by_count_and_does_not_hold_up_the_others() {
+    let huge = Page::start(atom_feed(100_000, true)).await;
+    let healthy = Page::start(fixture(OPENAI_SUMMARY)).await;
+    let normal = Page::start(atom_feed(20, false)).await;
+    let cfg = config(&format!(
+        "catalog = false\n{}{}{}",
+        provider("huge", "feed", &huge.url, &[]),
+        provider("ok", "statuspage", &healthy.url, &["Codex API"]),
+        provider("normal", "feed", &normal.url, &[]),
+    ));
+    let f = Fetcher::new(Duration::from_secs(10), 4 << 20).unwrap();
+    let obs =
+        weathervane::monitor::poller::poll_all(&f, &cfg.providers, Utc::now(), |_, _, _| {}).await;
+    let by = |id: &str| obs.iter().find(|o| o.provider_id == id).unwrap();
+    let h = by("huge");
+    assert!(!h.source_ok);
+    assert_eq!(
+        h.error,
+        Some(weathervane::model::ErrorClass::TooLarge),
+        "{h:?}"
+    );
+    let reason = h.reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("100000 feed entries") && reason.contains("5000"),
+        "{reason}"
+    );
+    assert_eq!(by("ok").status, Status::Operational);
+    assert!(by("ok").source_ok);
+    assert!(by("normal").source_ok, "{:?}", by("normal").reason);
+}

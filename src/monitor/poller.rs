@@ -173,11 +173,7 @@ pub async fn poll_provider(
                 validators,
                 latency,
             }) => {
-                let ctx = ParseContext {
-                    watch: &p.watch,
-                    now,
-                };
-                match parser.parse(&body, &ctx) {
+                match parse_off_the_workers(*parser, body, &p.watch, now).await {
                     Ok(snapshot) => {
                         let obs = observed(p, answered(), &snapshot, Some(status), latency);
                         let entry = CacheEntry {
@@ -187,7 +183,7 @@ pub async fn poll_provider(
                         };
                         return (obs, Some(entry));
                     }
-                    Err(pe) => {
+                    Err(ParseFailure::Unreadable(pe)) => {
                         let e = FetchError {
                             class: ErrorClass::Parse,
                             message: format!("{} is not {}: {pe}", url, parser_name(*parser)),
@@ -195,6 +191,19 @@ pub async fn poll_provider(
                             latency,
                         };
                         last_err = Some((e, url.to_string()));
+                    }
+                    Err(ParseFailure::TooMany(what)) => {
+                        let e = FetchError {
+                            class: ErrorClass::TooLarge,
+                            message: format!(
+                                "{url} lists {what}, more than the {MAX_ENTRIES} entries Weathervane reads from one source"
+                            ),
+                            http_status: Some(status),
+                            latency,
+                        };
+                        last_err = Some((e, url.to_string()));
+                        // Another endpoint of the same page would say as much.
+                        break;
                     }
                 }
             }
@@ -224,6 +233,68 @@ pub async fn poll_provider(
         format!("fetching {url} failed")
     };
     (failed(p, answered(), &e, &what), None)
+}
+
+/// Most entries (components, incidents, feed items) read from one source. Real pages
+/// list tens to a few hundred; far more is a broken or hostile page, and costs CPU on
+/// every poll (a 100k-entry feed cost ~29 s a poll).
+pub const MAX_ENTRIES: usize = 5_000;
+
+enum ParseFailure {
+    Unreadable(String),
+    /// What there were too many of, counted.
+    TooMany(String),
+}
+
+/// Parse on tokio's blocking pool, not on an async worker: a big body costs seconds of
+/// CPU, and on the workers it would hold up every other provider's poll, their
+/// timeouts and Ctrl-C. A feed is counted before it is parsed (a cheap scan), so an
+/// oversized one costs no parsing at all.
+async fn parse_off_the_workers(
+    parser: Parser,
+    body: Vec<u8>,
+    watch: &[String],
+    now: DateTime<Utc>,
+) -> Result<Snapshot, ParseFailure> {
+    let watch = watch.to_vec();
+    let task = tokio::task::spawn_blocking(move || {
+        if parser == Parser::Feed {
+            let items = count_feed_entries(&body);
+            if items > MAX_ENTRIES {
+                return Err(ParseFailure::TooMany(format!("{items} feed entries")));
+            }
+        }
+        let ctx = ParseContext { watch: &watch, now };
+        let snapshot = parser
+            .parse(&body, &ctx)
+            .map_err(|e| ParseFailure::Unreadable(e.to_string()))?;
+        for (n, what) in [
+            (snapshot.components.len(), "components"),
+            (snapshot.incidents.len(), "incidents"),
+        ] {
+            if n > MAX_ENTRIES {
+                return Err(ParseFailure::TooMany(format!("{n} {what}")));
+            }
+        }
+        Ok(snapshot)
+    });
+    match task.await {
+        Ok(r) => r,
+        Err(e) => Err(ParseFailure::Unreadable(format!("the parser failed: {e}"))),
+    }
+}
+
+/// RSS `<item>` and Atom `<entry>` start tags in a feed body, counted without parsing.
+fn count_feed_entries(body: &[u8]) -> usize {
+    let starts = |tag: &[u8]| {
+        body.windows(tag.len() + 1)
+            .filter(|w| {
+                w[..tag.len()].eq_ignore_ascii_case(tag)
+                    && matches!(w[tag.len()], b'>' | b' ' | b'\t' | b'\r' | b'\n' | b'/')
+            })
+            .count()
+    };
+    starts(b"<item") + starts(b"<entry")
 }
 
 fn parser_name(p: Parser) -> &'static str {
@@ -1000,6 +1071,13 @@ pub fn jumped(mono: Duration, wall: Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feed_entries_are_counted_without_parsing() {
+        let body = b"<rss><channel><item>a</item><ITEM x='1'>b</ITEM><items>c</items>\n<entry>d</entry><entry/><entryx></entryx></channel></rss>";
+        assert_eq!(count_feed_entries(body), 4);
+        assert_eq!(count_feed_entries(b""), 0);
+    }
 
     fn obs(ok: bool, status: Status, error: Option<ErrorClass>) -> Observation {
         Observation {
