@@ -72,11 +72,13 @@ async fn conditional_get_reuses_the_last_answer_on_304() {
 }
 
 /// A status page on 127.0.0.1, served by a task on the test's runtime (so it runs on the
-/// paused clock). It answers with its current body; [`Page::set`] changes it.
+/// paused clock). It answers with its current status code and body ([`Page::set`],
+/// [`Page::fail`]) and notes when each request came, in virtual time.
 struct Page {
     url: String,
     body: Arc<Mutex<Vec<u8>>>,
-    hits: Arc<Mutex<usize>>,
+    code: Arc<Mutex<u16>>,
+    times: Arc<Mutex<Vec<tokio::time::Instant>>>,
 }
 
 impl Page {
@@ -84,12 +86,14 @@ impl Page {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let body = Arc::new(Mutex::new(body));
-        let hits = Arc::new(Mutex::new(0usize));
-        let (b, h) = (body.clone(), hits.clone());
+        let code = Arc::new(Mutex::new(200u16));
+        let times = Arc::new(Mutex::new(Vec::new()));
+        let (b, c, t) = (body.clone(), code.clone(), times.clone());
         tokio::spawn(async move {
             while let Ok((mut sock, _)) = listener.accept().await {
-                *h.lock().unwrap() += 1;
+                t.lock().unwrap().push(tokio::time::Instant::now());
                 let body = b.lock().unwrap().clone();
+                let code = *c.lock().unwrap();
                 tokio::spawn(async move {
                     let mut buf = vec![0u8; 8192];
                     let mut got = Vec::new();
@@ -100,7 +104,7 @@ impl Page {
                         }
                     }
                     let head = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        "HTTP/1.1 {code} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
                         body.len()
                     );
                     let _ = sock.write_all(head.as_bytes()).await;
@@ -109,16 +113,32 @@ impl Page {
                 });
             }
         });
-        Page { url, body, hits }
+        Page {
+            url,
+            body,
+            code,
+            times,
+        }
     }
 
     fn hits(&self) -> usize {
-        *self.hits.lock().unwrap()
+        self.times.lock().unwrap().len()
+    }
+
+    /// Seconds between consecutive requests.
+    fn gaps(&self) -> Vec<u64> {
+        let t = self.times.lock().unwrap();
+        t.windows(2).map(|w| (w[1] - w[0]).as_secs()).collect()
     }
 
     /// Serve `body` from now on.
     fn set(&self, body: Vec<u8>) {
         *self.body.lock().unwrap() = body;
+    }
+
+    /// Answer with this HTTP status from now on.
+    fn fail(&self, code: u16) {
+        *self.code.lock().unwrap() = code;
     }
 }
 
@@ -377,4 +397,112 @@ async fn a_huge_feed_is_refused_by_count_and_does_not_hold_up_the_others() {
     assert_eq!(by("ok").status, Status::Operational);
     assert!(by("ok").source_ok);
     assert!(by("normal").source_ok, "{:?}", by("normal").reason);
+}
+
+/// Start a poller over `cfg` on the paused clock with `clock` as its wall clock.
+fn spawn_poller(
+    cfg: &Config,
+    store: &Arc<Mutex<Store>>,
+    clock: weathervane::monitor::poller::Clock,
+) -> (
+    weathervane::monitor::poller::PollerHandle,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, _) = tokio::sync::broadcast::channel(256);
+    Poller::new(
+        Arc::new(cfg.clone()),
+        Fetcher::new(Duration::from_secs(10), 4 << 20).unwrap(),
+        store.clone(),
+        tx,
+    )
+    .with_clock(clock)
+    .with_network_check(Arc::new(|| false))
+    .spawn()
+}
+
+fn temp_store() -> (tempfile::TempDir, Arc<Mutex<Store>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("w.db")).unwrap()));
+    (dir, store)
+}
+
+/// After the machine wakes, the wall clock is hours ahead of the monotonic one: every
+/// provider is polled at once, not at its next (10-minute) turn.
+#[tokio::test(start_paused = true)]
+async fn a_wake_from_sleep_polls_at_once() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let page = Page::start(fixture(OPENAI_SUMMARY)).await;
+    let cfg = config(&format!(
+        "catalog = false\n{}",
+        provider("o", "statuspage", &page.url, &["Codex API"])
+            .replace("watch =", "interval = \"10m\"\nwatch =")
+    ));
+    let (_dir, store) = temp_store();
+    let slept = Arc::new(AtomicI64::new(0));
+    let clock = {
+        let (base, slept) = (tokio_clock(t0()), slept.clone());
+        Arc::new(move || base() + chrono::Duration::seconds(slept.load(Ordering::SeqCst)))
+    };
+    let (handle, join) = spawn_poller(&cfg, &store, clock);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(page.hits(), 1, "the first poll, then nothing for a while");
+    // The lid closes for two hours: the wall clock jumps, tokio's clock does not.
+    slept.store(2 * 3600, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    assert_eq!(page.hits(), 2, "polled at once after the wake");
+    handle.shutdown();
+    join.await.unwrap();
+}
+
+/// Failures back off (1, 2, 4 intervals); one success resets the count, so the next
+/// failure waits one interval again, not eight.
+#[tokio::test(start_paused = true)]
+async fn a_success_resets_the_backoff_inside_the_provider_loop() {
+    let page = Page::start(fixture(OPENAI_SUMMARY)).await;
+    page.fail(503);
+    let cfg = one_page_config(&page);
+    let (_dir, store) = temp_store();
+    let (handle, join) = spawn_poller(&cfg, &store, tokio_clock(t0()));
+    let wait_for = |n: usize| {
+        let page = &page;
+        async move {
+            while page.hits() < n {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    };
+    wait_for(3).await; // failures 1, 2, 3
+    page.fail(200);
+    wait_for(4).await; // success
+    page.fail(503);
+    wait_for(6).await; // failures 1, 2 again
+    handle.shutdown();
+    join.await.unwrap();
+    let g = page.gaps();
+    // Jitter takes up to 10 % off each wait.
+    let about = |gap: u64, secs: u64| gap <= secs && gap + secs / 10 + 1 >= secs;
+    assert!(
+        about(g[0], 60) && about(g[1], 120) && about(g[2], 240),
+        "{g:?}"
+    );
+    assert!(about(g[3], 60), "after the success, the interval: {g:?}");
+    assert!(
+        about(g[4], 60),
+        "the first failure after it waits one interval: {g:?}"
+    );
+}
+
+/// Store maintenance (rollups, pruning) runs at start and then every hour of a long run.
+#[tokio::test(start_paused = true)]
+async fn store_maintenance_runs_hourly() {
+    let page = Page::start(fixture(OPENAI_SUMMARY)).await;
+    let cfg = one_page_config(&page);
+    let (_dir, store) = temp_store();
+    let (handle, join) = spawn_poller(&cfg, &store, tokio_clock(t0()));
+    tokio::time::sleep(Duration::from_secs(150 * 60)).await;
+    handle.shutdown();
+    join.await.unwrap();
+    // Started 14:00; runs at 15:00-ish and 16:00-ish rolled up every complete hour.
+    let until = store.lock().unwrap().rolled_up_until().unwrap();
+    assert_eq!(until, Some(t0() + chrono::Duration::hours(2)));
 }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -404,17 +404,31 @@ pub fn tokio_clock(base: DateTime<Utc>) -> Clock {
 /// Does the operating system say there is no network at all? Linux: no default
 /// route for IPv4 or IPv6. Elsewhere (or unreadable): `false`, i.e. no opinion.
 pub fn os_reports_no_network() -> bool {
-    fn has_default(path: &str, is_default: fn(&str) -> bool) -> Option<bool> {
-        let text = std::fs::read_to_string(path).ok()?;
-        Some(text.lines().any(is_default))
-    }
-    let v4 = has_default("/proc/net/route", |l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        f.len() > 2 && f[1] == "00000000" && f[0] != "lo"
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    no_default_route(
+        read("/proc/net/route").as_deref(),
+        read("/proc/net/ipv6_route").as_deref(),
+    )
+}
+
+/// The judgement of [`os_reports_no_network`] over the text of `/proc/net/route` and
+/// `/proc/net/ipv6_route` (`None`: unreadable). No network only when IPv4 has no default
+/// route (other than on `lo`) and IPv6 has none either or cannot be read.
+pub fn no_default_route(v4: Option<&str>, v6: Option<&str>) -> bool {
+    let v4 = v4.map(|t| {
+        t.lines().any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 2 && f[1] == "00000000" && f[0] != "lo"
+        })
     });
-    let v6 = has_default("/proc/net/ipv6_route", |l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        f.len() >= 10 && f[0] == "00000000000000000000000000000000" && f[1] == "00" && f[9] != "lo"
+    let v6 = v6.map(|t| {
+        t.lines().any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() >= 10
+                && f[0] == "00000000000000000000000000000000"
+                && f[1] == "00"
+                && f[9] != "lo"
+        })
     });
     matches!((v4, v6), (Some(false), Some(false)) | (Some(false), None))
 }
@@ -579,7 +593,11 @@ impl Poller {
             ));
         }
         drop(tx);
-        tasks.spawn(clock_jump_watch(refresh.clone(), shutdown.clone()));
+        tasks.spawn(clock_jump_watch(
+            refresh.clone(),
+            shutdown.clone(),
+            self.clock.clone(),
+        ));
 
         let names: HashMap<String, String> = self
             .config
@@ -592,8 +610,9 @@ impl Poller {
         let mut latest_probe: HashMap<String, ProbeClass> = HashMap::new();
         let mut verdicts: HashMap<String, Verdict> = HashMap::new();
         let mut offline = false;
-        // Roll up and prune at start, then hourly.
-        let mut last_maintenance: Option<Instant> = None;
+        // Roll up and prune at start, then hourly (on tokio's clock, so a paused test clock
+        // schedules it too).
+        let mut last_maintenance: Option<tokio::time::Instant> = None;
         while let Some(msg) = rx.recv().await {
             let provider_id = match &msg {
                 Msg::Official(o) => o.provider_id.clone(),
@@ -732,7 +751,7 @@ impl Poller {
                 let _ = self.events.send(e);
             }
             if last_maintenance.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
-                last_maintenance = Some(Instant::now());
+                last_maintenance = Some(tokio::time::Instant::now());
                 let now = (self.clock)();
                 self.store_write(move |s| s.maintain(now).map(|_| ())).await;
             }
@@ -1039,18 +1058,23 @@ async fn provider_loop(
     }
 }
 
-/// Watches for the wall clock running ahead of the monotonic clock (suspend/resume).
-async fn clock_jump_watch(refresh: broadcast::Sender<()>, mut shutdown: watch::Receiver<bool>) {
-    let mut mono = Instant::now();
-    let mut wall = SystemTime::now();
+/// Watches for the wall clock (the poller's [`Clock`]) running ahead of the monotonic
+/// clock (tokio's, which stops while the machine sleeps): suspend/resume.
+async fn clock_jump_watch(
+    refresh: broadcast::Sender<()>,
+    mut shutdown: watch::Receiver<bool>,
+    clock: Clock,
+) {
+    let mut mono = tokio::time::Instant::now();
+    let mut wall = clock();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(10)) => {}
             _ = shutdown.changed() => return,
         }
-        let (m, w) = (Instant::now(), SystemTime::now());
+        let (m, w) = (tokio::time::Instant::now(), clock());
         let mono_d = m.duration_since(mono);
-        let wall_d = w.duration_since(wall).unwrap_or_default();
+        let wall_d = (w - wall).to_std().unwrap_or_default();
         if jumped(mono_d, wall_d) {
             tracing::info!(
                 "clock jumped by {:?} (sleep/resume?): polling everything now",
@@ -1071,6 +1095,32 @@ pub fn jumped(mono: Duration, wall: Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_route_is_read_from_proc() {
+        const HEAD4: &str =
+            "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
+        let with_default = format!(
+            "{HEAD4}wlan0\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\nwlan0\t0001A8C0\t00000000\t0001\t0\t0\t600\t00FFFFFF\t0\t0\t0\n"
+        );
+        let local_only =
+            format!("{HEAD4}wlan0\t0001A8C0\t00000000\t0001\t0\t0\t600\t00FFFFFF\t0\t0\t0\n");
+        let lo_default =
+            format!("{HEAD4}lo\t00000000\t00000000\t0001\t0\t0\t0\t00000000\t0\t0\t0\n");
+        let v6_default = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00000003 wlan0\n";
+        let v6_lo = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200 lo\n";
+        let v6_link = "fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001 wlan0\n";
+        // A default route (v4 or v6) means there is a network to try.
+        assert!(!no_default_route(Some(&with_default), Some(v6_link)));
+        assert!(!no_default_route(Some(&local_only), Some(v6_default)));
+        // None but on the loopback: no network.
+        assert!(no_default_route(Some(&local_only), Some(v6_link)));
+        assert!(no_default_route(Some(&lo_default), Some(v6_lo)));
+        assert!(no_default_route(Some(&local_only), None));
+        // Unreadable IPv4 routes: no opinion.
+        assert!(!no_default_route(None, None));
+        assert!(!no_default_route(None, Some(v6_link)));
+    }
 
     #[test]
     fn feed_entries_are_counted_without_parsing() {
