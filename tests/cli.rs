@@ -346,12 +346,32 @@ async fn watch_prints_the_state_and_stops_cleanly_on_ctrl_c() {
     );
 }
 
+/// Four processes poll into one database at once. Each polls a provider of its own (its own
+/// config, one shared data dir), so what each one wrote can be found: every process's
+/// sample must be there, not just one of them.
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_processes_share_one_database() {
-    let (_server, env) = one_provider(fixture(OPENAI_SUMMARY), &["Codex API"]).await;
-    let children: Vec<_> = (0..4)
-        .map(|_| {
+    let (server, env) = one_provider(fixture(OPENAI_SUMMARY), &["Codex API"]).await;
+    let ids: Vec<String> = (0..4).map(|i| format!("proc{i}")).collect();
+    let children: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let config = env.home.path().join(format!("{id}.toml"));
+            std::fs::write(
+                &config,
+                format!(
+                    "catalog = false\n{}",
+                    provider(
+                        id,
+                        "statuspage",
+                        &format!("{}/o", server.uri()),
+                        &["Codex API"]
+                    )
+                ),
+            )
+            .unwrap();
             env.command()
+                .env("WEATHERVANE_CONFIG", &config)
                 .args(["poll", "--once", "--json"])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped())
@@ -365,16 +385,23 @@ async fn concurrent_processes_share_one_database() {
     }
     let store = weathervane::store::Store::open(&env.data.join("weathervane.db")).unwrap();
     store.integrity_check().unwrap();
+    let latest: Vec<String> = store
+        .latest_all()
+        .unwrap()
+        .into_iter()
+        .map(|o| o.provider_id)
+        .collect();
+    assert_eq!(latest, ids, "every process's observation is there");
     let day = chrono::Duration::days(1);
-    let up = store
-        .uptime(
-            "openai",
-            None,
-            chrono::Utc::now() - day,
-            chrono::Utc::now() + day,
-        )
-        .unwrap();
-    assert!(up.known_seconds > 0, "samples from every process are there");
+    for id in &ids {
+        let up = store
+            .uptime(id, None, chrono::Utc::now() - day, chrono::Utc::now() + day)
+            .unwrap();
+        assert!(
+            up.known_seconds > 0,
+            "no samples from the process polling {id}"
+        );
+    }
 }
 
 /// A status page is someone else's text: its escape sequences (OSC 52 clipboard, window
