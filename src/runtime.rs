@@ -164,7 +164,8 @@ impl Runtime {
         host: Host,
         config: Config,
     ) -> Result<Runtime, AppError> {
-        std::fs::create_dir_all(&locations.data_dir).map_err(|e| {
+        // 0700 like the store's own folder: the app and `watch` create it first.
+        crate::store::create_private_dir(&locations.data_dir).map_err(|e| {
             AppError::new(
                 ErrorKind::Store,
                 format!(
@@ -445,6 +446,17 @@ mod tests {
             project_dirs: Vec::new(),
         };
         Runtime::open(locations, Host::with_context(ctx)).unwrap()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_folder_the_app_creates_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let _rt = runtime(dir.path());
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("data")), 0o700);
+        assert_eq!(mode(&dir.path().join("data/weathervane.db")), 0o600);
     }
 
     /// "Pause for 1 hour" holds across a restart of the app; an ended pause does not come back.

@@ -469,7 +469,7 @@ impl Store {
 
 /// The data folder, 0700 where we create it: the history says which services the user
 /// relies on and when they work. An existing folder is left as the user set it.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
