@@ -774,7 +774,8 @@ impl Poller {
                     let path = s.path().display().to_string();
                     s.reopen().map_err(|e| e.to_string())?;
                     let note = format!(
-                        "the history database {path} was deleted or replaced while running; a new one was started there (the history before is gone)"
+                        // Listeners print this after "history not saved: ".
+                        "the history database {path} was deleted or replaced while running, so what was recorded before is lost; recording goes on in a new one there"
                     );
                     tracing::warn!("{note}");
                     let _ = events.send(CoreEvent::StoreError(note));
