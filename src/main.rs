@@ -4,8 +4,20 @@ mod cli;
 
 use clap::Parser;
 
+/// EX_USAGE (sysexits.h), README's exit code for a usage error. clap's own 2 would read
+/// as "partial or major outage" to a script calling `status` or `poll`.
+const EXIT_USAGE: i32 = 64;
+
 fn main() {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `--help` and `--version` arrive as "errors" that print to stdout and exit 0.
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
     let default_level = if matches!(cli.command, cli::Command::Watch) {
         "weathervane=info"
     } else {

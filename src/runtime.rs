@@ -166,7 +166,8 @@ impl Runtime {
         host: Host,
         config: Config,
     ) -> Result<Runtime, AppError> {
-        std::fs::create_dir_all(&locations.data_dir).map_err(|e| {
+        // 0700 like the store's own folder: the app and `watch` create it first.
+        crate::store::create_private_dir(&locations.data_dir).map_err(|e| {
             AppError::new(
                 ErrorKind::Store,
                 format!(
@@ -176,6 +177,15 @@ impl Runtime {
             )
         })?;
         let store = Store::open(&locations.db_path())?;
+        // A pause outlives a restart, like the rest of the policy's memory; one that has
+        // ended is dropped.
+        let paused_until = match store.policy_pause() {
+            Ok(until) => until.filter(|t| *t > Utc::now()),
+            Err(e) => {
+                tracing::warn!("cannot read the notification pause: {e}");
+                None
+            }
+        };
         let (events, _) = broadcast::channel(256);
         Ok(Runtime {
             locations,
@@ -184,7 +194,7 @@ impl Runtime {
             store: Arc::new(Mutex::new(store)),
             events,
             poller: Mutex::new(None),
-            paused_until: Mutex::new(None),
+            paused_until: Mutex::new(paused_until),
             policy: PolicyStates::default(),
         })
     }
@@ -293,6 +303,9 @@ impl Runtime {
     /// Pause notifications until `until` (`None` resumes).
     pub fn pause(&self, until: Option<DateTime<Utc>>) {
         *lock(&self.paused_until) = until;
+        if let Err(e) = lock(&self.store).set_policy_pause(until) {
+            tracing::warn!("the pause will not survive a restart: {e}");
+        }
         if let Some((h, _)) = lock(&self.poller).as_ref() {
             h.pause_until(until);
         }
@@ -454,6 +467,37 @@ mod tests {
             project_dirs: Vec::new(),
         };
         Runtime::open(locations, Host::with_context(ctx)).unwrap()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_folder_the_app_creates_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let _rt = runtime(dir.path());
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("data")), 0o700);
+        assert_eq!(mode(&dir.path().join("data/weathervane.db")), 0o600);
+    }
+
+    /// "Pause for 1 hour" holds across a restart of the app; an ended pause does not come back.
+    #[test]
+    fn a_pause_outlives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let until = Utc::now() + chrono::Duration::hours(1);
+        {
+            let rt = runtime(dir.path());
+            assert_eq!(rt.paused_until(), None);
+            rt.pause(Some(until));
+        }
+        let rt = runtime(dir.path());
+        assert_eq!(
+            rt.paused_until().map(|t| t.timestamp()),
+            Some(until.timestamp())
+        );
+        rt.pause(Some(Utc::now() - chrono::Duration::minutes(1)));
+        drop(rt);
+        assert_eq!(runtime(dir.path()).paused_until(), None);
     }
 
     #[tokio::test]

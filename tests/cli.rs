@@ -356,12 +356,32 @@ async fn watch_prints_the_state_and_stops_cleanly_on_ctrl_c() {
     );
 }
 
+/// Four processes poll into one database at once. Each polls a provider of its own (its own
+/// config, one shared data dir), so what each one wrote can be found: every process's
+/// sample must be there, not just one of them.
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_processes_share_one_database() {
-    let (_server, env) = one_provider(fixture(OPENAI_SUMMARY), &["Codex API"]).await;
-    let children: Vec<_> = (0..4)
-        .map(|_| {
+    let (server, env) = one_provider(fixture(OPENAI_SUMMARY), &["Codex API"]).await;
+    let ids: Vec<String> = (0..4).map(|i| format!("proc{i}")).collect();
+    let children: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let config = env.home.path().join(format!("{id}.toml"));
+            std::fs::write(
+                &config,
+                format!(
+                    "catalog = false\n{}",
+                    provider(
+                        id,
+                        "statuspage",
+                        &format!("{}/o", server.uri()),
+                        &["Codex API"]
+                    )
+                ),
+            )
+            .unwrap();
             env.command()
+                .env("WEATHERVANE_CONFIG", &config)
                 .args(["poll", "--once", "--json"])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped())
@@ -375,16 +395,92 @@ async fn concurrent_processes_share_one_database() {
     }
     let store = weathervane::store::Store::open(&env.data.join("weathervane.db")).unwrap();
     store.integrity_check().unwrap();
+    let latest: Vec<String> = store
+        .latest_all()
+        .unwrap()
+        .into_iter()
+        .map(|o| o.provider_id)
+        .collect();
+    assert_eq!(latest, ids, "every process's observation is there");
     let day = chrono::Duration::days(1);
-    let up = store
-        .uptime(
-            "openai",
+    for id in &ids {
+        let up = store
+            .uptime(id, None, chrono::Utc::now() - day, chrono::Utc::now() + day)
+            .unwrap();
+        assert!(
+            up.known_seconds > 0,
+            "no samples from the process polling {id}"
+        );
+    }
+}
+
+/// A status page is someone else's text: its escape sequences (OSC 52 clipboard, window
+/// title, screen clear) and a `\r` meant to make the line read "Operational" never reach
+/// the terminal, in text or JSON, fresh from the page or from the store.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_page_text_never_reaches_the_terminal() {
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&openai_with("Codex API", "major_outage")).unwrap();
+    let hostile_title = "Elevated errors\u{1b}]52;c;cm0gLXJmIH4K\u{7}\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}H\rOperational\u{7f}";
+    v["incidents"][0]["name"] = hostile_title.into();
+    v["incidents"][0]["shortlink"] = "https://status.example.test/\u{1b}[8m1".into();
+    for c in v["components"].as_array_mut().unwrap() {
+        if c["name"] == "Sora" {
+            c["name"] = "Sora\u{1b}]8;;https://evil.example\u{1b}\\".into();
+        }
+    }
+    let (_server, env) = one_provider(serde_json::to_vec(&v).unwrap(), &[]).await;
+    let bad = |s: &str| {
+        s.chars()
+            .find(|&c| c.is_control() && c != '\n')
+            .map(|c| format!("{c:?}"))
+    };
+    for args in [
+        &["poll", "--once"][..],
+        &["poll", "--once", "--json"],
+        &["status"],
+        &["status", "--json"],
+        &["history"],
+        &["history", "--json"],
+    ] {
+        let out = env.run(args);
+        let text = stdout(&out);
+        assert_eq!(
+            bad(&text),
             None,
-            chrono::Utc::now() - day,
-            chrono::Utc::now() + day,
-        )
-        .unwrap();
-    assert!(up.known_seconds > 0, "samples from every process are there");
+            "{args:?} printed a control character:\n{text:?}"
+        );
+        assert!(!text.contains("]52;"), "{args:?}: {text}");
+        assert!(text.contains("Elevated errors"), "{args:?}: {text}");
+    }
+    let text = stdout(&env.run(&["status"]));
+    assert!(
+        text.contains("Elevated errors Operational"),
+        "the \\r is a space, so nothing is overwritten: {text}"
+    );
+}
+
+/// A mistyped flag is a usage error (64), never 2, which `status` and `poll` use for an
+/// outage; help and version still exit 0 on stdout.
+#[test]
+fn usage_errors_exit_64_and_help_exits_0() {
+    let env = Env::new("catalog = false\n");
+    for args in [
+        &["status", "--jsn"][..],
+        &["poll", "--once", "--bogus"],
+        &["no-such-command"],
+        &["history", "--days", "many"],
+        &[],
+    ] {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).is_empty(), "{args:?} says why");
+    }
+    for args in [&["--help"][..], &["status", "--help"], &["--version"]] {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(!stdout(&out).is_empty(), "{args:?}");
+    }
 }
 
 /// Values that change from run to run (times, measured fractions) become a marker of their

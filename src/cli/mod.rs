@@ -22,6 +22,7 @@ use weathervane::switch::engine::{self, Context, SwitchError};
 use weathervane::switch::keys::{self, KeyError, Keyring, OsKeyring};
 use weathervane::switch::profiles::AssistantId;
 use weathervane::views::status;
+use weathervane::views::text::{self, clean};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -419,6 +420,10 @@ fn ago(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 fn print_report(report: &StateReport, json: bool, now: DateTime<Utc>) {
+    // What older versions stored went in uncleaned: clean again on the way out.
+    let mut report = report.clone();
+    text::clean_report(&mut report);
+    let report = &report;
     if json {
         println_json(report);
         return;
@@ -693,7 +698,7 @@ impl From<weathervane::views::dashboard::History> for HistoryOut {
                         .into_iter()
                         .map(|c| ComponentHistory {
                             id: c.id,
-                            name: c.name,
+                            name: text::clean_owned(&c.name),
                             watched: true,
                             uptime_pct: c.uptime_pct,
                         })
@@ -711,8 +716,8 @@ impl From<weathervane::views::dashboard::History> for HistoryOut {
                         .incidents
                         .into_iter()
                         .map(|i| IncidentOut {
-                            id: i.id,
-                            title: i.title,
+                            id: text::clean_owned(&i.id),
+                            title: text::clean_owned(&i.title),
                             impact: i.impact,
                             status: i.status,
                             kind: i.kind,
@@ -720,7 +725,7 @@ impl From<weathervane::views::dashboard::History> for HistoryOut {
                             resolved_at: i.resolved_at,
                             first_seen_at: Some(i.first_seen_at),
                             duration_secs: i.duration_secs.map(|s| s as i64),
-                            url: i.url,
+                            url: i.url.as_deref().map(text::clean_owned),
                         })
                         .collect(),
                     mttr_secs: p.mttr_secs,
@@ -889,7 +894,7 @@ async fn watch(cli: &Cli, config: Config) -> Result<i32, CliError> {
                 }
                 Ok(CoreEvent::Alert(a)) => {
                     let b = Style::new().bold();
-                    let _ = writeln!(out, "{b}ALERT{b:#} {}: {}", a.title, a.body);
+                    let _ = writeln!(out, "{b}ALERT{b:#} {}: {}", a.title, a.plain_body());
                 }
                 Ok(CoreEvent::Offline(true)) => {
                     let _ = writeln!(out, "{dim}{}{dim:#} offline: no status source can be reached", Utc::now().format("%H:%M:%S"));
@@ -904,7 +909,7 @@ async fn watch(cli: &Cli, config: Config) -> Result<i32, CliError> {
                     if last.get(&key) != Some(&k) {
                         let name = names.get(&provider_id).cloned().unwrap_or(provider_id.clone());
                         let st = status_style(verdict.status);
-                        let _ = writeln!(out, "{dim}{}{dim:#} {name} measured: {st}{}{st:#}", Utc::now().format("%H:%M:%S"), verdict.summary);
+                        let _ = writeln!(out, "{dim}{}{dim:#} {} measured: {st}{}{st:#}", Utc::now().format("%H:%M:%S"), clean(&name), clean(&verdict.summary));
                         last.insert(key, k);
                     }
                 }
@@ -942,10 +947,14 @@ fn print_observation(out: &mut impl Write, o: &Observation, name: Option<&String
     let dim = Style::new().dimmed();
     let st = status_style(o.status);
     let name = name.cloned().unwrap_or_else(|| o.provider_id.clone());
+    let name = clean(&name);
     let extra = if o.source_ok {
         String::new()
     } else {
-        format!(" — {}", o.reason.as_deref().unwrap_or("source failed"))
+        format!(
+            " — {}",
+            clean(o.reason.as_deref().unwrap_or("source failed"))
+        )
     };
     let _ = writeln!(
         out,

@@ -28,6 +28,20 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_BODY: u64 = 4 * 1024 * 1024;
 /// Never poll a public status page faster than this, whatever the config says.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(10);
+/// A page looked at less than once a day tells nothing about now; longer values also
+/// overflow the scheduler's arithmetic ("584542046090y" used to panic).
+pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+/// A fetch that waits longer than this holds a worker for nothing: the next poll is due.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// No status page fits in less; a cap of 0 would make every provider fail.
+pub const MIN_MAX_BODY: u64 = 1024;
+/// Far above any status page (the largest seen is under 2 MiB), and what one fetch may
+/// hold in memory.
+pub const MAX_MAX_BODY: u64 = 256 * 1024 * 1024;
+/// Longest failover wait or dwell, and longest notification cooldown: beyond it the
+/// setting means "never", which `enabled = false` or `muted` says plainly; longer values
+/// overflow date arithmetic.
+pub const MAX_POLICY_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -326,11 +340,26 @@ impl Config {
         }
 
         let timeout = match &raw.timeout {
-            Some(t) => humantime::parse_duration(t.get_ref())
-                .map_err(|e| err(t.span(), format!("timeout: {e} (e.g. \"10s\")")))?,
+            Some(t) => {
+                parse_timeout(t.get_ref()).map_err(|m| err(t.span(), format!("timeout: {m}")))?
+            }
             None => DEFAULT_TIMEOUT,
         };
-        let max_body = raw.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY);
+        let max_body = match &raw.max_body_bytes {
+            Some(m) => {
+                let n = *m.get_ref();
+                if !(MIN_MAX_BODY..=MAX_MAX_BODY).contains(&n) {
+                    return Err(err(
+                        m.span(),
+                        format!(
+                            "max_body_bytes: {n} is out of range; use {MIN_MAX_BODY} (1 KiB) to {MAX_MAX_BODY} (256 MiB), default {DEFAULT_MAX_BODY}"
+                        ),
+                    ));
+                }
+                n
+            }
+            None => DEFAULT_MAX_BODY,
+        };
 
         let prefs = match raw.notifications {
             Some(n) => parse_prefs(n, &err)?,
@@ -410,8 +439,7 @@ impl Config {
                 )));
             }
             let dur = |v: &Option<String>, default, field: &str| match v {
-                Some(s) => humantime::parse_duration(s.trim())
-                    .map_err(|x| e(format!("{field}: {s:?}: {x} (e.g. \"5m\")"))),
+                Some(s) => parse_policy_duration(s, "5m").map_err(|m| e(format!("{field}: {m}"))),
                 None => Ok(default),
             };
             rules.push(Rule {
@@ -490,8 +518,7 @@ fn merge_probe(base: Option<&ProbeSpec>, raw: &RawProbe) -> Result<ProbeSpec, St
         headers.push((k.clone(), v.clone()));
     }
     let slow = match &raw.slow {
-        Some(s) => humantime::parse_duration(s.trim())
-            .map_err(|e| format!("slow: {s:?}: {e} (e.g. \"3s\")"))?,
+        Some(s) => parse_timeout(s).map_err(|m| format!("slow: {m}"))?,
         None => base.map_or(probe::DEFAULT_SLOW, |b| b.slow),
     };
     let interval = match &raw.interval {
@@ -552,12 +579,10 @@ fn parse_prefs(
         p.confirmations = *c.get_ref();
     }
     if let Some(c) = &n.cooldown {
-        let d = humantime::parse_duration(c.get_ref()).map_err(|e| {
-            err(
-                c.span(),
-                format!("notifications.cooldown: {e} (e.g. \"15m\")"),
-            )
-        })?;
+        let d = humantime::parse_duration(c.get_ref().trim())
+            .map_err(|e| format!("{:?}: {e} (e.g. \"15m\")", c.get_ref()))
+            .and_then(|d| at_most(d, MAX_POLICY_DURATION, c.get_ref()))
+            .map_err(|m| err(c.span(), format!("notifications.cooldown: {m}")))?;
         p.cooldown = chrono::Duration::from_std(d)
             .map_err(|_| err(c.span(), "notifications.cooldown: too long".into()))?;
     }
@@ -638,6 +663,37 @@ pub fn parse_interval(s: &str) -> Result<Duration, String> {
             MIN_INTERVAL.as_secs()
         ));
     }
+    at_most(d, MAX_INTERVAL, s)
+}
+
+/// The fetch timeout: more than nothing, at most [`MAX_TIMEOUT`].
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let d =
+        humantime::parse_duration(s.trim()).map_err(|e| format!("{s:?}: {e} (e.g. \"10s\")"))?;
+    if d.is_zero() {
+        return Err(format!("{s:?} would fail every fetch; use e.g. \"10s\""));
+    }
+    at_most(d, MAX_TIMEOUT, s)
+}
+
+/// A failover wait or dwell: more than nothing (0 would switch on a single blip), at
+/// most [`MAX_POLICY_DURATION`].
+fn parse_policy_duration(s: &str, example: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{s:?}: {e} (e.g. \"{example}\")"))?;
+    if d.is_zero() {
+        return Err(format!("{s:?} must be longer than 0 (e.g. \"{example}\")"));
+    }
+    at_most(d, MAX_POLICY_DURATION, s)
+}
+
+fn at_most(d: Duration, max: Duration, s: &str) -> Result<Duration, String> {
+    if d > max {
+        return Err(format!(
+            "{s:?} is too long; the maximum is {}",
+            humantime::format_duration(max)
+        ));
+    }
     Ok(d)
 }
 
@@ -675,7 +731,7 @@ fn invalid_at(
 struct RawConfig {
     catalog: Option<bool>,
     timeout: Option<Spanned<String>>,
-    max_body_bytes: Option<u64>,
+    max_body_bytes: Option<Spanned<u64>>,
     notifications: Option<RawNotifications>,
     #[serde(default)]
     providers: Vec<RawProvider>,
@@ -1010,6 +1066,91 @@ url = "http://127.0.0.1:8080"
         let e = parse("[[providers]]\nid = \"anthropic\"\nurl = \"http://evil.example\"\n")
             .unwrap_err();
         assert!(e.to_string().contains(":3:"), "{e}");
+    }
+
+    #[test]
+    fn a_url_with_a_password_is_refused_naming_the_line_without_the_password() {
+        let e = parse(
+            "catalog = false\n[[providers]]\nid = \"mine\"\nkind = \"statuspage\"\nurl = \"https://me:s3cret@status.example.com\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains(":5:"), "{e}");
+        assert!(e.contains("user name or password"), "{e}");
+        assert!(!e.contains("s3cret"), "{e}");
+        let e = parse(
+            "[[providers]]\nid = \"anthropic\"\nprobe = { url = \"https://me:s3cret@api.example.com/v1/models\" }\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains(":3:") && !e.contains("s3cret"), "{e}");
+    }
+
+    #[test]
+    fn values_that_cannot_work_are_refused_naming_the_line() {
+        for (bad, line, says) in [
+            (
+                "[[providers]]\nid = \"anthropic\"\ninterval = \"584542046090y\"\n",
+                3,
+                "too long",
+            ),
+            (
+                "[[providers]]\nid = \"anthropic\"\ninterval = \"25h\"\n",
+                3,
+                "too long",
+            ),
+            (
+                "[[providers]]\nid = \"anthropic\"\nprobe = { interval = \"584542046090y\" }\n",
+                3,
+                "too long",
+            ),
+            ("catalog = true\ntimeout = \"0s\"\n", 2, "timeout"),
+            ("timeout = \"6m\"\n", 1, "too long"),
+            ("timeout = \"584542046090y\"\n", 1, "too long"),
+            ("\nmax_body_bytes = 0\n", 2, "max_body_bytes"),
+            ("max_body_bytes = 1023\n", 1, "out of range"),
+            ("max_body_bytes = 268435457\n", 1, "out of range"),
+            ("max_body_bytes = 9223372036854775807\n", 1, "out of range"),
+            ("max_body_bytes = 18446744073709551615\n", 1, ""),
+            ("max_body_bytes = -1\n", 1, ""),
+            (
+                "[notifications]\ncooldown = \"584542046090y\"\n",
+                2,
+                "notifications.cooldown",
+            ),
+            (
+                "\n[failover.claude-code]\nprovider = \"anthropic\"\nto = \"openrouter\"\nafter = \"0s\"\n",
+                2,
+                "after",
+            ),
+            (
+                "[failover.claude-code]\nprovider = \"anthropic\"\nto = \"openrouter\"\nback_after = \"0s\"\n",
+                1,
+                "back_after",
+            ),
+            (
+                "[failover.claude-code]\nprovider = \"anthropic\"\nto = \"openrouter\"\nmin_dwell = \"0s\"\n",
+                1,
+                "min_dwell",
+            ),
+            (
+                "[failover.claude-code]\nprovider = \"anthropic\"\nto = \"openrouter\"\nafter = \"584542046090y\"\n",
+                1,
+                "too long",
+            ),
+        ] {
+            let m = parse(bad).map(|_| ()).unwrap_err().to_string();
+            assert!(
+                m.starts_with(&format!("/cfg/weathervane.toml:{line}:")),
+                "{bad}: {m}"
+            );
+            assert!(m.contains(says), "{bad}: {m}");
+        }
+        // The edges are accepted.
+        let c = parse("timeout = \"5m\"\nmax_body_bytes = 1024\n[[providers]]\nid = \"anthropic\"\ninterval = \"24h\"\n").unwrap();
+        assert_eq!(c.timeout, MAX_TIMEOUT);
+        assert_eq!(c.max_body, 1024);
+        assert!(parse("max_body_bytes = 268435456\n").is_ok());
     }
 
     #[test]

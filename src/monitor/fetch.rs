@@ -529,25 +529,135 @@ fn find_source<'a, T: std::error::Error + 'static>(
     None
 }
 
-/// An address only this machine or its local network answers on.
+/// An address a page on the internet has no business sending us to: this machine, the
+/// local network, or any range in IANA's special-purpose registries (RFC 6890 and its
+/// updates). Literals are normalised first, so an IPv4 address hidden in an IPv6 one
+/// (`[::ffff:169.254.169.254]`, NAT64 `[64:ff9b::a9fe:a9fe]`, IPv4-compatible `[::a9fe:a9fe]`)
+/// is judged as the IPv4 address it reaches. Host names are not resolved here: a name that
+/// resolves to an internal address is a DNS matter (SECURITY.md says so).
 fn is_internal_ip(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Ipv4(ip)) => {
-            ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-        }
-        Some(url::Host::Ipv6(ip)) => {
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || ip.is_unique_local()
-                || ip.is_unicast_link_local()
-        }
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => is_special_v4(ip),
+        Some(url::Host::Ipv6(ip)) => is_special_ip(std::net::IpAddr::V6(ip)),
+        Some(url::Host::Domain(d)) => is_localhost_name(d),
         None => false,
     }
+}
+
+/// `localhost` and anything under it (RFC 6761 reserves the whole `.localhost` tree for
+/// loopback).
+fn is_localhost_name(d: &str) -> bool {
+    let d = d.trim_end_matches('.');
+    d.eq_ignore_ascii_case("localhost")
+        || d.len() > ".localhost".len()
+            && d[d.len() - ".localhost".len()..].eq_ignore_ascii_case(".localhost")
+}
+
+/// Is `ip` (after normalisation) in a special-purpose, private, multicast or reserved range?
+pub fn is_special_ip(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => is_special_v4(v4),
+        std::net::IpAddr::V6(v6) => match embedded_v4(v6) {
+            Some(v4) => is_special_v4(v4),
+            None => is_special_v6(v6),
+        },
+    }
+}
+
+/// The IPv4 address an IPv6 literal stands for, where it stands for one: IPv4-mapped
+/// (`::ffff:0:0/96`), IPv4-compatible (`::/96`, deprecated but still routed by some stacks)
+/// and the NAT64 well-known prefix (`64:ff9b::/96`), which a NAT64 gateway forwards to
+/// that IPv4 address.
+fn embedded_v4(ip: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    let s = ip.segments();
+    let v4 = || {
+        let o = ip.octets();
+        std::net::Ipv4Addr::new(o[12], o[13], o[14], o[15])
+    };
+    // `::` and `::1` are IPv6's own unspecified and loopback addresses, not IPv4 ones;
+    // `::x.x.x.x` above them is IPv4-compatible.
+    if s[..6] == [0; 6] && !(s[6] == 0 && s[7] <= 1) {
+        return Some(v4());
+    }
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return Some(v4());
+    }
+    None
+}
+
+fn in_v4(ip: std::net::Ipv4Addr, net: [u8; 4], prefix: u32) -> bool {
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix)
+    };
+    u32::from(ip) & mask == u32::from(std::net::Ipv4Addr::from(net)) & mask
+}
+
+fn in_v6(ip: std::net::Ipv6Addr, net: [u16; 8], prefix: u32) -> bool {
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - prefix)
+    };
+    u128::from(ip) & mask == u128::from(std::net::Ipv6Addr::from(net)) & mask
+}
+
+/// IANA IPv4 Special-Purpose Address Registry, plus multicast. Every entry is refused,
+/// the few "globally reachable" ones (AS112, AMT, anycast relays) included: no status
+/// page lives there, and a short complete list is easier to check than a judged one.
+const SPECIAL_V4: &[([u8; 4], u32)] = &[
+    ([0, 0, 0, 0], 8),       // "this network" (RFC 791); 0.0.0.0 reaches this machine
+    ([10, 0, 0, 0], 8),      // private (RFC 1918)
+    ([100, 64, 0, 0], 10),   // shared address space, carrier-grade NAT (RFC 6598)
+    ([127, 0, 0, 0], 8),     // loopback
+    ([169, 254, 0, 0], 16),  // link local, cloud metadata services
+    ([172, 16, 0, 0], 12),   // private (RFC 1918)
+    ([192, 0, 0, 0], 24),    // IETF protocol assignments (RFC 6890)
+    ([192, 0, 2, 0], 24),    // documentation TEST-NET-1
+    ([192, 31, 196, 0], 24), // AS112-v4
+    ([192, 52, 193, 0], 24), // AMT
+    ([192, 88, 99, 0], 24),  // deprecated 6to4 relay anycast
+    ([192, 168, 0, 0], 16),  // private (RFC 1918)
+    ([192, 175, 48, 0], 24), // direct delegation AS112
+    ([198, 18, 0, 0], 15),   // benchmarking
+    ([198, 51, 100, 0], 24), // documentation TEST-NET-2
+    ([203, 0, 113, 0], 24),  // documentation TEST-NET-3
+    ([224, 0, 0, 0], 4),     // multicast
+    ([240, 0, 0, 0], 4),     // reserved, and 255.255.255.255 broadcast
+];
+
+/// IANA IPv6 Special-Purpose Address Registry, plus multicast and the old site-local
+/// range. The prefixes that embed an IPv4 address are judged by that address first
+/// (`embedded_v4`); what is left of them here is refused as a whole.
+const SPECIAL_V6: &[([u16; 8], u32)] = &[
+    ([0, 0, 0, 0, 0, 0, 0, 0], 96),          // ::, ::1, IPv4-compatible
+    ([0, 0, 0, 0, 0, 0xffff, 0, 0], 96),     // IPv4-mapped
+    ([0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96),  // NAT64 well-known prefix
+    ([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48),  // NAT64 local use
+    ([0x100, 0, 0, 0, 0, 0, 0, 0], 64),      // discard only
+    ([0x100, 0, 0, 1, 0, 0, 0, 0], 64),      // dummy prefix
+    ([0x2001, 0, 0, 0, 0, 0, 0, 0], 23),     // IETF protocol assignments (Teredo, ORCHID…)
+    ([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32), // documentation
+    ([0x2002, 0, 0, 0, 0, 0, 0, 0], 16),     // 6to4 (embeds an IPv4 address)
+    ([0x2620, 0x4f, 0x8000, 0, 0, 0, 0, 0], 48), // direct delegation AS112
+    ([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20),     // documentation
+    ([0x5f00, 0, 0, 0, 0, 0, 0, 0], 16),     // segment routing SIDs
+    ([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7),      // unique local
+    ([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10),     // link local
+    ([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10),     // site local (deprecated)
+    ([0xff00, 0, 0, 0, 0, 0, 0, 0], 8),      // multicast
+];
+
+fn is_special_v4(ip: std::net::Ipv4Addr) -> bool {
+    SPECIAL_V4.iter().any(|&(net, p)| in_v4(ip, net, p))
+}
+
+fn is_special_v6(ip: std::net::Ipv6Addr) -> bool {
+    SPECIAL_V6.iter().any(|&(net, p)| in_v6(ip, net, p))
 }
 
 /// The redirect policy (SECURITY.md): https to any public host is followed (status pages
@@ -571,7 +681,10 @@ pub fn redirect_allowed(origin: &Url, next: &Url) -> Result<(), String> {
 pub fn is_loopback_host(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        // `[::ffff:127.0.0.1]` is loopback too: judged as the address it reaches.
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
     }
@@ -579,7 +692,21 @@ pub fn is_loopback_host(url: &Url) -> bool {
 
 /// A source URL: https anywhere, plain http only on loopback.
 pub fn parse_source_url(s: &str) -> Result<Url, String> {
-    let url = Url::parse(s.trim()).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
+    let url = match Url::parse(s.trim()) {
+        Ok(url) => url,
+        // The url crate's message never quotes the input, so nothing secret leaks here;
+        // the input itself is quoted only once we know it holds no credentials.
+        Err(e) => return Err(format!("{:?} is not a URL: {e}", redact_userinfo(s))),
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        // A password in the config would be printed by `providers`, quoted in reasons and
+        // logs, and stored in the database with every observation.
+        return Err(format!(
+            "{} holds a user name or password; status pages are public, and a secret in this \
+             file would be shown and stored. Remove the `user:password@` part",
+            redact(&url)
+        ));
+    }
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback_host(&url) => Ok(url),
@@ -589,6 +716,31 @@ pub fn parse_source_url(s: &str) -> Result<Url, String> {
         other => Err(format!(
             "{s:?}: scheme {other:?} is not supported; use https"
         )),
+    }
+}
+
+/// The URL with any user name and password replaced by `***`, for messages.
+pub fn redact(url: &Url) -> String {
+    if url.username().is_empty() && url.password().is_none() {
+        return url.to_string();
+    }
+    let mut u = url.clone();
+    // Setting credentials fails only on URLs that cannot have them (no host), which have
+    // none to hide.
+    let _ = u.set_username("***");
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
+/// Text that may be a URL with credentials, for a message when it did not parse.
+fn redact_userinfo(s: &str) -> String {
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return s.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => s.to_string(),
     }
 }
 
@@ -623,6 +775,95 @@ mod tests {
         assert!(redirect_allowed(&local, &u("http://127.0.0.1:9000/b")).is_ok());
         assert!(redirect_allowed(&local, &u("https://127.0.0.1:9001/b")).is_ok());
         assert!(redirect_allowed(&local, &u("http://example.com/")).is_err());
+    }
+
+    /// Every range of both IANA special-purpose registries, at its first and last address,
+    /// and the IPv4 ones again hidden in IPv6 literals, are refused as redirect targets;
+    /// their public neighbours are not.
+    #[test]
+    fn every_special_purpose_range_is_refused_and_its_neighbours_are_not() {
+        let page = Url::parse("https://status.example.com/").unwrap();
+        let refused = |host: String| {
+            let next = Url::parse(&format!("https://{host}/latest/meta-data/")).unwrap();
+            redirect_allowed(&page, &next).is_err()
+        };
+        for &(net, prefix) in SPECIAL_V4 {
+            let first = u32::from(std::net::Ipv4Addr::from(net));
+            let last = first | (u32::MAX.checked_shr(prefix).unwrap_or(0));
+            for ip in [first, last].map(std::net::Ipv4Addr::from) {
+                assert!(refused(ip.to_string()), "{ip}");
+                assert!(refused(format!("[{}]", ip.to_ipv6_mapped())), "mapped {ip}");
+                assert!(refused(format!("[::ffff:{ip}]")), "mapped {ip}");
+                let o = ip.octets();
+                let nat64 = format!(
+                    "[64:ff9b::{:x}:{:x}]",
+                    u16::from_be_bytes([o[0], o[1]]),
+                    u16::from_be_bytes([o[2], o[3]])
+                );
+                assert!(refused(nat64.clone()), "{nat64}");
+            }
+        }
+        for &(net, prefix) in SPECIAL_V6 {
+            let first = u128::from(std::net::Ipv6Addr::from(net));
+            let last = first | (u128::MAX.checked_shr(prefix).unwrap_or(0));
+            for ip in [first, last].map(std::net::Ipv6Addr::from) {
+                assert!(refused(format!("[{ip}]")), "{ip}");
+            }
+        }
+        // The literals of the report, spelled as an attacker would.
+        for host in [
+            "[::ffff:169.254.169.254]",
+            "[::ffff:127.0.0.1]",
+            "[::ffff:10.0.0.1]",
+            "[::ffff:a9fe:a9fe]",
+            "100.64.0.1",
+            "100.127.255.254",
+            "0.0.0.0",
+            "0.1.2.3",
+            "0x7f.1",
+            "2130706433",
+            "[::169.254.169.254]",
+            "localhost.",
+            "metadata.localhost",
+        ] {
+            assert!(refused(host.to_string()), "{host}");
+        }
+        for host in [
+            "1.1.1.1",
+            "8.8.8.8",
+            "100.63.255.255",
+            "100.128.0.1",
+            "11.0.0.1",
+            "172.32.0.1",
+            "192.0.3.1",
+            "198.20.0.1",
+            "223.255.255.254",
+            "[::ffff:1.1.1.1]",
+            "[64:ff9b::808:808]",
+            "[2606:4700::1111]",
+            "[2a00:1450::1]",
+            "status.claude.com",
+            "localhost.example.com",
+        ] {
+            assert!(!refused(host.to_string()), "{host}");
+        }
+    }
+
+    #[test]
+    fn credentials_in_a_source_url_are_refused_and_never_quoted() {
+        for s in [
+            "https://user:hunter2@status.example.com/",
+            "https://user@status.example.com/",
+            "https://:hunter2@status.example.com/",
+            "http://user:hunter2@127.0.0.1:9/",
+        ] {
+            let e = parse_source_url(s).unwrap_err();
+            assert!(e.contains("user name or password"), "{s}: {e}");
+            assert!(!e.contains("hunter2"), "{s}: {e}");
+        }
+        // Unparseable text is quoted without what looks like a password.
+        let e = parse_source_url("https://user:hunter2@exa mple.com/").unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
     }
 
     #[test]

@@ -29,6 +29,7 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Offset, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Status;
+use crate::views::text;
 
 /// Where an observation came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -159,8 +160,16 @@ pub struct Alert {
     pub signal: Signal,
     /// Finished notification title ("Anthropic: major outage").
     pub title: String,
-    /// Finished notification body ("Claude API · Elevated errors").
+    /// Finished notification body ("Claude API · Elevated errors"), escaped for the
+    /// notification daemon's markup (`&amp;`, `&lt;`, `&gt;`); see [`Alert::plain_body`].
     pub body: String,
+}
+
+impl Alert {
+    /// The body as plain text, for a terminal (already free of control characters).
+    pub fn plain_body(&self) -> String {
+        text::from_notification_markup(&self.body)
+    }
 }
 
 /// A change seen but not yet confirmed.
@@ -387,8 +396,10 @@ fn make_alert(input: &PolicyInput, a: AlertText) -> Alert {
         since: a.since,
         duration: a.duration,
         signal: input.signal,
-        title,
-        body,
+        // The names and titles come from a status page: the title is shown as plain text,
+        // the body is read as markup by the freedesktop notification daemons.
+        title: text::clean_owned(&title),
+        body: text::notification_markup(&body),
     }
 }
 
@@ -1339,6 +1350,32 @@ mod tests {
         for (d, want) in cases {
             assert_eq!(format_duration(d), want, "{d:?}");
         }
+    }
+
+    #[test]
+    fn alert_text_from_a_hostile_page_is_cleaned_and_escaped() {
+        let mut i = input("a", O(MAJ));
+        i.provider_name = "Anthropic\u{1b}]0;pwned\u{7}".into();
+        i.problem_components = vec!["Claude API\u{1b}[2J".into()];
+        i.incident_title =
+            Some("<b>Errors</b> & \u{1b}]52;c;cm0gLXJm\u{7}timeouts\rOperational".into());
+        let mut st = ProviderPolicyState::default();
+        let mut alerts = Vec::new();
+        for m in 0..2 {
+            let d = decide(&st, &i, &Prefs::default(), t0() + Duration::minutes(m));
+            st = d.state;
+            alerts.extend(d.alerts);
+        }
+        let a = &alerts[0];
+        assert_eq!(a.title, "Anthropic: major outage");
+        assert_eq!(
+            a.body,
+            "Claude API · &lt;b&gt;Errors&lt;/b&gt; &amp; timeouts Operational"
+        );
+        assert_eq!(
+            a.plain_body(),
+            "Claude API · <b>Errors</b> & timeouts Operational"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -33,6 +33,7 @@ use crate::switch::engine::Context;
 use crate::switch::failover::Health;
 use crate::switch::failover::executor;
 use crate::switch::keys::Keyring;
+use crate::views::text;
 
 /// Poll interval while a watched provider has a problem.
 pub const INCIDENT_INTERVAL: Duration = Duration::from_secs(15);
@@ -65,7 +66,8 @@ fn endpoint_url(p: &ProviderConfig, path: &str) -> Result<url::Url, String> {
 }
 
 fn failed(p: &ProviderConfig, at: DateTime<Utc>, e: &FetchError, what: &str) -> Observation {
-    Observation {
+    // A reason can quote what the server said (a certificate name, a parse error).
+    let mut o = Observation {
         provider_id: p.id.clone(),
         at,
         status: Status::Unknown,
@@ -80,7 +82,9 @@ fn failed(p: &ProviderConfig, at: DateTime<Utc>, e: &FetchError, what: &str) -> 
         missing_watched: vec![],
         components: vec![],
         incidents: vec![],
-    }
+    };
+    text::clean_observation(&mut o);
+    o
 }
 
 /// A page that moved or keeps us out: what it means, what the answer was, and
@@ -107,7 +111,9 @@ fn observed(
     latency: Duration,
 ) -> Observation {
     let e = evaluate(snapshot, &p.watch);
-    Observation {
+    // Cleaned on the way in, so the store, the tray, the dashboard and every CLI output
+    // get text that cannot drive a terminal.
+    let mut o = Observation {
         provider_id: p.id.clone(),
         at,
         status: e.status,
@@ -119,7 +125,9 @@ fn observed(
         missing_watched: e.missing_watched,
         components: e.components,
         incidents: e.incidents,
-    }
+    };
+    text::clean_observation(&mut o);
+    o
 }
 
 /// Fetch and parse one provider once. Never fails: a failure is an observation
@@ -192,12 +200,7 @@ pub async fn poll_provider(
                 latency,
                 url: answered_url,
             }) => {
-                let ctx = ParseContext {
-                    watch: &p.watch,
-                    now,
-                    feed_lists: p.feed_lists,
-                };
-                match parser.parse(&body, &ctx) {
+                match parse_off_the_workers(*parser, body, &p.watch, p.feed_lists, now).await {
                     Ok(snapshot) => {
                         let obs = observed(p, answered(), &snapshot, Some(status), latency);
                         let entry = CacheEntry {
@@ -207,11 +210,11 @@ pub async fn poll_provider(
                         };
                         return (obs, Some(entry));
                     }
-                    Err(pe) => {
+                    Err(ParseFailure::Unreadable(pe, sniffed)) => {
                         // HTML or a challenge where a status document was
                         // expected, or something else after a redirect to
                         // another host: the page moved or keeps us out.
-                        let gate = sniff_gate(&body)
+                        let gate = sniffed
                             .or_else(|| changed_host(&url, &answered_url).then_some(Gate::Moved));
                         let e = FetchError {
                             gate,
@@ -221,6 +224,20 @@ pub async fn poll_provider(
                             latency,
                         };
                         last_err = Some((e, url.to_string()));
+                    }
+                    Err(ParseFailure::TooMany(what)) => {
+                        let e = FetchError {
+                            gate: None,
+                            class: ErrorClass::TooLarge,
+                            message: format!(
+                                "{url} lists {what}, more than the {MAX_ENTRIES} entries Weathervane reads from one source"
+                            ),
+                            http_status: Some(status),
+                            latency,
+                        };
+                        last_err = Some((e, url.to_string()));
+                        // Another endpoint of the same page would say as much.
+                        break;
                     }
                 }
             }
@@ -251,6 +268,77 @@ pub async fn poll_provider(
         format!("fetching {url} failed")
     };
     (failed(p, answered(), &e, &what), None)
+}
+
+/// Most entries (components, incidents, feed items) read from one source. Real pages
+/// list tens to a few hundred; far more is a broken or hostile page, and costs CPU on
+/// every poll (a 100k-entry feed cost ~29 s a poll).
+pub const MAX_ENTRIES: usize = 5_000;
+
+enum ParseFailure {
+    /// Why, and what the body looks like instead (a web page, a bot challenge).
+    Unreadable(String, Option<Gate>),
+    /// What there were too many of, counted.
+    TooMany(String),
+}
+
+/// Parse on tokio's blocking pool, not on an async worker: a big body costs seconds of
+/// CPU, and on the workers it would hold up every other provider's poll, their
+/// timeouts and Ctrl-C. A feed is counted before it is parsed (a cheap scan), so an
+/// oversized one costs no parsing at all.
+async fn parse_off_the_workers(
+    parser: Parser,
+    body: Vec<u8>,
+    watch: &[String],
+    feed_lists: crate::monitor::sources::feed::FeedLists,
+    now: DateTime<Utc>,
+) -> Result<Snapshot, ParseFailure> {
+    let watch = watch.to_vec();
+    let task = tokio::task::spawn_blocking(move || {
+        if parser == Parser::Feed {
+            let items = count_feed_entries(&body);
+            if items > MAX_ENTRIES {
+                return Err(ParseFailure::TooMany(format!("{items} feed entries")));
+            }
+        }
+        let ctx = ParseContext {
+            watch: &watch,
+            now,
+            feed_lists,
+        };
+        let snapshot = parser
+            .parse(&body, &ctx)
+            .map_err(|e| ParseFailure::Unreadable(e.to_string(), sniff_gate(&body)))?;
+        for (n, what) in [
+            (snapshot.components.len(), "components"),
+            (snapshot.incidents.len(), "incidents"),
+        ] {
+            if n > MAX_ENTRIES {
+                return Err(ParseFailure::TooMany(format!("{n} {what}")));
+            }
+        }
+        Ok(snapshot)
+    });
+    match task.await {
+        Ok(r) => r,
+        Err(e) => Err(ParseFailure::Unreadable(
+            format!("the parser failed: {e}"),
+            None,
+        )),
+    }
+}
+
+/// RSS `<item>` and Atom `<entry>` start tags in a feed body, counted without parsing.
+fn count_feed_entries(body: &[u8]) -> usize {
+    let starts = |tag: &[u8]| {
+        body.windows(tag.len() + 1)
+            .filter(|w| {
+                w[..tag.len()].eq_ignore_ascii_case(tag)
+                    && matches!(w[tag.len()], b'>' | b' ' | b'\t' | b'\r' | b'\n' | b'/')
+            })
+            .count()
+    };
+    starts(b"<item") + starts(b"<entry")
 }
 
 fn parser_name(p: Parser) -> &'static str {
@@ -361,17 +449,31 @@ pub fn tokio_clock(base: DateTime<Utc>) -> Clock {
 /// Does the operating system say there is no network at all? Linux: no default
 /// route for IPv4 or IPv6. Elsewhere (or unreadable): `false`, i.e. no opinion.
 pub fn os_reports_no_network() -> bool {
-    fn has_default(path: &str, is_default: fn(&str) -> bool) -> Option<bool> {
-        let text = std::fs::read_to_string(path).ok()?;
-        Some(text.lines().any(is_default))
-    }
-    let v4 = has_default("/proc/net/route", |l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        f.len() > 2 && f[1] == "00000000" && f[0] != "lo"
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    no_default_route(
+        read("/proc/net/route").as_deref(),
+        read("/proc/net/ipv6_route").as_deref(),
+    )
+}
+
+/// The judgement of [`os_reports_no_network`] over the text of `/proc/net/route` and
+/// `/proc/net/ipv6_route` (`None`: unreadable). No network only when IPv4 has no default
+/// route (other than on `lo`) and IPv6 has none either or cannot be read.
+pub fn no_default_route(v4: Option<&str>, v6: Option<&str>) -> bool {
+    let v4 = v4.map(|t| {
+        t.lines().any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 2 && f[1] == "00000000" && f[0] != "lo"
+        })
     });
-    let v6 = has_default("/proc/net/ipv6_route", |l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        f.len() >= 10 && f[0] == "00000000000000000000000000000000" && f[1] == "00" && f[9] != "lo"
+    let v6 = v6.map(|t| {
+        t.lines().any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() >= 10
+                && f[0] == "00000000000000000000000000000000"
+                && f[1] == "00"
+                && f[9] != "lo"
+        })
     });
     matches!((v4, v6), (Some(false), Some(false)) | (Some(false), None))
 }
@@ -572,7 +674,11 @@ impl Poller {
             ));
         }
         drop(tx);
-        tasks.spawn(clock_jump_watch(refresh.clone(), shutdown.clone()));
+        tasks.spawn(clock_jump_watch(
+            refresh.clone(),
+            shutdown.clone(),
+            self.clock.clone(),
+        ));
 
         let names: HashMap<String, String> = self
             .config
@@ -580,13 +686,15 @@ impl Poller {
             .iter()
             .map(|p| (p.id.clone(), p.name.clone()))
             .collect();
+        self.load_policy_states().await;
         let mut latest: HashMap<String, Observation> = HashMap::new();
         let mut latest_probe: HashMap<String, ProbeClass> = HashMap::new();
         let mut verdicts: HashMap<String, Verdict> = HashMap::new();
         let mut session_verdicts: HashMap<String, SessionsVerdict> = HashMap::new();
         let mut offline = false;
-        // Roll up and prune at start, then hourly.
-        let mut last_maintenance: Option<Instant> = None;
+        // Roll up and prune at start, then hourly (on tokio's clock, so a paused test clock
+        // schedules it too).
+        let mut last_maintenance: Option<tokio::time::Instant> = None;
         while let Some(msg) = rx.recv().await {
             let provider_id = match &msg {
                 Msg::Official(o) => o.provider_id.clone(),
@@ -641,7 +749,7 @@ impl Poller {
                     }
                     let probed_here = verdicts.contains_key(&provider_id)
                         || probed.iter().any(|(id, _)| *id == provider_id);
-                    for mut alert in self.decide(&provider_id, &input, &prefs, at) {
+                    for mut alert in self.decide(&provider_id, &input, &prefs, at).await {
                         if probed_here {
                             alert.body = format!("Status page: {}", alert.body);
                         }
@@ -705,7 +813,7 @@ impl Poller {
                         events.push(CoreEvent::Offline(offline));
                     }
                     let key = format!("probe:{provider_id}");
-                    for alert in self.decide(&key, &input, &prefs, at) {
+                    for alert in self.decide(&key, &input, &prefs, at).await {
                         events.push(CoreEvent::Alert(Box::new(measured_alert(alert))));
                     }
                 }
@@ -756,7 +864,7 @@ impl Poller {
                         )),
                     };
                     let key = format!("sessions:{id}");
-                    for alert in self.decide(&key, &input, &prefs, now) {
+                    for alert in self.decide(&key, &input, &prefs, now).await {
                         events.push(CoreEvent::Alert(Box::new(sessions_alert(alert))));
                     }
                 }
@@ -779,7 +887,7 @@ impl Poller {
                 let _ = self.events.send(e);
             }
             if last_maintenance.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
-                last_maintenance = Some(Instant::now());
+                last_maintenance = Some(tokio::time::Instant::now());
                 let now = (self.clock)();
                 self.store_write(move |s| s.maintain(now).map(|_| ())).await;
             }
@@ -793,8 +901,23 @@ impl Poller {
         F: FnOnce(&mut Store) -> Result<(), crate::store::StoreError> + Send + 'static,
     {
         let store = self.store.clone();
+        let events = self.events.clone();
         let write = tokio::task::spawn_blocking(move || match store.lock() {
-            Ok(mut s) => f(&mut s).map_err(|e| e.to_string()),
+            Ok(mut s) => {
+                if s.was_removed() {
+                    // Writing on would go into a deleted file, lost at exit: start the
+                    // history again where the user will look for it, and say so.
+                    let path = s.path().display().to_string();
+                    s.reopen().map_err(|e| e.to_string())?;
+                    let note = format!(
+                        // Listeners print this after "history not saved: ".
+                        "the history database {path} was deleted or replaced while running, so what was recorded before is lost; recording goes on in a new one there"
+                    );
+                    tracing::warn!("{note}");
+                    let _ = events.send(CoreEvent::StoreError(note));
+                }
+                f(&mut s).map_err(|e| e.to_string())
+            }
             Err(_) => Err("the store lock is poisoned".to_string()),
         })
         .await;
@@ -869,7 +992,9 @@ impl Poller {
     }
 
     /// Run the notification policy for one stream (`key`: a provider id, or `probe:<id>`).
-    fn decide(
+    /// A changed state is saved before its alerts go out, so a process killed right after
+    /// announcing an outage does not announce it again when it starts.
+    async fn decide(
         &self,
         key: &str,
         input: &PolicyInput,
@@ -882,10 +1007,54 @@ impl Poller {
             .map(|m| m.get(key).cloned().unwrap_or_default())
             .unwrap_or_default();
         let decision = policy::decide(&prev, input, prefs, at);
+        if decision.state != prev {
+            match serde_json::to_string(&decision.state) {
+                Ok(json) => {
+                    let stream = key.to_string();
+                    self.store_write(move |s| s.set_policy_state(&stream, &json))
+                        .await;
+                }
+                Err(e) => tracing::error!("cannot encode the policy state: {e}"),
+            }
+        }
         if let Ok(mut m) = self.policy.lock() {
             m.insert(key.to_string(), decision.state);
         }
         decision.alerts
+    }
+
+    /// What the policy remembered in the store (an earlier process), for every stream this
+    /// process has no memory of yet. An entry that does not decode is forgotten: the worst
+    /// that costs is one repeated notification.
+    async fn load_policy_states(&self) {
+        let store = self.store.clone();
+        let saved = tokio::task::spawn_blocking(move || match store.lock() {
+            Ok(s) => s.policy_states().map_err(|e| e.to_string()),
+            Err(_) => Err("the store lock is poisoned".to_string()),
+        })
+        .await;
+        let saved = match saved {
+            Ok(Ok(saved)) => saved,
+            Ok(Err(e)) => {
+                tracing::error!("cannot read the notification state: {e}");
+                return;
+            }
+            Err(e) => {
+                tracing::error!("store task failed: {e}");
+                return;
+            }
+        };
+        let Ok(mut m) = self.policy.lock() else {
+            return;
+        };
+        for (stream, json) in saved {
+            match serde_json::from_str::<ProviderPolicyState>(&json) {
+                Ok(state) => {
+                    m.entry(stream).or_insert(state);
+                }
+                Err(e) => tracing::warn!(%stream, "forgetting a notification state: {e}"),
+            }
+        }
     }
 
     /// Offline: every status source and every probe failed in a way the user's
@@ -1208,18 +1377,23 @@ async fn provider_loop(
     }
 }
 
-/// Watches for the wall clock running ahead of the monotonic clock (suspend/resume).
-async fn clock_jump_watch(refresh: broadcast::Sender<()>, mut shutdown: watch::Receiver<bool>) {
-    let mut mono = Instant::now();
-    let mut wall = SystemTime::now();
+/// Watches for the wall clock (the poller's [`Clock`]) running ahead of the monotonic
+/// clock (tokio's, which stops while the machine sleeps): suspend/resume.
+async fn clock_jump_watch(
+    refresh: broadcast::Sender<()>,
+    mut shutdown: watch::Receiver<bool>,
+    clock: Clock,
+) {
+    let mut mono = tokio::time::Instant::now();
+    let mut wall = clock();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(10)) => {}
             _ = shutdown.changed() => return,
         }
-        let (m, w) = (Instant::now(), SystemTime::now());
+        let (m, w) = (tokio::time::Instant::now(), clock());
         let mono_d = m.duration_since(mono);
-        let wall_d = w.duration_since(wall).unwrap_or_default();
+        let wall_d = (w - wall).to_std().unwrap_or_default();
         if jumped(mono_d, wall_d) {
             tracing::info!(
                 "clock jumped by {:?} (sleep/resume?): polling everything now",
@@ -1240,6 +1414,39 @@ pub fn jumped(mono: Duration, wall: Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_route_is_read_from_proc() {
+        const HEAD4: &str =
+            "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
+        let with_default = format!(
+            "{HEAD4}wlan0\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\nwlan0\t0001A8C0\t00000000\t0001\t0\t0\t600\t00FFFFFF\t0\t0\t0\n"
+        );
+        let local_only =
+            format!("{HEAD4}wlan0\t0001A8C0\t00000000\t0001\t0\t0\t600\t00FFFFFF\t0\t0\t0\n");
+        let lo_default =
+            format!("{HEAD4}lo\t00000000\t00000000\t0001\t0\t0\t0\t00000000\t0\t0\t0\n");
+        let v6_default = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00000003 wlan0\n";
+        let v6_lo = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200 lo\n";
+        let v6_link = "fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001 wlan0\n";
+        // A default route (v4 or v6) means there is a network to try.
+        assert!(!no_default_route(Some(&with_default), Some(v6_link)));
+        assert!(!no_default_route(Some(&local_only), Some(v6_default)));
+        // None but on the loopback: no network.
+        assert!(no_default_route(Some(&local_only), Some(v6_link)));
+        assert!(no_default_route(Some(&lo_default), Some(v6_lo)));
+        assert!(no_default_route(Some(&local_only), None));
+        // Unreadable IPv4 routes: no opinion.
+        assert!(!no_default_route(None, None));
+        assert!(!no_default_route(None, Some(v6_link)));
+    }
+
+    #[test]
+    fn feed_entries_are_counted_without_parsing() {
+        let body = b"<rss><channel><item>a</item><ITEM x='1'>b</ITEM><items>c</items>\n<entry>d</entry><entry/><entryx></entryx></channel></rss>";
+        assert_eq!(count_feed_entries(body), 4);
+        assert_eq!(count_feed_entries(b""), 0);
+    }
 
     fn obs(ok: bool, status: Status, error: Option<ErrorClass>) -> Observation {
         Observation {

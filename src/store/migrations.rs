@@ -249,6 +249,21 @@ const V_SWITCH_MODE: &str = r#"
 ALTER TABLE switch_files ADD COLUMN mode_before INTEGER;
 "#;
 
+/// The notification policy's memory, so a restart (login, update, crash, SIGKILL) does
+/// not announce an ongoing outage again: per stream (a provider id, or `probe:<id>`)
+/// what was confirmed and announced, and when the cooldown began; and the pause.
+const V_POLICY: &str = r#"
+CREATE TABLE policy_state (
+    stream TEXT PRIMARY KEY,
+    state  TEXT NOT NULL                 -- policy::ProviderPolicyState as JSON
+) WITHOUT ROWID;
+
+CREATE TABLE policy_pause (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    until INTEGER                        -- unix seconds; NULL: not paused
+);
+"#;
+
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
     M::up(V2),
@@ -256,6 +271,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V4),
     M::up(V_SESSIONS),
     M::up(V_SWITCH_MODE),
+    M::up(V_POLICY),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
@@ -268,10 +284,11 @@ fn user_version(conn: &Connection) -> Result<i64, rusqlite::Error> {
 
 /// Bring the schema to [`SCHEMA_VERSION`], one migration per transaction, or refuse a
 /// database from the future.
-pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+pub(super) fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<(), StoreError> {
     let found = user_version(conn)?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
             found,
             supported: SCHEMA_VERSION,
         });
@@ -283,7 +300,7 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             if user_version(conn)? >= target {
                 continue;
             }
-            return Err(e.into());
+            return Err(StoreError::from_migration(e, path));
         }
         tracing::info!(version = target, "history database schema migrated");
     }
@@ -430,9 +447,12 @@ mod tests {
             c.execute_batch("CREATE TABLE future(x); PRAGMA user_version=99;")
                 .unwrap();
         }
+        let before = std::fs::read(&p).unwrap();
         let err = Store::open(&p).unwrap_err();
         match &err {
-            StoreError::TooNew { found, supported } => {
+            StoreError::TooNew {
+                found, supported, ..
+            } => {
                 assert_eq!(*found, 99);
                 assert_eq!(*supported, SCHEMA_VERSION);
             }
@@ -441,9 +461,22 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "database was written by a newer Weathervane (schema 99, this build knows {SCHEMA_VERSION}); refusing to open it"
+                "the history database {} was written by a newer Weathervane (schema 99, this build knows {SCHEMA_VERSION}); refusing to open it. Update Weathervane, or point --data-dir elsewhere",
+                p.display()
             )
         );
+        // Not a byte changed (the WAL switch used to rewrite the header), and no
+        // journal files appeared beside it.
+        assert!(
+            std::fs::read(&p).unwrap() == before,
+            "the file was modified"
+        );
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["history.db"]);
         let c = Connection::open(&p).unwrap();
         assert_eq!(user_version(&c).unwrap(), 99);
     }

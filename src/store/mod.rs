@@ -75,13 +75,30 @@ pub enum StoreError {
     )]
     Corrupt { path: PathBuf, detail: String },
     #[error(
-        "database was written by a newer Weathervane (schema {found}, this build knows {supported}); refusing to open it"
+        "the history database {path} was written by a newer Weathervane (schema {found}, this build knows {supported}); refusing to open it. Update Weathervane, or point --data-dir elsewhere"
     )]
-    TooNew { found: i64, supported: i64 },
-    #[error("upgrading the history database schema failed: {0}")]
-    Migration(#[from] rusqlite_migration::Error),
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error(
+        "upgrading the history database {path} failed ({detail}); nothing was lost, the upgrade is retried at the next start"
+    )]
+    Migration { path: PathBuf, detail: String },
+    #[error(
+        "a value in the history database {path} is damaged ({detail}); move the file aside and Weathervane will start a new one"
+    )]
+    Damaged { path: PathBuf, detail: String },
+    #[error(
+        "the history database {path} failed ({detail}); if this happens again, move the file aside and Weathervane will start a new one"
+    )]
+    Failed { path: PathBuf, detail: String },
+    /// Only until [`StoreError::with_path`] gives it a file and a sentence; never shown
+    /// from a public method.
     #[error("history database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// As [`StoreError::Sqlite`]: a stored observation that does not decode is a damaged cell.
     #[error("a stored observation could not be encoded or decoded: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -90,10 +107,31 @@ impl StoreError {
     /// Turn SQLite's generic failures into the ones a user can do something about,
     /// naming the file.
     fn with_path(self, path: &Path) -> StoreError {
-        let StoreError::Sqlite(e) = self else {
-            return self;
+        let e = match self {
+            StoreError::Sqlite(e) => e,
+            StoreError::Json(e) => {
+                return StoreError::Damaged {
+                    path: path.to_path_buf(),
+                    detail: format!("a stored observation does not decode: {e}"),
+                };
+            }
+            other => return other,
         };
         let path = path.to_path_buf();
+        if matches!(
+            e,
+            rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..)
+                | rusqlite::Error::InvalidColumnType(..)
+                | rusqlite::Error::Utf8Error(..)
+        ) {
+            // A cell holding what its column never holds: rusqlite says only
+            // "Conversion error".
+            return StoreError::Damaged {
+                path,
+                detail: e.to_string(),
+            };
+        }
         match e.sqlite_error_code() {
             Some(ErrorCode::ReadOnly) => StoreError::ReadOnly { path },
             Some(ErrorCode::DiskFull) => StoreError::DiskFull { path },
@@ -119,7 +157,31 @@ impl StoreError {
             Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => {
                 StoreError::CannotOpen { path, source: e }
             }
-            _ => StoreError::Sqlite(e),
+            _ => StoreError::Failed {
+                path,
+                detail: e.to_string(),
+            },
+        }
+    }
+
+    /// A failed migration step, in words: rusqlite_migration's Display is a Debug dump.
+    pub(crate) fn from_migration(e: rusqlite_migration::Error, path: &Path) -> StoreError {
+        match e {
+            rusqlite_migration::Error::RusqliteError { err, .. } => {
+                match StoreError::Sqlite(err).with_path(path) {
+                    StoreError::Failed { path, detail } => StoreError::Migration { path, detail },
+                    other => other,
+                }
+            }
+            rusqlite_migration::Error::SpecifiedSchemaVersion(v) => StoreError::Migration {
+                path: path.to_path_buf(),
+                detail: v.to_string(),
+            },
+            other => StoreError::Migration {
+                path: path.to_path_buf(),
+                detail: std::error::Error::source(&other)
+                    .map_or_else(|| "schema step failed".to_string(), |s| s.to_string()),
+            },
         }
     }
 }
@@ -261,6 +323,27 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     max_gap: i64,
+    /// The file this connection writes, to notice it was deleted or replaced underneath
+    /// (`None` in memory).
+    identity: Option<FileIdentity>,
+}
+
+/// Which file a path names: device and inode on Unix, existence elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity(u64, u64);
+
+fn file_identity(path: &Path) -> Option<FileIdentity> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileIdentity(meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        Some(FileIdentity(0, 0))
+    }
 }
 
 impl Store {
@@ -269,12 +352,26 @@ impl Store {
     /// Refuses a database written by a newer schema with [`StoreError::TooNew`].
     #[tracing::instrument]
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        // Before anything can write to it (switching to WAL rewrites the header, a
+        // migration the schema): a newer version's file is refused untouched.
+        refuse_if_too_new(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            create_private_dir(dir).map_err(|source| StoreError::Io {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
+        create_private_file(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                StoreError::ReadOnly {
+                    path: path.to_path_buf(),
+                }
+            }
+            _ => StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -306,12 +403,31 @@ impl Store {
         // NORMAL is durable in WAL mode except for the last commits on power loss,
         // which for a poll history is the right trade for fewer fsyncs.
         conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
-        migrations::migrate(&mut conn)?;
+        migrations::migrate(&mut conn, &path)?;
+        let identity = if wal { file_identity(&path) } else { None };
         Ok(Store {
             conn,
             path,
             max_gap: DEFAULT_MAX_GAP_SECS,
+            identity,
         })
+    }
+
+    /// Was our database file deleted or replaced since it was opened (its folder removed by
+    /// a clean-up, say)? SQLite keeps writing into the unlinked file then, and all of that
+    /// history is lost when the process ends.
+    pub fn was_removed(&self) -> bool {
+        self.identity
+            .is_some_and(|ours| file_identity(&self.path) != Some(ours))
+    }
+
+    /// Open the database at the same path again (creating folder and file as
+    /// [`Store::open`] does), dropping the connection to the old file.
+    pub fn reopen(&mut self) -> Result<(), StoreError> {
+        let mut fresh = Store::open(&self.path)?;
+        fresh.max_gap = self.max_gap;
+        *self = fresh;
+        Ok(())
     }
 
     /// Where the database lives (`:memory:` for an in-memory one).
@@ -353,6 +469,58 @@ impl Store {
     fn ctx<T>(&self, r: Result<T, StoreError>) -> Result<T, StoreError> {
         r.map_err(|e| e.with_path(&self.path))
     }
+}
+
+/// The data folder, 0700 where we create it: the history says which services the user
+/// relies on and when they work. An existing folder is left as the user set it.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Create the database file 0600 before SQLite does (SQLite would make it 0644 under the
+/// usual umask, and gives its `-wal` and `-shm` files the database file's mode). An
+/// existing file is left alone.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Read the schema version from the file's header (`user_version`, big-endian at byte
+/// 60 of an SQLite file) without opening it through SQLite, so nothing is written: not
+/// even the `-wal` and `-shm` files a read-only connection may create. A missing, short
+/// or non-SQLite file is for [`Store::open`] to judge.
+fn refuse_if_too_new(path: &Path) -> Result<(), StoreError> {
+    use std::io::Read;
+    let mut header = [0u8; 100];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header));
+    if read.is_err() || &header[..16] != b"SQLite format 3\0" {
+        return Ok(());
+    }
+    let found = i64::from(i32::from_be_bytes([
+        header[60], header[61], header[62], header[63],
+    ]));
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
 }
 
 pub(crate) fn ts(at: DateTime<Utc>) -> i64 {
@@ -486,6 +654,104 @@ mod tests {
             .query_row("SELECT count(*) FROM samples", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 600);
+    }
+
+    #[test]
+    fn a_deleted_database_is_noticed_and_reopened() {
+        use crate::store::test_support::{obs, t0};
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let p = data.join("h.db");
+        let mut s = Store::open(&p).unwrap();
+        s.record(&obs("a", t0(), Status::Operational)).unwrap();
+        assert!(!s.was_removed());
+        std::fs::remove_dir_all(&data).unwrap();
+        assert!(s.was_removed());
+        s.reopen().unwrap();
+        assert!(!s.was_removed());
+        s.record(&obs("b", t0(), Status::Degraded)).unwrap();
+        let again = Store::open(&p).unwrap();
+        assert_eq!(again.latest_all().unwrap().len(), 1);
+        // Replaced by another file under the same name: noticed too.
+        std::fs::rename(&p, data.join("old.db")).unwrap();
+        std::fs::write(&p, b"").unwrap();
+        assert!(s.was_removed());
+        assert!(!Store::open_in_memory().unwrap().was_removed());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_database_is_0600_in_a_0700_folder() {
+        use crate::store::test_support::{obs, t0};
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("share").join("weathervane");
+        let p = data.join("weathervane.db");
+        let mut s = Store::open(&p).unwrap();
+        s.record(&obs("a", t0(), Status::Operational)).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700, "data folder");
+        assert_eq!(mode(&dir.path().join("share")), 0o700, "created parent");
+        for f in std::fs::read_dir(&data).unwrap() {
+            let f = f.unwrap().path();
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
+        // A folder and file the user already has keep their modes.
+        let mine = dir.path().join("mine");
+        std::fs::create_dir(&mine).unwrap();
+        std::fs::set_permissions(&mine, std::fs::Permissions::from_mode(0o750)).unwrap();
+        Store::open(&mine.join("h.db")).unwrap();
+        assert_eq!(mode(&mine), 0o750);
+    }
+
+    /// Every store error names the file and says what to do; none is a Debug dump or a bare
+    /// "Conversion error".
+    #[test]
+    fn store_errors_name_the_file_and_what_to_do() {
+        use crate::store::test_support::{obs, t0};
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("h.db");
+        let mut s = Store::open(&p).unwrap();
+        s.record(&obs("a", t0(), Status::Operational)).unwrap();
+        // A damaged cell: the latest observation is not text.
+        s.conn
+            .execute_batch("UPDATE latest SET observation = x'00ff'")
+            .unwrap();
+        let m = s.latest_all().unwrap_err().to_string();
+        assert!(
+            m.contains("h.db") && m.contains("move the file aside"),
+            "{m}"
+        );
+        // A cell that is text but not an observation.
+        s.conn
+            .execute_batch("UPDATE latest SET observation = '{\"nope\": 1}'")
+            .unwrap();
+        let m = s.latest("a").unwrap_err().to_string();
+        assert!(m.contains("h.db") && m.contains("damaged"), "{m}");
+
+        // A full disk during an upgrade: words, not rusqlite_migration's Debug dump.
+        let full = rusqlite_migration::Error::RusqliteError {
+            query: "CREATE TABLE x(y)".into(),
+            err: rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+                None,
+            ),
+        };
+        let m = StoreError::from_migration(full, &p).to_string();
+        assert!(
+            m.contains("h.db") && m.contains("full; free some space"),
+            "{m}"
+        );
+        assert!(!m.contains("RusqliteError") && !m.contains('{'), "{m}");
+        let other = rusqlite_migration::Error::RusqliteError {
+            query: "CREATE TABLE x(y)".into(),
+            err: rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR),
+                Some("disk I/O error".into()),
+            ),
+        };
+        let m = StoreError::from_migration(other, &p).to_string();
+        assert!(m.contains("h.db") && !m.contains("RusqliteError"), "{m}");
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl Store {
             update_leads(&tx, p, s.at)?;
             tx.commit()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -130,7 +130,7 @@ impl Store {
             })?;
             rows.collect()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -165,7 +165,7 @@ impl Store {
                 .optional()
                 .map(|v| v.map(|v| v.clamp(0, u32::MAX as i64) as u32))
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -224,7 +224,7 @@ impl Store {
             })?;
             rows.collect()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -255,7 +255,7 @@ impl Store {
             })?;
             rows.collect::<Result<Vec<_>, _>>()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -301,7 +301,7 @@ impl Store {
             )?;
             tx.commit()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -311,7 +311,51 @@ impl Store {
             .conn
             .prepare_cached("SELECT state FROM failover_state WHERE assistant = ?1")
             .and_then(|mut s| s.query_row([assistant], |r| r.get(0)).optional())
-            .map_err(StoreError::from);
+            .map_err(|e| StoreError::from(e).with_path(&self.path));
+        self.ctx(r)
+    }
+
+    /// The notification policy's memory per stream (JSON), as [`Store::set_policy_state`] saved it.
+    pub fn policy_states(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let r = self
+            .conn
+            .prepare_cached("SELECT stream, state FROM policy_state ORDER BY stream")
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| StoreError::from(e).with_path(&self.path));
+        self.ctx(r)
+    }
+
+    pub fn set_policy_state(&mut self, stream: &str, state: &str) -> Result<(), StoreError> {
+        let r = self
+            .conn
+            .prepare_cached("INSERT OR REPLACE INTO policy_state(stream, state) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute([stream, state]))
+            .map(|_| ())
+            .map_err(|e| StoreError::from(e).with_path(&self.path));
+        self.ctx(r)
+    }
+
+    /// Until when notifications are paused ("Pause for 1 hour"), if they are.
+    pub fn policy_pause(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let r = self
+            .conn
+            .prepare_cached("SELECT until FROM policy_pause WHERE id = 1")
+            .and_then(|mut s| s.query_row([], |r| r.get::<_, Option<i64>>(0)).optional())
+            .map(|v| v.flatten().map(super::from_ts))
+            .map_err(|e| StoreError::from(e).with_path(&self.path));
+        self.ctx(r)
+    }
+
+    pub fn set_policy_pause(&mut self, until: Option<DateTime<Utc>>) -> Result<(), StoreError> {
+        let r = self
+            .conn
+            .prepare_cached("INSERT OR REPLACE INTO policy_pause(id, until) VALUES (1, ?1)")
+            .and_then(|mut s| s.execute([until.map(super::ts)]))
+            .map(|_| ())
+            .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -323,7 +367,7 @@ impl Store {
             )
             .and_then(|mut s| s.execute([assistant, state]))
             .map(|_| ())
-            .map_err(StoreError::from);
+            .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 }
@@ -555,6 +599,28 @@ mod tests {
             )
             .unwrap();
         assert_eq!(again, series);
+    }
+
+    #[test]
+    fn policy_state_and_pause_round_trip() {
+        let mut s = Store::open_in_memory().unwrap();
+        assert!(s.policy_states().unwrap().is_empty());
+        assert_eq!(s.policy_pause().unwrap(), None);
+        s.set_policy_state("anthropic", "{\"a\":1}").unwrap();
+        s.set_policy_state("anthropic", "{\"a\":2}").unwrap();
+        s.set_policy_state("probe:anthropic", "{}").unwrap();
+        assert_eq!(
+            s.policy_states().unwrap(),
+            [
+                ("anthropic".to_string(), "{\"a\":2}".to_string()),
+                ("probe:anthropic".to_string(), "{}".to_string())
+            ]
+        );
+        let until = crate::store::from_ts(1_800_000_000);
+        s.set_policy_pause(Some(until)).unwrap();
+        assert_eq!(s.policy_pause().unwrap(), Some(until));
+        s.set_policy_pause(None).unwrap();
+        assert_eq!(s.policy_pause().unwrap(), None);
     }
 
     #[test]

@@ -163,6 +163,15 @@ impl Store {
         Ok(stats)
     }
 
+    /// Hours before this are rolled up (`None`: nothing rolled yet): when maintenance last
+    /// ran, to the hour.
+    pub fn rolled_up_until(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let r = get_meta(&self.conn, HOURLY_UNTIL)
+            .map(|v| v.map(super::from_ts))
+            .map_err(StoreError::from);
+        self.ctx(r)
+    }
+
     /// [`Store::rollup`] then [`Store::prune`]: what the poller runs now and then.
     #[tracing::instrument(skip(self))]
     pub fn maintain(&mut self, now: DateTime<Utc>) -> Result<PruneStats, StoreError> {

@@ -144,7 +144,7 @@ impl Store {
             )?;
             tx.commit()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -157,7 +157,7 @@ impl Store {
                 [key],
             )
             .map(|_| ())
-            .map_err(StoreError::from);
+            .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -171,7 +171,7 @@ impl Store {
             let rows = stmt.query_map([assistant], row)?;
             rows.collect::<Result<Vec<_>, _>>()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         let mut out = self.ctx(r)?;
         self.load_files(&mut out)?;
         Ok(out)
@@ -209,7 +209,7 @@ impl Store {
             )?;
             tx.commit()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         self.ctx(r)
     }
 
@@ -255,7 +255,7 @@ impl Store {
                 })?;
                 rows.collect::<Result<Vec<_>, _>>()
             })()
-            .map_err(StoreError::from);
+            .map_err(|e| StoreError::from(e).with_path(&self.path));
             rec.files = self.ctx(r)?;
         }
         Ok(())
@@ -277,7 +277,7 @@ impl Store {
             let rows = stmt.query_map(params![assistant, limit as i64], row)?;
             rows.collect::<Result<Vec<_>, _>>()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         let mut out = self.ctx(r)?;
         self.load_files(&mut out)?;
         Ok(out)
@@ -310,7 +310,7 @@ impl Store {
                 .query_row([assistant], row)
                 .optional()
         })()
-        .map_err(StoreError::from);
+        .map_err(|e| StoreError::from(e).with_path(&self.path));
         let mut out: Vec<SwitchRecord> = self.ctx(r)?.into_iter().collect();
         self.load_files(&mut out)?;
         Ok(out.pop())

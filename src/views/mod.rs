@@ -3,3 +3,4 @@
 pub mod actions;
 pub mod dashboard;
 pub mod status;
+pub mod text;

@@ -168,14 +168,23 @@ describe("settings", () => {
     expect(el.querySelector("[data-testid=setting-gemini] summary")!.textContent).not.toContain("API probe");
     expect(el.querySelector("[data-testid=setting-mistral] [data-testid=probe-setting]")).toBeNull();
   });
-  it("shows a save error next to the control", async () => {
+  it("shows a save error next to the control and keeps what the user typed", async () => {
     const a = acts();
     a.change.mockResolvedValueOnce("the change was not saved: bad interval");
-    const el = renderSettings(sampleSettings(), a);
+    const v = sampleSettings();
+    const saved = String(v.providers.find((p) => p.id === "anthropic")!.interval_secs);
+    expect(saved).not.toBe("5");
+    const el = renderSettings(v, a);
     const input = el.querySelector<HTMLInputElement>("#interval-anthropic")!;
     input.value = "5";
     input.dispatchEvent(new Event("change"));
+    // What was sent is what the user typed, read by the view from the field.
+    expect(a.change).toHaveBeenCalledWith({ type: "interval", id: "anthropic", interval_secs: 5 });
     await vi.waitFor(() => expect(el.querySelector("[data-testid=setting-anthropic] .feedback.error")?.textContent).toContain("bad interval"));
-    expect(input.value).toBe("5");
+    // The field on the page (read afresh, not through the test's own reference) still
+    // shows the typed value, not the saved one, so the user can correct it.
+    const shown = el.querySelector<HTMLInputElement>("[data-testid=setting-anthropic] #interval-anthropic")!;
+    expect(shown.value).toBe("5");
+    expect(el.querySelectorAll("#interval-anthropic").length).toBe(1);
   });
 });
