@@ -9,5 +9,6 @@ mod failover_timelines;
 mod faults;
 mod poller;
 mod sessions;
+mod sessions_poller;
 mod switch;
 mod switch_gemini;
