@@ -4,6 +4,7 @@
 mod common;
 
 mod cli;
+mod datadog;
 mod early_warning;
 mod failover_timelines;
 mod faults;

@@ -291,7 +291,7 @@ impl Config {
                     return Err(err(
                         id_span,
                         format!(
-                            "providers: {id:?} is not in the catalog, so it needs `kind` (statuspage, incidentio, google-cloud, instatus, feed)"
+                            "providers: {id:?} is not in the catalog, so it needs `kind` (statuspage, incidentio, google-cloud, instatus, datadog, feed)"
                         ),
                     ));
                 };
@@ -606,6 +606,7 @@ pub fn parse_kind(s: &str) -> Result<SourceKind, String> {
         "incidentio" | "incident.io" => SourceKind::Incidentio,
         "google-cloud" => SourceKind::GoogleCloud,
         "instatus" => SourceKind::Instatus,
+        "datadog" => SourceKind::Datadog,
         "feed" => SourceKind::Feed,
         "probe" => {
             return Err(
@@ -614,7 +615,7 @@ pub fn parse_kind(s: &str) -> Result<SourceKind, String> {
         }
         other => {
             return Err(format!(
-                "unknown kind {other:?}; expected one of statuspage, incidentio, google-cloud, instatus, feed"
+                "unknown kind {other:?}; expected one of statuspage, incidentio, google-cloud, instatus, datadog, feed"
             ));
         }
     })

@@ -605,7 +605,7 @@ pub struct SettingsView {
 pub struct ProviderSetting {
     pub id: String,
     pub name: String,
-    /// As spelled in the config: statuspage, incidentio, google-cloud, instatus, feed.
+    /// As spelled in the config: statuspage, incidentio, google-cloud, instatus, datadog, feed.
     pub kind: String,
     pub url: String,
     pub interval_secs: u32,
