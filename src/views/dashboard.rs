@@ -120,6 +120,9 @@ pub struct DayBar {
     pub worst: Status,
     pub uptime_pct: Option<f64>,
     pub incident_ids: Vec<String>,
+    /// From the status page's own incident history (a day before Weathervane's first
+    /// observation), not observed.
+    pub backfilled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -267,6 +270,7 @@ fn provider_history(
                 worst: b.worst,
                 uptime_pct: b.uptime_pct,
                 incident_ids: b.incident_ids,
+                backfilled: b.backfilled,
             })
             .collect())
     };

@@ -58,6 +58,21 @@ impl SourceKind {
             SourceKind::Probe => &[],
         }
     }
+
+    /// Where the page publishes its own past incidents, for history from the first
+    /// day; `None` when it publishes none we can read (Instatus, feeds, probes).
+    pub fn history_endpoint(self) -> Option<(&'static str, Parser)> {
+        match self {
+            // incident.io pages serve the Statuspage-compatible history too.
+            SourceKind::Statuspage | SourceKind::Incidentio => {
+                Some(("/api/v2/incidents.json", Parser::Statuspage))
+            }
+            // Both documents are already the page's whole history.
+            SourceKind::GoogleCloud => Some(("/incidents.json", Parser::GoogleCloud)),
+            SourceKind::Datadog => Some(("/config.json", Parser::Datadog)),
+            SourceKind::Instatus | SourceKind::Feed | SourceKind::Probe => None,
+        }
+    }
 }
 
 /// A body parser. Each is a pure function of the bytes and the context.
