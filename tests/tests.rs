@@ -3,6 +3,7 @@
 
 mod common;
 
+mod backfill;
 mod cli;
 mod datadog;
 mod early_warning;
