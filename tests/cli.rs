@@ -553,3 +553,46 @@ async fn history_json_is_pinned() {
         insta::assert_json_snapshot!(name, v);
     }
 }
+
+/// The user's own sessions beside the official status: `status --json` carries them under
+/// `sessions` (never in `status` or the exit code), and the text names them.
+#[tokio::test(flavor = "multi_thread")]
+async fn status_shows_the_users_own_failing_sessions_beside_a_green_page() {
+    use weathervane::monitor::sessions::{ErrorFact, SessionErrorKind};
+    let (_server, env) = one_provider(fixture(OPENAI_SUMMARY), &["Codex API"]).await;
+    assert_eq!(env.run(&["poll", "--once"]).status.code(), Some(0));
+    {
+        let mut store = weathervane::store::Store::open(&env.data.join("weathervane.db")).unwrap();
+        let now = chrono::Utc::now();
+        let facts: Vec<ErrorFact> = (0..5)
+            .map(|i| ErrorFact {
+                at: now - chrono::Duration::seconds(10 * i),
+                assistant: weathervane::switch::profiles::AssistantId::Codex,
+                kind: SessionErrorKind::Provider,
+                status: Some(503),
+                code: None,
+                final_: false,
+                session: format!("s{}", i % 2),
+                resets_at: None,
+                provider: Some("openai".into()),
+            })
+            .collect();
+        assert_eq!(store.record_session_errors(&facts).unwrap(), 5);
+    }
+    let (code, v) = env.json(&["status", "--json"]);
+    assert_eq!(
+        code, 0,
+        "the page is green: the sessions never change the exit code"
+    );
+    let p = provider_json(&v, "openai");
+    assert_eq!(p["status"], "operational");
+    assert_eq!(p["sessions"]["status"], "degraded", "{p}");
+    assert_eq!(p["sessions"]["errors"], 5);
+    assert!(
+        p["sessions"]["summary"].as_str().unwrap().contains("503"),
+        "{p}"
+    );
+    assert!(p["sessions"]["at"].is_string());
+    let text = stdout(&env.run(&["status"]));
+    assert!(text.contains("your sessions:"), "{text}");
+}

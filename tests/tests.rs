@@ -3,7 +3,9 @@
 
 mod common;
 
+mod backfill;
 mod cli;
+mod datadog;
 mod early_warning;
 mod failover_timelines;
 mod faults;

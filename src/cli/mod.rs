@@ -13,6 +13,7 @@ use weathervane::config::paths::Locations;
 use weathervane::config::{Config, ConfigError};
 use weathervane::events::CoreEvent;
 use weathervane::model::{Observation, ProviderState, StateReport, Status};
+use weathervane::monitor::backfill::backfill_once;
 use weathervane::monitor::fetch::Fetcher;
 use weathervane::monitor::policy::format_duration;
 use weathervane::monitor::poller::poll_all;
@@ -363,6 +364,14 @@ async fn poll_once(cli: &Cli, config: &Config, json: bool) -> Result<i32, CliErr
     for o in &observations {
         store.record(o)?;
     }
+    // History from the first day: once per provider, after its first successful poll.
+    for (o, p) in observations.iter().zip(&providers) {
+        if o.source_ok
+            && let Err(e) = backfill_once(&fetcher, &mut store, p, now).await
+        {
+            tracing::warn!(provider = %p.id, "the page's history was not read (tried again next poll): {e}");
+        }
+    }
     // People who run `poll --once` from cron never start the long-running poller,
     // so keep the history's rollups and retention going from here too.
     if let Err(e) = store.maintain(Utc::now()) {
@@ -654,6 +663,10 @@ struct DayOut {
     date: chrono::NaiveDate,
     worst: Status,
     uptime_pct: Option<f64>,
+    /// Only on days from the status page's own history (before our first
+    /// observation); absent, not false, elsewhere, so the pinned shape stays as it was.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    backfilled: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -710,6 +723,7 @@ impl From<weathervane::views::dashboard::History> for HistoryOut {
                             date: b.date,
                             worst: b.worst,
                             uptime_pct: b.uptime_pct,
+                            backfilled: b.backfilled,
                         })
                         .collect(),
                     incidents: p

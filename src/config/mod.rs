@@ -305,7 +305,7 @@ impl Config {
                     return Err(err(
                         id_span,
                         format!(
-                            "providers: {id:?} is not in the catalog, so it needs `kind` (statuspage, incidentio, google-cloud, instatus, feed)"
+                            "providers: {id:?} is not in the catalog, so it needs `kind` (statuspage, incidentio, google-cloud, instatus, datadog, feed)"
                         ),
                     ));
                 };
@@ -631,6 +631,7 @@ pub fn parse_kind(s: &str) -> Result<SourceKind, String> {
         "incidentio" | "incident.io" => SourceKind::Incidentio,
         "google-cloud" => SourceKind::GoogleCloud,
         "instatus" => SourceKind::Instatus,
+        "datadog" => SourceKind::Datadog,
         "feed" => SourceKind::Feed,
         "probe" => {
             return Err(
@@ -639,7 +640,7 @@ pub fn parse_kind(s: &str) -> Result<SourceKind, String> {
         }
         other => {
             return Err(format!(
-                "unknown kind {other:?}; expected one of statuspage, incidentio, google-cloud, instatus, feed"
+                "unknown kind {other:?}; expected one of statuspage, incidentio, google-cloud, instatus, datadog, feed"
             ));
         }
     })

@@ -692,6 +692,9 @@ impl Poller {
         let mut verdicts: HashMap<String, Verdict> = HashMap::new();
         let mut session_verdicts: HashMap<String, SessionsVerdict> = HashMap::new();
         let mut offline = false;
+        // Providers whose history is read or being read; one that fails leaves the set
+        // and is tried again on its next successful poll.
+        let backfills: Arc<Mutex<std::collections::HashSet<String>>> = Arc::default();
         // Roll up and prune at start, then hourly (on tokio's clock, so a paused test clock
         // schedules it too).
         let mut last_maintenance: Option<tokio::time::Instant> = None;
@@ -718,6 +721,11 @@ impl Poller {
                         move |s| s.record(&o)
                     })
                     .await;
+                    if obs.source_ok
+                        && let Some(p) = providers.iter().find(|p| p.id == obs.provider_id)
+                    {
+                        self.spawn_backfill(p, &backfills);
+                    }
                     latest.insert(obs.provider_id.clone(), obs.clone());
                     let now_offline = self.offline(&latest, &latest_probe, providers.len());
                     let offline_changed = now_offline != offline;
@@ -893,6 +901,62 @@ impl Poller {
             }
         }
         while tasks.join_next().await.is_some() {}
+    }
+
+    /// Read a provider's history from its page once (history from the first day), off the
+    /// loop: it is one extra fetch and must never delay an observation.
+    fn spawn_backfill(
+        &self,
+        p: &ProviderConfig,
+        started: &Arc<Mutex<std::collections::HashSet<String>>>,
+    ) {
+        let fresh = started.lock().is_ok_and(|mut set| set.insert(p.id.clone()));
+        if !fresh {
+            return;
+        }
+        let (store, fetcher, p, started) = (
+            self.store.clone(),
+            self.fetcher.clone(),
+            p.clone(),
+            started.clone(),
+        );
+        tokio::spawn(async move {
+            let id = p.id.clone();
+            let result = async {
+                let check = store.clone();
+                let pid = id.clone();
+                let done = tokio::task::spawn_blocking(move || match check.lock() {
+                    Ok(s) => s.backfill_done(&pid).map_err(|e| e.to_string()),
+                    Err(_) => Err("the store lock is poisoned".to_string()),
+                })
+                .await
+                .map_err(|e| e.to_string())??;
+                if done {
+                    return Ok(());
+                }
+                let now = Utc::now();
+                let history = crate::monitor::backfill::fetch_history(&fetcher, &p, now)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .unwrap_or_default();
+                tokio::task::spawn_blocking(move || match store.lock() {
+                    Ok(mut s) => s
+                        .backfill(&p.id, &history, now)
+                        .map(|stats| tracing::info!(provider = %p.id, ?stats, "history read from the page"))
+                        .map_err(|e| e.to_string()),
+                    Err(_) => Err("the store lock is poisoned".to_string()),
+                })
+                .await
+                .map_err(|e| e.to_string())?
+            }
+            .await;
+            if let Err(e) = result {
+                tracing::warn!(provider = %id, "the page's history was not read (tried again next poll): {e}");
+                if let Ok(mut set) = started.lock() {
+                    set.remove(&id);
+                }
+            }
+        });
     }
 
     /// Write to the store off the async threads; a failure is logged and broadcast, never fatal.

@@ -264,6 +264,22 @@ CREATE TABLE policy_pause (
 );
 "#;
 
+/// History from the first day (issue 17): incidents read from the page's own history are
+/// marked `backfilled` (the page said so; we did not observe them), and each day before
+/// our first observation gets the status those incidents imply, per provider (component
+/// 0) and component. Whether a provider was backfilled is a `meta` row per provider.
+const V_BACKFILL: &str = r#"
+ALTER TABLE incidents ADD COLUMN backfilled INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE backfill_days (
+    provider  INTEGER NOT NULL REFERENCES providers(key),
+    component INTEGER NOT NULL,          -- 0: the provider itself
+    day       INTEGER NOT NULL,          -- unix seconds of 00:00 UTC
+    status    INTEGER NOT NULL,          -- Status::code
+    PRIMARY KEY (provider, component, day)
+) WITHOUT ROWID;
+"#;
+
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
     M::up(V2),
@@ -272,6 +288,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V_SESSIONS),
     M::up(V_SWITCH_MODE),
     M::up(V_POLICY),
+    M::up(V_BACKFILL),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 

@@ -10,6 +10,7 @@
 //! same provider, but at most [`Store::max_gap`]; time not covered is `unknown`.
 
 // Synthetic history for benchmarks and tests only: never in what ships.
+mod backfill;
 #[cfg(any(test, feature = "synthetic"))]
 mod generate;
 mod migrations;
@@ -30,6 +31,7 @@ use serde::Serialize;
 
 use crate::model::{Impact, IncidentKind, IncidentStatus, IncidentUpdate, Status};
 
+pub use backfill::{BACKFILL_DAYS, BackfillStats};
 #[cfg(any(test, feature = "synthetic"))]
 pub use generate::{GENERATED_PROVIDER_IDS, generate_history};
 pub use migrations::SCHEMA_VERSION;
@@ -262,6 +264,9 @@ pub struct DayBar {
     pub seconds: StatusSeconds,
     /// Incidents (and maintenances) active at some point that day.
     pub incident_ids: Vec<String>,
+    /// The day is from the status page's own history (before our first observation),
+    /// not observed by us.
+    pub backfilled: bool,
 }
 
 /// An incident as the store knows it, with our own first sighting.

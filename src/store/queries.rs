@@ -176,7 +176,11 @@ impl Store {
             let (from, to) = (ts(since), ts(until));
             let window = (to - from).max(0);
             let secs = match self.subject(provider_id, component_id)? {
-                Some((p, c)) if to > from => self.seconds_between(p, c, from, to)?,
+                Some((p, c)) if to > from => {
+                    let mut secs = self.seconds_between(p, c, from, to)?;
+                    self.add_backfilled(p, c, from, to, &mut secs)?;
+                    secs
+                }
                 _ => [0; 6],
             };
             Ok(Uptime::from_seconds(secs, window))
@@ -212,8 +216,10 @@ impl Store {
         let subject = self.subject(provider_id, component_id)?;
 
         let mut per_day: HashMap<i64, StatusSeconds> = HashMap::new();
+        let mut backfilled: HashMap<i64, Status> = HashMap::new();
         let mut incidents: Vec<(String, i64, i64)> = Vec::new();
         if let Some((p, c)) = subject {
+            backfilled = self.backfill_days(p, c, win_from, win_to)?;
             let daily_until = get_meta(&self.conn, DAILY_UNTIL)?.unwrap_or(0);
             let mut stmt = self.conn.prepare_cached(
                 "SELECT bucket, s0, s1, s2, s3, s4, s5 FROM rollup_daily
@@ -269,7 +275,13 @@ impl Store {
             .into_iter()
             .map(|date| {
                 let a = day_start(date);
-                let secs = per_day.get(&a).copied().unwrap_or([0; 6]);
+                let mut secs = per_day.get(&a).copied().unwrap_or([0; 6]);
+                // A day we know nothing of ourselves, but the page's history does.
+                let from_history = secs[..5].iter().all(|s| *s == 0)
+                    && backfilled.get(&a).is_some_and(|st| {
+                        secs[st.code() as usize] = DAY;
+                        true
+                    });
                 let up = Uptime::from_seconds(secs, DAY);
                 let worst = Status::worst(
                     Status::ALL
@@ -286,6 +298,7 @@ impl Store {
                         .filter(|(_, s, e)| *s < a + DAY && *e >= a)
                         .map(|(id, _, _)| id.clone())
                         .collect(),
+                    backfilled: from_history,
                 }
             })
             .collect())

@@ -124,6 +124,9 @@ pub struct DayBar {
     pub worst: Status,
     pub uptime_pct: Option<f64>,
     pub incident_ids: Vec<String>,
+    /// From the status page's own incident history (a day before Weathervane's first
+    /// observation), not observed.
+    pub backfilled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -274,6 +277,7 @@ fn provider_history(
                 worst: b.worst,
                 uptime_pct: b.uptime_pct,
                 incident_ids: b.incident_ids,
+                backfilled: b.backfilled,
             })
             .collect())
     };
@@ -626,7 +630,7 @@ pub struct SettingsView {
 pub struct ProviderSetting {
     pub id: String,
     pub name: String,
-    /// As spelled in the config: statuspage, incidentio, google-cloud, instatus, feed.
+    /// As spelled in the config: statuspage, incidentio, google-cloud, instatus, datadog, feed.
     pub kind: String,
     pub url: String,
     pub interval_secs: u32,

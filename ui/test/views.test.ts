@@ -83,6 +83,17 @@ describe("history", () => {
     expect(tip).toContain("• Elevated error rates across all models");
     expect(barTooltip(a.bars[0], a.incidents)).toContain("No data");
     expect(barTooltip(a.bars[50], a.incidents)).toContain("No incidents");
+    expect(barTooltip(a.bars[50], a.incidents)).not.toContain("history");
+  });
+  it("draws days from the page's history hatched, and says so", () => {
+    const h = sampleHistory();
+    const a = h.providers[0];
+    expect(a.bars[15].backfilled).toBe(true);
+    expect(barTooltip(a.bars[15], a.incidents)).toContain("from the status page's history");
+    const el = renderHistory(h, NOW);
+    const first = el.querySelector(".bars")!.children;
+    expect(first[15].classList.contains("backfilled")).toBe(true);
+    expect(first[50].classList.contains("backfilled")).toBe(false);
   });
   it("lists incidents newest first with durations and ongoing ones marked", () => {
     const el = renderHistory(sampleHistory(), NOW);

@@ -16,7 +16,7 @@ use crate::monitor::sources::{ParseContext, Parser, SourceKind};
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
 pub struct Detected {
-    /// As spelled in the config: statuspage, incidentio, instatus, google-cloud, feed.
+    /// As spelled in the config: statuspage, incidentio, instatus, datadog, google-cloud, feed.
     pub kind: String,
     /// The base URL to put in the config (the feed's own URL for a feed).
     pub url: String,
@@ -46,6 +46,7 @@ const CANDIDATES: &[(SourceKind, &str, Parser)] = &[
         Parser::Statuspage,
     ),
     (SourceKind::Instatus, "/summary.json", Parser::Instatus),
+    (SourceKind::Datadog, "/config.json", Parser::Datadog),
     (
         SourceKind::GoogleCloud,
         "/incidents.json",

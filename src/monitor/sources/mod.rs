@@ -1,5 +1,6 @@
 //! Status-source adapters: one module per platform, each turning a response body into a [`Snapshot`].
 
+pub mod datadog;
 pub mod detect;
 pub mod feed;
 pub mod google_cloud;
@@ -22,6 +23,7 @@ pub enum SourceKind {
     Incidentio,
     GoogleCloud,
     Instatus,
+    Datadog,
     Feed,
     Probe,
 }
@@ -33,6 +35,7 @@ impl SourceKind {
             SourceKind::Incidentio => "incidentio",
             SourceKind::GoogleCloud => "google-cloud",
             SourceKind::Instatus => "instatus",
+            SourceKind::Datadog => "datadog",
             SourceKind::Feed => "feed",
             SourceKind::Probe => "probe",
         }
@@ -50,8 +53,24 @@ impl SourceKind {
             ],
             SourceKind::GoogleCloud => &[("/incidents.json", Parser::GoogleCloud)],
             SourceKind::Instatus => &[("/summary.json", Parser::Instatus)],
+            SourceKind::Datadog => &[("/config.json", Parser::Datadog)],
             SourceKind::Feed => &[("", Parser::Feed)],
             SourceKind::Probe => &[],
+        }
+    }
+
+    /// Where the page publishes its own past incidents, for history from the first
+    /// day; `None` when it publishes none we can read (Instatus, feeds, probes).
+    pub fn history_endpoint(self) -> Option<(&'static str, Parser)> {
+        match self {
+            // incident.io pages serve the Statuspage-compatible history too.
+            SourceKind::Statuspage | SourceKind::Incidentio => {
+                Some(("/api/v2/incidents.json", Parser::Statuspage))
+            }
+            // Both documents are already the page's whole history.
+            SourceKind::GoogleCloud => Some(("/incidents.json", Parser::GoogleCloud)),
+            SourceKind::Datadog => Some(("/config.json", Parser::Datadog)),
+            SourceKind::Instatus | SourceKind::Feed | SourceKind::Probe => None,
         }
     }
 }
@@ -63,6 +82,7 @@ pub enum Parser {
     IncidentioNative,
     GoogleCloud,
     Instatus,
+    Datadog,
     Feed,
 }
 
@@ -101,6 +121,7 @@ impl Parser {
             Parser::IncidentioNative => incidentio::parse_native(body),
             Parser::GoogleCloud => google_cloud::parse(body, ctx),
             Parser::Instatus => instatus::parse(body),
+            Parser::Datadog => datadog::parse(body),
             Parser::Feed => feed::parse(body, ctx),
         }
     }
@@ -111,6 +132,7 @@ impl Parser {
             Parser::IncidentioNative => "an incident.io widget summary",
             Parser::GoogleCloud => "a Google Cloud incidents list",
             Parser::Instatus => "an Instatus summary",
+            Parser::Datadog => "a Datadog status page config.json",
             Parser::Feed => "an RSS/Atom feed",
         }
     }
@@ -161,12 +183,14 @@ mod tests {
         "derived_incidentio_widget_summary_operational.json",
         "derived_instatus_summary_incident.json",
         "derived_instatus_summary_operational.json",
+        "datadog_openrouter_config_2026-09-15.json",
     ];
-    const PARSERS: [Parser; 5] = [
+    const PARSERS: [Parser; 6] = [
         Parser::Statuspage,
         Parser::IncidentioNative,
         Parser::GoogleCloud,
         Parser::Instatus,
+        Parser::Datadog,
         Parser::Feed,
     ];
 

@@ -26,6 +26,8 @@ pub fn parse(body: &[u8]) -> Result<Snapshot, ParseError> {
         "in_progress_maintenances",
         "activeIncidents",
         "activeMaintenances",
+        "domainPrefix",
+        "visualizationType",
     ]
     .into_iter()
     .find(|k| v.get(*k).is_some())

@@ -4,4 +4,9 @@ import type { Status } from "./Status";
 /**
  * One UTC day of a bar.
  */
-export type DayBar = { date: string, worst: Status, uptime_pct: number | null, incident_ids: Array<string>, };
+export type DayBar = { date: string, worst: Status, uptime_pct: number | null, incident_ids: Array<string>, 
+/**
+ * From the status page's own incident history (a day before Weathervane's first
+ * observation), not observed.
+ */
+backfilled: boolean, };

@@ -5,7 +5,7 @@
  */
 export type Detected = { 
 /**
- * As spelled in the config: statuspage, incidentio, instatus, google-cloud, feed.
+ * As spelled in the config: statuspage, incidentio, instatus, datadog, google-cloud, feed.
  */
 kind: string, 
 /**

@@ -4,7 +4,7 @@ import type { ProbeSetting } from "./ProbeSetting";
 
 export type ProviderSetting = { id: string, name: string, 
 /**
- * As spelled in the config: statuspage, incidentio, google-cloud, instatus, feed.
+ * As spelled in the config: statuspage, incidentio, google-cloud, instatus, datadog, feed.
  */
 kind: string, url: string, interval_secs: number, enabled: boolean, pollable: boolean, note: string | null, 
 /**

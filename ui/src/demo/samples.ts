@@ -85,6 +85,8 @@ function days(seed: number, bad: Record<number, DayBar["worst"]>): DayBar[] {
       worst: idx < seed ? "unknown" : worst,
       uptime_pct: idx < seed ? null : worst === "major_outage" ? 97.9 : worst === "partial_outage" ? 99.2 : 100,
       incident_ids: bad[idx] && idx >= seed ? [`h${idx}`] : [],
+      // The first weeks come from the page's own history, before Weathervane watched it.
+      backfilled: idx >= seed && idx < seed + 20,
     });
   }
   return out;

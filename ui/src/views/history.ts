@@ -20,6 +20,8 @@ export function barTooltip(bar: DayBar, incidents: TimelineIncident[]): string {
     .filter((t): t is string => !!t);
   if (titles.length === 0 && bar.uptime_pct !== null) lines.push("No incidents");
   for (const t of titles) lines.push(`• ${t}`);
+  // Read from the page's own incident list before Weathervane watched it, not observed.
+  if (bar.backfilled) lines.push("from the status page's history");
   return lines.join("\n");
 }
 
@@ -42,7 +44,7 @@ function bars(label: string, days: DayBar[], incidents: TimelineIncident[], upti
     { class: "bars", role: "list", "aria-label": `${label}, last ${days.length} days` },
     days.map((b) => {
       const el: HTMLElement = h("span", {
-        class: `bar worst-${b.uptime_pct === null ? "none" : b.worst}`,
+        class: `bar worst-${b.uptime_pct === null ? "none" : b.worst}${b.backfilled ? " backfilled" : ""}`,
         role: "listitem",
         tabindex: 0,
         "aria-label": barTooltip(b, incidents).replace(/\n/g, ". "),
