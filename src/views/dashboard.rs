@@ -441,9 +441,25 @@ pub struct ProbesView {
     pub bucket_secs: u32,
     pub offline: bool,
     pub providers: Vec<ProbedProvider>,
+    /// What the user's own assistants recorded in the last minutes, per provider (only the
+    /// providers with something to show).
+    pub sessions: Vec<SessionsRow>,
+    /// Which assistants' session files are followed (`[sessions]` in the config).
+    pub sessions_followed: Vec<String>,
     /// Enabled providers with a probe the user has not turned on.
     pub available: Vec<ProbeChoice>,
     pub rules: Vec<FailoverRuleView>,
+}
+
+/// One provider's sessions verdict on the Early warning page.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct SessionsRow {
+    pub id: String,
+    pub name: String,
+    /// The status page's word, beside the sessions' one.
+    pub official: Status,
+    pub verdict: SessionsVerdict,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -600,12 +616,36 @@ pub fn probes(
             })
         })
         .collect();
+    let mut sessions_rows = Vec::new();
+    for p in config.enabled() {
+        if let Some(v) = sessions::verdict::from_store(store, &p.id, now)?.filter(|v| v.worth_showing()) {
+            let official = latest
+                .iter()
+                .find(|o| o.provider_id == p.id)
+                .map_or(Status::Unknown, |o| o.status);
+            sessions_rows.push(SessionsRow {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                official,
+                verdict: v,
+            });
+        }
+    }
+    // opencode records no failed calls Weathervane reads (yet).
+    use crate::switch::profiles::AssistantId as A;
+    let sessions_followed = [A::ClaudeCode, A::Codex, A::Gemini]
+        .iter()
+        .filter(|a| config.sessions.enabled(**a))
+        .map(|a| a.label().to_string())
+        .collect();
     Ok(ProbesView {
         generated_at: now,
         hours,
         bucket_secs: bucket.num_seconds() as u32,
         offline,
         providers: out,
+        sessions: sessions_rows,
+        sessions_followed,
         available,
         rules: rule_views(config),
     })

@@ -463,3 +463,24 @@ describe("early warning in the app", () => {
     await expect.poll(() => root.querySelector("[data-testid=probe-anthropic]")).not.toBeNull();
   });
 });
+
+describe("early warning: the user's own sessions", () => {
+  it("lists providers the sessions see failing, with the official status beside, and says what is read", () => {
+    const el = renderProbes(page(), actions(), null, NOW);
+    const section = el.querySelector<HTMLElement>("[data-testid=own-sessions]")!;
+    expect(section.textContent).toContain("Claude Code, Codex, Gemini CLI");
+    expect(section.textContent).toContain("Nothing leaves this machine");
+    const row = section.querySelector<HTMLElement>("[data-testid=sessions-anthropic]")!;
+    expect(row.textContent).toContain("Major outage");
+    expect(row.textContent).toContain("9 failed calls (529) in 4 min, 2 sessions");
+  });
+  it("is calm when nothing failed, and says so when reading is turned off", () => {
+    const calm = sampleProbes(24);
+    calm.sessions = [];
+    expect(renderProbes(page(calm), actions(), null, NOW).querySelector("[data-testid=sessions-calm]")!.textContent).toContain("No failed calls");
+    const off = { ...calm, sessions_followed: [] };
+    const el = renderProbes(page(off), actions(), null, NOW);
+    expect(el.querySelector("[data-testid=sessions-calm]")).toBeNull();
+    expect(el.querySelector("[data-testid=own-sessions]")!.textContent).toContain("turned off in the config");
+  });
+});

@@ -199,3 +199,21 @@ describe("settings", () => {
     expect(el.querySelectorAll("#interval-anthropic").length).toBe(1);
   });
 });
+
+describe("overview: the user's own sessions", () => {
+  it("shows the failed calls beside the official status, and an account limit as the user's own", () => {
+    const o = sampleOverview();
+    const el = renderOverview(o, noop, NOW);
+    const anthropic = el.querySelector<HTMLElement>("[data-testid=provider-anthropic] [data-testid=sessions]")!;
+    expect(anthropic.dataset.sessions).toBe("partial_outage");
+    expect(anthropic.textContent).toContain("Your sessions: ");
+    expect(anthropic.textContent).toContain("9 failed calls (529) in 4 min, 2 sessions");
+    expect(el.querySelector("[data-testid=provider-openai] [data-testid=sessions]")).toBeNull();
+    // Only the user's own limit: a notice, never an outage badge.
+    const openai = o.providers.find((p) => p.id === "openai")!;
+    openai.sessions = { status: "operational", summary: "", errors: 0, at: NOW.toISOString(), network_errors: 0, account_notice: "Codex: your usage limit, resets 21:50" };
+    const again = renderOverview(o, noop, NOW).querySelector<HTMLElement>("[data-testid=provider-openai] [data-testid=sessions]")!;
+    expect(again.textContent).toBe("Codex: your usage limit, resets 21:50 (your account, not an outage)");
+    expect(again.querySelector(".badge")).toBeNull();
+  });
+});

@@ -2,6 +2,7 @@
 import type { FailoverRuleView } from "./FailoverRuleView";
 import type { ProbeChoice } from "./ProbeChoice";
 import type { ProbedProvider } from "./ProbedProvider";
+import type { SessionsRow } from "./SessionsRow";
 
 /**
  * The Early warning page: every probed provider's verdict, chart and detection lead,
@@ -16,6 +17,15 @@ hours: number,
  * Width of one chart bucket.
  */
 bucket_secs: number, offline: boolean, providers: Array<ProbedProvider>, 
+/**
+ * What the user's own assistants recorded in the last minutes, per provider (only the
+ * providers with something to show).
+ */
+sessions: Array<SessionsRow>, 
+/**
+ * Which assistants' session files are followed (`[sessions]` in the config).
+ */
+sessions_followed: Array<string>, 
 /**
  * Enabled providers with a probe the user has not turned on.
  */

@@ -8,6 +8,7 @@ import type { AssistantView } from "../bindings/AssistantView";
 import type { ProfileChoice } from "../bindings/ProfileChoice";
 import type { SwitchEvent } from "../bindings/SwitchEvent";
 import type { Verdict } from "../bindings/Verdict";
+import type { SessionsVerdict } from "../bindings/SessionsVerdict";
 import type { Status } from "../bindings/Status";
 import type { ProbeAuth } from "../bindings/ProbeAuth";
 import type { ProbePoint } from "../bindings/ProbePoint";
@@ -17,6 +18,11 @@ import type { FailoverRuleView } from "../bindings/FailoverRuleView";
 
 const NOW = new Date("2026-11-25T12:00:00Z");
 export const iso = (minsAgo: number) => new Date(NOW.getTime() - minsAgo * 60_000).toISOString();
+
+/** What the user's own Claude Code sessions recorded in the last minutes. */
+export function sampleSessions(): SessionsVerdict {
+  return { status: "partial_outage", summary: "9 failed calls (529) in 4 min, 2 sessions", errors: 9, at: iso(0.3), network_errors: 0 };
+}
 
 /** A measured verdict over the last 10 samples. */
 function verdict(status: Verdict["status"], summary: string, over: Partial<Verdict> = {}): Verdict {
@@ -42,6 +48,7 @@ export function sampleOverview(): Overview {
         ],
         incidents: [],
         measured: verdict("operational", "healthy (median 320 ms)", { median_ms: 320, baseline_ms: 310 }),
+        sessions: null,
       },
       {
         id: "anthropic", name: "Anthropic", status: "major_outage", source_ok: true, checked_at: iso(0.2), since: iso(23), reason: null,
@@ -59,16 +66,17 @@ export function sampleOverview(): Overview {
           },
         ],
         measured: verdict("major_outage", "failing (8 of 10 requests 529)", { failures: 8, top_failure: "overloaded", median_ms: 2900, baseline_ms: 380 }),
+        sessions: sampleSessions(),
       },
       {
         id: "gemini", name: "Google Gemini", status: "degraded", source_ok: true, checked_at: iso(1), since: iso(70), reason: null,
         url: "https://status.cloud.google.com",
         components: [{ id: "g1", name: "Vertex Gemini API", status: "degraded", watched: true }],
-        incidents: [], measured: null,
+        incidents: [], measured: null, sessions: null,
       },
       {
         id: "copilot", name: "GitHub Copilot", status: "unknown", source_ok: false, checked_at: iso(2), since: null,
-        reason: "timed out after 10 s", url: "https://www.githubstatus.com", components: [], incidents: [], measured: null,
+        reason: "timed out after 10 s", url: "https://www.githubstatus.com", components: [], incidents: [], measured: null, sessions: null,
       },
     ],
   };
@@ -295,6 +303,8 @@ export function sampleProbes(
   const probed = Object.keys(PROBES).filter((id) => on.has(id));
   return {
     generated_at: iso(0), hours, bucket_secs: bucket, offline: false, rules,
+    sessions: [{ id: "anthropic", name: "Anthropic", official: "major_outage", verdict: sampleSessions() }],
+    sessions_followed: ["Claude Code", "Codex", "Gemini CLI"],
     providers: probed.map((id) => ({
       id, name: PROBES[id].name, official: OFFICIAL[id] ?? "unknown", verdict: sampleVerdict(id), url: PROBES[id].url, key: on.get(id) ?? null,
       interval_secs: PROBES[id].interval_secs, slow_ms: PROBES[id].slow_ms,

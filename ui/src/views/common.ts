@@ -2,6 +2,7 @@ import { h } from "../dom";
 import { STATUS_GLYPH, STATUS_LABEL } from "../format";
 import type { Status } from "../bindings/Status";
 import type { Verdict } from "../bindings/Verdict";
+import type { SessionsVerdict } from "../bindings/SessionsVerdict";
 
 export function statusBadge(s: Status): HTMLElement {
   return h(
@@ -49,6 +50,26 @@ export function measuredLine(official: Status, v: Verdict): HTMLElement {
       " ",
       v.summary,
     ),
+  );
+}
+
+/**
+ * What the user's own assistants recorded: failed calls on the provider, beside (never merged
+ * into) the official status; their own account's limit, for what it is.
+ */
+export function sessionsLine(v: SessionsVerdict): HTMLElement {
+  return h(
+    "div",
+    { class: "sessions", "data-testid": "sessions", "data-sessions": v.status },
+    v.errors > 0
+      ? h(
+          "p",
+          {},
+          "Your sessions: ",
+          h("span", { class: `badge status-${v.status}` }, h("span", { class: "glyph", "aria-hidden": "true" }, STATUS_GLYPH[v.status]), " ", v.summary),
+        )
+      : null,
+    v.account_notice ? h("p", { class: "meta account" }, `${v.account_notice} (your account, not an outage)`) : null,
   );
 }
 

@@ -4,7 +4,7 @@ import { ago, localTime, severityRank } from "../format";
 import type { Overview } from "../bindings/Overview";
 import type { ProviderCard } from "../bindings/ProviderCard";
 import type { IncidentCard } from "../bindings/IncidentCard";
-import { empty, measuredLine, statusBadge } from "./common";
+import { empty, measuredLine, sessionsLine, statusBadge } from "./common";
 
 export interface OverviewActions {
   refresh(): void;
@@ -66,6 +66,7 @@ function providerCard(p: ProviderCard, act: OverviewActions, now: Date): HTMLEle
       `Checked ${ago(p.checked_at, now)}`,
     ),
     p.measured ? measuredLine(p.status, p.measured) : null,
+    p.sessions ? sessionsLine(p.sessions) : null,
     !p.source_ok && p.reason ? h("p", { class: "reason" }, p.reason) : null,
     p.source_ok && p.reason ? h("p", { class: "reason" }, p.reason) : null,
     shown.length > 0

@@ -3,7 +3,7 @@
 // the automatic failover rules.
 import { h } from "../dom";
 import { formatDuration, leadWords, localTime } from "../format";
-import { empty, measuredLine } from "./common";
+import { empty, measuredLine, sessionsLine, statusBadge } from "./common";
 import { errorChart, latencyChart, slotPoints, spanWords } from "./charts";
 import type { ProbesView } from "../bindings/ProbesView";
 import type { ProbedProvider } from "../bindings/ProbedProvider";
@@ -402,6 +402,37 @@ function rulesSection(page: ProbesPage, act: ProbesActions): HTMLElement {
   );
 }
 
+// ---- The user's own sessions ----
+
+function sessionsSection(view: ProbesView): HTMLElement {
+  const followed = view.sessions_followed;
+  return h(
+    "section",
+    { class: "own-sessions", "aria-labelledby": "own-sessions-h", "data-testid": "own-sessions" },
+    h("h2", { id: "own-sessions-h" }, "Your own sessions"),
+    h(
+      "p",
+      { class: "meta" },
+      followed.length
+        ? `Weathervane reads the failed calls that ${followed.join(", ")} record in their session files on this machine (the time, the status code and the kind of error; never what you wrote). Nothing leaves this machine. Only trouble on the provider's side can make an outage; your own limits and network are shown for what they are.`
+        : "Reading your assistants' session files is turned off in the config ([sessions]).",
+    ),
+    view.sessions.length
+      ? view.sessions.map((s) =>
+          h(
+            "article",
+            { class: `card status-${s.verdict.status}`, "data-testid": `sessions-${s.id}`, "aria-label": s.name },
+            h("header", {}, h("h3", {}, s.name)),
+            h("p", { class: "meta" }, "Official: ", statusBadge(s.official)),
+            sessionsLine(s.verdict),
+          ),
+        )
+      : followed.length
+        ? h("p", { class: "meta", "data-testid": "sessions-calm" }, "No failed calls in your sessions in the last 10 minutes.")
+        : null,
+  );
+}
+
 // ---- The page ----
 
 export function renderProbes(page: ProbesPage, act: ProbesActions, message: string | null = null, now: Date = new Date()): HTMLElement {
@@ -417,6 +448,7 @@ export function renderProbes(page: ProbesPage, act: ProbesActions, message: stri
       { class: "meta" },
       `Weathervane sends each probed provider one small request at a regular interval and compares what it measures with what the status page says. Charts show the last ${spanWords(view.hours)}; a 429 (rate limited) shows the service is answering and never counts as an outage.`,
     ),
+    sessionsSection(view),
     view.providers.length
       ? view.providers.map((p) => probedBlock(p, view, act, now))
       : empty("No provider is probed yet: turn one on below", "A probe measures errors and latency with your own requests, often before the status page says anything."),
