@@ -58,6 +58,7 @@ e2e: build deps-e2e
 	TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts
 	E2E_SCENARIO=faults TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/faults
 	E2E_SCENARIO=probes TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/probes
+	E2E_SCENARIO=sessions TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/sessions
 
 test: lint deny core-test bindings-check ui-test fuzz-smoke e2e
 

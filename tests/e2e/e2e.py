@@ -14,6 +14,7 @@ Only the standard library, python3-dbus and python3-gi (GLib main loop for the w
 
 import argparse
 import html
+import datetime
 import json
 import os
 import re
@@ -33,6 +34,7 @@ FAKE_SERVER = os.path.join(ROOT, "scripts", "fake_status_server.py")
 
 PROVIDER_ID = "fakeai"
 PROVIDER_NAME = "FakeAI"
+SESSION_ID = "0e2e0000-0000-4000-8000-00000000e2e0"
 INCIDENT_TITLE = "Elevated errors on Codex API"
 # config.rs MIN_INTERVAL: nothing polls faster than 10 s.
 INTERVAL = "10s"
@@ -773,6 +775,12 @@ class Run:
         os.makedirs(os.path.dirname(self.claude_settings), exist_ok=True)
         with open(self.claude_settings, "w") as f:
             f.write(CLAUDE_SETTINGS)
+        # A Claude Code project with one session's transcript (the sessions scenario appends
+        # the failed calls to it while the app runs).
+        self.transcript = os.path.join(home, ".claude", "projects", "-home-me-app", SESSION_ID + ".jsonl")
+        os.makedirs(os.path.dirname(self.transcript), exist_ok=True)
+        with open(self.transcript, "w") as f:
+            f.write('{"type":"user","timestamp":"2026-12-01T09:00:00.000Z","message":{"role":"user","content":"hi"}}\n')
         self.env = dict(os.environ)
         self.env.update(self.xdg)
         self.env.update({
@@ -1105,6 +1113,8 @@ class Run:
             return self.run_faults()
         if SCENARIO == "probes":
             return self.run_probes()
+        if SCENARIO == "sessions":
+            return self.run_sessions()
 
         self.check("a. tray item registered with the watcher", self.find_item)
         self.check("a. tray menu: '%s: Operational' + Refresh now/Pause/Open dashboard/Quit"
@@ -1427,6 +1437,92 @@ class Run:
             return False, short(ns)
         n = wait_for("Notify(summary=%r...%r, body containing %r)" % (prefix, suffix, body_part), probe, timeout)
         return "summary=%r body=%r" % (n["summary"], n["body"])
+
+    # -- the sessions scenario --
+    def append_retries(self, n, status=529):
+        """Claude Code writes a retry record per failed attempt while the user waits."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        with open(self.transcript, "a") as f:
+            for i in range(n):
+                at = (now + datetime.timedelta(milliseconds=10 * i)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+                f.write(json.dumps({
+                    "type": "system", "subtype": "api_error", "level": "error", "timestamp": at,
+                    "sessionId": SESSION_ID, "cwd": "/home/me/app", "retryAttempt": i + 1,
+                    "maxRetries": 10, "retryInMs": 1200, "error": {"status": status, "message": "overloaded"},
+                }) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def cli_sessions(self):
+        cli = os.path.join(os.path.dirname(self.app), "weathervane")
+        r = subprocess.run([cli, "status", "--json"], env=self.env, capture_output=True, timeout=30)
+        doc = json.loads(r.stdout.decode("utf-8", "replace") or "{}")
+        for p in doc.get("providers", []):
+            if p.get("id") == PROVIDER_ID:
+                return p.get("status"), p.get("sessions") or {}
+        return None, {}
+
+    def check_sessions_notify(self):
+        before = len(notifications(self.monitor_log))
+        t0 = time.monotonic()
+        self.append_retries(4)
+
+        def probe():
+            for n in notifications(self.monitor_log)[before:]:
+                if n["summary"].endswith("(your own sessions)") and n["id"] is not None:
+                    return True, n
+            return False, short(notifications(self.monitor_log)[before:])
+        n = wait_for("Notify(summary='... (your own sessions)') on the bus", probe, 30, 0.05)
+        took = time.monotonic() - t0
+        with open(os.path.join(self.art, "sessions-line-to-notify.txt"), "a") as f:
+            f.write("%.3f\n" % took)
+        want = ("switch:claude-code:ollama", "Switch Claude Code to Ollama (local)")
+        if want not in n["actions"]:
+            raise Failure("the sessions alert offers %s, not %s" % (n["actions"], want))
+        if "529" not in n["body"]:
+            raise Failure("the body does not say what failed: %r" % n["body"])
+        return "%.2f s from the appended line to Notify; summary=%r actions=%s" % (took, n["summary"], n["actions"])
+
+    def check_sessions_menu(self):
+        def probe():
+            labels = flatten(self.menu())
+            head = [x for x in labels if x.startswith("%s: Operational · your sessions " % PROVIDER_NAME)]
+            line = [x for x in labels if x.startswith("Your sessions: ") and "529" in x]
+            return bool(head and line), labels
+        labels = wait_for("tray: '%s: Operational · your sessions ...' and 'Your sessions: ... (529)'"
+                          % PROVIDER_NAME, probe, 30)
+        return [x for x in labels if "sessions" in x.lower()]
+
+    def check_sessions_cli(self):
+        def probe():
+            official, s = self.cli_sessions()
+            return official == "operational" and s.get("status") == "degraded" and s.get("errors") == 4, (official, s)
+        official, s = wait_for("status --json: operational, sessions degraded with 4 errors", probe, 30)
+        return "status=%s sessions=%s" % (official, s)
+
+    def check_sessions_card(self):
+        def probe():
+            els = self.wd.find('[data-testid="provider-%s"] [data-testid="sessions"]' % PROVIDER_ID)
+            text = self.wd.text(els[0]) if els else ""
+            return "Your sessions" in text and "529" in text, text or "no sessions line on the card"
+        detail = wait_for("dashboard card: 'Your sessions: 4 failed calls (529) ...'", probe, 30)
+        try:
+            self.wd.screenshot(os.path.join(self.art, "dashboard-sessions.png"))
+        except Exception as e:  # noqa: BLE001
+            log("warning: WebDriver screenshot failed: %s" % e)
+        return detail
+
+    def run_sessions(self):
+        self.check("a. tray item registered with the watcher", self.find_item)
+        self.check("s. the page says operational", lambda: self.wait_card("operational"))
+        self.check("s. 529 retries appended to a Claude Code transcript: Notify '... (your own sessions)' "
+                   "with 'Switch Claude Code to Ollama (local)' while the page stays green",
+                   self.check_sessions_notify)
+        self.check("s. tray submenu shows the sessions beside the official status", self.check_sessions_menu)
+        self.check("s. CLI status --json: official operational, sessions degraded (4 errors)", self.check_sessions_cli)
+        self.check("s. dashboard card shows the user's own sessions", self.check_sessions_card)
+        self.check("f. WebDriver session deleted and the app exited", self.quit_app)
+        return self.finish()
 
     def run_faults(self):
         self.check("a. tray item registered with the watcher", self.find_item)
