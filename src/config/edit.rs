@@ -62,6 +62,11 @@ pub enum SettingsChange {
         assistant: String,
         rule: Option<FailoverRuleInput>,
     },
+    /// Follow an assistant's session files for early warning, or not (`[sessions]`).
+    Sessions {
+        assistant: String,
+        enabled: bool,
+    },
 }
 
 /// A failover rule as the dashboard sends it.
@@ -291,6 +296,16 @@ pub fn edit_text(text: &str, change: &SettingsChange) -> Result<String, ConfigEd
                     fallback.remove(assistant);
                 }
             }
+        }
+        SettingsChange::Sessions { assistant, enabled } => {
+            let sessions = doc
+                .entry("sessions")
+                .or_insert(Item::Table(Table::new()))
+                .as_table_like_mut()
+                .ok_or_else(|| {
+                    ConfigEditError::Invalid("`sessions` in the config is not a table".into())
+                })?;
+            set(sessions, assistant, (*enabled).into());
         }
         SettingsChange::Probe { id, enabled, key } => {
             let entry = provider_entry_or_new(&mut doc, id)?;
@@ -616,6 +631,26 @@ url = "https://status.internal.example"
             "{out}"
         );
         assert!(out.contains("project_dirs = [\"~/src\"]"), "{out}");
+    }
+
+    #[test]
+    fn sessions_are_turned_off_and_on_per_assistant_keeping_the_rest() {
+        use crate::switch::profiles::AssistantId;
+        let ch = |a: &str, on: bool| SettingsChange::Sessions {
+            assistant: a.into(),
+            enabled: on,
+        };
+        let out = edit_text(USER, &ch("gemini", false)).unwrap();
+        assert!(out.starts_with(USER), "{out}");
+        let c = parse(&out);
+        assert!(!c.sessions.enabled(AssistantId::Gemini));
+        assert!(c.sessions.enabled(AssistantId::ClaudeCode));
+        let out = edit_text(&out, &ch("gemini", true)).unwrap();
+        assert!(parse(&out).sessions.enabled(AssistantId::Gemini));
+        // An assistant the config does not know is refused by the parser (then
+        // `apply_change` writes nothing).
+        let bad = edit_text(USER, &ch("cursor", false)).unwrap();
+        assert!(Config::parse(&bad, Path::new("c.toml")).is_err());
     }
 
     #[test]

@@ -618,7 +618,9 @@ pub fn probes(
         .collect();
     let mut sessions_rows = Vec::new();
     for p in config.enabled() {
-        if let Some(v) = sessions::verdict::from_store(store, &p.id, now)?.filter(|v| v.worth_showing()) {
+        if let Some(v) =
+            sessions::verdict::from_store(store, &p.id, now)?.filter(|v| v.worth_showing())
+        {
             let official = latest
                 .iter()
                 .find(|o| o.provider_id == p.id)
@@ -657,12 +659,23 @@ pub fn probes(
 pub struct SettingsView {
     pub config_path: String,
     pub config_exists: bool,
+    /// Which assistants' session files are followed for early warning (`[sessions]`).
+    pub sessions: Vec<SessionsSetting>,
     pub providers: Vec<ProviderSetting>,
     pub notifications: NotificationSettings,
     /// Filled in by the shell, which owns the login item.
     pub autostart: bool,
     /// Automatic failover rules, one per assistant.
     pub failover: Vec<FailoverRuleView>,
+}
+
+/// One assistant's early-warning switch on the Settings page.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct SessionsSetting {
+    pub assistant: AssistantId,
+    pub name: String,
+    pub enabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -754,9 +767,19 @@ pub fn settings_view(
                 .unwrap_or_default(),
         })
         .collect();
+    use crate::switch::profiles::AssistantId as A;
+    let sessions = [A::ClaudeCode, A::Codex, A::Gemini]
+        .into_iter()
+        .map(|a| SessionsSetting {
+            assistant: a,
+            name: a.label().to_string(),
+            enabled: config.sessions.enabled(a),
+        })
+        .collect();
     Ok(SettingsView {
         config_path: path.display().to_string(),
         config_exists: path.exists(),
+        sessions,
         providers,
         notifications: NotificationSettings::from_prefs(&config.prefs),
         autostart,

@@ -201,4 +201,3 @@ mod tests {
         assert_eq!(r.exit_code(), 3);
     }
 }
-

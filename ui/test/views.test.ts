@@ -217,3 +217,17 @@ describe("overview: the user's own sessions", () => {
     expect(again.querySelector(".badge")).toBeNull();
   });
 });
+
+describe("settings: early warning from the user's own sessions", () => {
+  it("has one switch per assistant that sends the change", async () => {
+    const change = vi.fn(async () => null as string | null);
+    const act = { change, detect: vi.fn(), setAutostart: vi.fn() } as unknown as Parameters<typeof renderSettings>[1];
+    const el = renderSettings(sampleSettings(), act);
+    const box = el.querySelector<HTMLInputElement>("#sessions-gemini")!;
+    expect(box.checked).toBe(false);
+    expect(el.querySelector("[data-testid=sessions-settings]")!.textContent).toContain("Nothing leaves this machine");
+    box.checked = true;
+    box.dispatchEvent(new Event("change"));
+    expect(change).toHaveBeenCalledWith({ type: "sessions", assistant: "gemini", enabled: true });
+  });
+});

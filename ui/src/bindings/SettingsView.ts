@@ -2,11 +2,16 @@
 import type { FailoverRuleView } from "./FailoverRuleView";
 import type { NotificationSettings } from "./NotificationSettings";
 import type { ProviderSetting } from "./ProviderSetting";
+import type { SessionsSetting } from "./SessionsSetting";
 
 /**
  * The settings page: what the config says, plus the live component list to pick from.
  */
-export type SettingsView = { config_path: string, config_exists: boolean, providers: Array<ProviderSetting>, notifications: NotificationSettings, 
+export type SettingsView = { config_path: string, config_exists: boolean, 
+/**
+ * Which assistants' session files are followed for early warning (`[sessions]`).
+ */
+sessions: Array<SessionsSetting>, providers: Array<ProviderSetting>, notifications: NotificationSettings, 
 /**
  * Filled in by the shell, which owns the login item.
  */

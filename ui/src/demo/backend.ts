@@ -64,6 +64,9 @@ export function devBackend(): Backend {
           providers: settings.providers.map((p) => (p.id === c.id && p.probe ? { ...p, probe: { ...p.probe, enabled: c.enabled, key: c.key } } : p)),
         };
       }
+      if (c.type === "sessions") {
+        settings = { ...settings, sessions: settings.sessions.map((s) => (s.assistant === c.assistant ? { ...s, enabled: c.enabled } : s)) };
+      }
       if (c.type === "failover") {
         const rest = rules.filter((r) => r.assistant !== c.assistant);
         rules = c.rule ? [...rest, ruleView(assistants, c.assistant, c.rule)] : rest;

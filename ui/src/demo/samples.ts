@@ -127,6 +127,11 @@ export function sampleSettings(): SettingsView {
     config_path: "/home/dev/.config/weathervane/config.toml",
     config_exists: true,
     autostart: false,
+    sessions: [
+      { assistant: "claude-code", name: "Claude Code", enabled: true },
+      { assistant: "codex", name: "Codex", enabled: true },
+      { assistant: "gemini", name: "Gemini CLI", enabled: false },
+    ],
     notifications: { confirmations: 2, cooldown_secs: 900, quiet_hours: null, muted: [], notify_degraded: true, notify_maintenance: false },
     failover: sampleRules(),
     providers: [

@@ -187,6 +187,28 @@ function notifications(v: SettingsView, act: SettingsActions): HTMLElement {
   return form;
 }
 
+/** Early warning from the assistants' own session files, one switch per assistant. */
+function sessionsSettings(v: SettingsView, act: SettingsActions): HTMLElement {
+  return h(
+    "fieldset",
+    { class: "sessions-settings", "data-testid": "sessions-settings" },
+    h("legend", {}, "Early warning from your own sessions"),
+    h(
+      "p",
+      { class: "meta" },
+      "Read the failed calls your assistants record in their session files on this machine (time, status code, kind of error; never what you wrote). Nothing leaves this machine.",
+    ),
+    v.sessions.map((s) => {
+      const fb = feedback();
+      const box = h("input", { type: "checkbox", id: `sessions-${s.assistant}`, checked: s.enabled });
+      box.addEventListener("change", () => {
+        void fb.run(act.change({ type: "sessions", assistant: s.assistant, enabled: box.checked }));
+      });
+      return h("div", { class: "row" }, h("label", { for: `sessions-${s.assistant}`, class: "check" }, box, s.name), fb.el);
+    }),
+  );
+}
+
 export function renderSettings(v: SettingsView, act: SettingsActions): HTMLElement {
   const auto = h("input", { type: "checkbox", id: "autostart", checked: v.autostart });
   const autoFb = feedback();
@@ -200,6 +222,7 @@ export function renderSettings(v: SettingsView, act: SettingsActions): HTMLEleme
     h("p", { class: "meta" }, "Saved to ", h("code", {}, v.config_path), v.config_exists ? "" : " (created on the first change)", ". Comments in the file are kept."),
     h("h2", {}, "General"),
     h("div", { class: "row" }, h("label", { for: "autostart", class: "check" }, auto, "Start Weathervane when I log in"), autoFb.el),
+    sessionsSettings(v, act),
     h("h2", {}, `Providers (${enabled.length} on)`),
     enabled.map((p) => providerRow(p, act)),
     disabled.length > 0 ? h("details", { class: "off" }, h("summary", {}, `${disabled.length} more available`), disabled.map((p) => providerRow(p, act))) : null,
