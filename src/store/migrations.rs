@@ -280,6 +280,12 @@ CREATE TABLE backfill_days (
 ) WITHOUT ROWID;
 "#;
 
+/// How long before a page admitted an incident the user's own sessions saw trouble
+/// (seconds; negative: the page was first; NULL: the sessions saw nothing around it).
+const V_SESSIONS_LEAD: &str = r#"
+ALTER TABLE incidents ADD COLUMN sessions_lead_s INTEGER;
+"#;
+
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
     M::up(V2),
@@ -289,6 +295,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V_SWITCH_MODE),
     M::up(V_POLICY),
     M::up(V_BACKFILL),
+    M::up(V_SESSIONS_LEAD),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 

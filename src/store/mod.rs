@@ -299,6 +299,10 @@ pub struct StoredIncident {
     /// Probes were running around it (a None lead then means they saw nothing).
     #[serde(skip)]
     pub lead_probed: bool,
+    /// Seconds the user's own sessions saw provider trouble before the page (negative:
+    /// after); None when they saw nothing around it.
+    #[serde(skip)]
+    pub sessions_lead_secs: Option<i64>,
 }
 
 /// A change of a provider's status, or of one of its components' statuses.

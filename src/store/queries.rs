@@ -324,7 +324,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT i.key, p.id, i.incident_id, i.kind, i.title, i.impact, i.status,
                     i.started_at, i.resolved_at, i.first_seen_at, i.last_seen_at, i.url,
-                    i.components, i.lead_s, i.lead_probed
+                    i.components, i.lead_s, i.lead_probed, i.sessions_lead_s
              FROM incidents i JOIN providers p ON p.key = i.provider
              WHERE (?1 IS NULL OR p.id = ?1)
                AND coalesce(i.resolved_at, i.last_seen_at) >= ?2
@@ -351,6 +351,7 @@ impl Store {
                     updates: Vec::new(),
                     lead_secs: r.get(13)?,
                     lead_probed: r.get::<_, i64>(14)? != 0,
+                    sessions_lead_secs: r.get(15)?,
                 },
             ))
         })?;

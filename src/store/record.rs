@@ -163,6 +163,7 @@ impl Store {
         }
         if !obs.incidents.is_empty() {
             super::probes::update_leads(&tx, p, obs.at)?;
+            super::sessions::update_session_leads(&tx, p, obs.at)?;
         }
 
         tx.prepare_cached(

@@ -48,6 +48,20 @@ impl Store {
                         f.resets_at.map(ts),
                     ])?;
             }
+            let mut touched: Vec<&str> = facts.iter().filter_map(|f| f.provider.as_deref()).collect();
+            touched.sort_unstable();
+            touched.dedup();
+            for provider in touched {
+                if let Some(p) = super::find_provider(&tx, provider)? {
+                    let newest = facts
+                        .iter()
+                        .filter(|f| f.provider.as_deref() == Some(provider))
+                        .map(|f| f.at)
+                        .max()
+                        .unwrap_or_else(Utc::now);
+                    update_session_leads(&tx, p, newest.max(Utc::now()))?;
+                }
+            }
             tx.commit()?;
             Ok(n)
         })()
@@ -212,6 +226,70 @@ mod tests {
     }
 
     #[test]
+    fn the_sessions_detection_lead_is_stored_with_the_incident() {
+        use crate::model::{
+            Impact, Incident, IncidentKind, IncidentStatus, IncidentUpdate, Status,
+        };
+        use crate::store::test_support::obs;
+        let mut s = Store::open_in_memory().unwrap();
+        // The user's sessions fail from 14:00 on (one retry a minute, two sessions); an
+        // account limit before that counts for nothing.
+        s.record_session_errors(&[fact(
+            t0() - Duration::minutes(20),
+            SessionErrorKind::Account,
+            "a",
+        )])
+        .unwrap();
+        let facts: Vec<ErrorFact> = (0..=30)
+            .map(|m| {
+                fact(
+                    t0() + Duration::minutes(m),
+                    SessionErrorKind::Provider,
+                    if m % 2 == 0 { "a" } else { "b" },
+                )
+            })
+            .collect();
+        s.record_session_errors(&facts).unwrap();
+        // The page posts its incident at 14:25 (backdated to 14:05).
+        let mut o = obs(
+            "anthropic",
+            t0() + Duration::minutes(30),
+            Status::MajorOutage,
+        );
+        o.incidents = vec![Incident {
+            id: "inc-1".into(),
+            title: "Elevated errors on Claude API".into(),
+            kind: IncidentKind::Incident,
+            impact: Impact::Major,
+            status: IncidentStatus::Investigating,
+            started_at: Some(t0() + Duration::minutes(5)),
+            resolved_at: None,
+            updated_at: None,
+            components: vec![],
+            url: None,
+            updates: vec![IncidentUpdate {
+                at: t0() + Duration::minutes(25),
+                status: IncidentStatus::Investigating,
+                body: "Investigating".into(),
+            }],
+        }];
+        s.record(&o).unwrap();
+        let inc = s
+            .incidents(Some("anthropic"), t0() - Duration::days(1))
+            .unwrap();
+        assert_eq!(inc.len(), 1);
+        assert_eq!(inc[0].sessions_lead_secs, Some(25 * 60));
+        // A provider whose sessions saw nothing gets no lead.
+        let mut quiet = obs("openai", t0() + Duration::minutes(30), Status::MajorOutage);
+        quiet.incidents = o.incidents.clone();
+        s.record(&quiet).unwrap();
+        let inc = s
+            .incidents(Some("openai"), t0() - Duration::days(1))
+            .unwrap();
+        assert_eq!(inc[0].sessions_lead_secs, None);
+    }
+
+    #[test]
     fn facts_round_trip_once() {
         let mut s = Store::open_in_memory().unwrap();
         let mut facts: Vec<ErrorFact> = (0..3)
@@ -294,4 +372,53 @@ mod tests {
         s.save_follow_state(&st).unwrap();
         assert_eq!(s.load_follow_state().unwrap(), st);
     }
+}
+
+/// Recompute how long before the page each of provider `p`'s recent incidents the user's own
+/// sessions saw provider trouble (the same episodes as the probes' lead, over the facts of
+/// kind `provider`). Cheap when the provider has no such facts (one indexed lookup).
+pub(super) fn update_session_leads(
+    conn: &rusqlite::Connection,
+    p: i64,
+    now: DateTime<Utc>,
+) -> Result<(), rusqlite::Error> {
+    use crate::monitor::verdict::{LEAD_HORIZON, detection_lead};
+    let any: Option<i64> = conn
+        .prepare_cached(
+            "SELECT 1 FROM session_errors WHERE provider = ?1 AND kind = 'provider' LIMIT 1",
+        )?
+        .query_row([p], |r| r.get(0))
+        .optional()?;
+    if any.is_none() {
+        return Ok(());
+    }
+    let incidents: Vec<(i64, i64, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT i.key, coalesce((SELECT min(u.at) FROM incident_updates u WHERE u.incident = i.key),
+                                    i.first_seen_at) AS posted, i.resolved_at
+               FROM incidents i
+              WHERE i.provider = ?1 AND i.kind = 'incident' AND posted >= ?2",
+        )?
+        .query_map(params![p, ts(now - super::probes::LEAD_RECOMPUTE)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (key, start, resolved) in incidents {
+        let from = start - LEAD_HORIZON.num_seconds();
+        let until = resolved.unwrap_or(ts(now)).max(start);
+        let trouble: Vec<DateTime<Utc>> = conn
+            .prepare_cached(
+                "SELECT at_ms FROM session_errors
+                  WHERE provider = ?1 AND kind = 'provider' AND at_ms >= ?2 AND at_ms <= ?3",
+            )?
+            .query_map(params![p, from * 1000, until * 1000 + 999], |r| {
+                Ok(from_ms(r.get(0)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let lead =
+            detection_lead(from_ts(start), from_ts(until), &trouble).map(|d| d.num_seconds());
+        conn.prepare_cached("UPDATE incidents SET sessions_lead_s = ?2 WHERE key = ?1")?
+            .execute(params![key, lead])?;
+    }
+    Ok(())
 }

@@ -147,6 +147,10 @@ pub struct TimelineIncident {
     pub lead_secs: Option<i64>,
     /// Probes were running around it (then a null lead means they saw nothing).
     pub probed: bool,
+    /// Seconds the user's own sessions saw provider trouble before the page said so
+    /// (negative: after); null when they saw nothing around it.
+    #[ts(type = "number | null")]
+    pub sessions_lead_secs: Option<i64>,
 }
 
 /// The overview from the latest stored observations.
@@ -311,6 +315,7 @@ fn provider_history(
             url: i.url,
             lead_secs: i.lead_secs,
             probed: i.lead_probed,
+            sessions_lead_secs: i.sessions_lead_secs,
         })
         .collect();
     let mut windows = Vec::new();

@@ -115,6 +115,13 @@ export function formatMs(ms: number): string {
  * before the status page said so, negative after; null means they saw nothing
  * (or were not running, when `probed` is false).
  */
+/** How much earlier the user's own sessions failed than the page admitted the incident. */
+export function sessionsLeadWords(leadSecs: number): string {
+  if (leadSecs > 0) return `failing ${formatDuration(leadSecs)} before the page said so`;
+  if (leadSecs < 0) return `the page was first by ${formatDuration(-leadSecs)}`;
+  return "failing as the page said so";
+}
+
 export function leadWords(leadSecs: number | null, probed: boolean): string {
   if (!probed) return "probes were off";
   if (leadSecs === null) return "probes saw nothing";

@@ -231,3 +231,11 @@ describe("settings: early warning from the user's own sessions", () => {
     expect(change).toHaveBeenCalledWith({ type: "sessions", assistant: "gemini", enabled: true });
   });
 });
+
+describe("history: how early the user's own sessions saw an incident", () => {
+  it("says it on the timeline, only where the sessions saw something", () => {
+    const el = renderHistory(sampleHistory(), NOW);
+    expect(el.querySelector("[data-testid=sessions-lead-h89]")!.textContent).toBe("Your sessions: failing 12 min before the page said so");
+    expect(el.querySelector("[data-testid=sessions-lead-h75]")).toBeNull();
+  });
+});

@@ -11,4 +11,9 @@ lead_secs: number | null,
 /**
  * Probes were running around it (then a null lead means they saw nothing).
  */
-probed: boolean, };
+probed: boolean, 
+/**
+ * Seconds the user's own sessions saw provider trouble before the page said so
+ * (negative: after); null when they saw nothing around it.
+ */
+sessions_lead_secs: number | null, };

@@ -112,9 +112,9 @@ export function sampleHistory(): History {
         mttr_secs: 60 * 60,
         components: [{ id: "a1", name: "Claude API", uptime_pct: 99.5, bars: a }],
         incidents: [
-          { id: "h89", title: "Elevated error rates across all models", kind: "incident", impact: "critical", status: "identified", started_at: iso(25), resolved_at: null, first_seen_at: iso(24), duration_secs: null, url: null, lead_secs: 480, probed: true },
-          { id: "h75", title: "Slow responses on Claude Code", kind: "incident", impact: "minor", status: "resolved", started_at: iso(14 * 1440), resolved_at: iso(14 * 1440 - 48), first_seen_at: iso(14 * 1440 - 1), duration_secs: 48 * 60, url: null, lead_secs: -420, probed: true },
-          { id: "h40", title: "API errors for some requests", kind: "incident", impact: "major", status: "resolved", started_at: iso(49 * 1440), resolved_at: iso(49 * 1440 - 72), first_seen_at: iso(49 * 1440 - 3), duration_secs: 72 * 60, url: null, lead_secs: null, probed: false },
+          { id: "h89", title: "Elevated error rates across all models", kind: "incident", impact: "critical", status: "identified", started_at: iso(25), resolved_at: null, first_seen_at: iso(24), duration_secs: null, url: null, lead_secs: 480, probed: true, sessions_lead_secs: 720 },
+          { id: "h75", title: "Slow responses on Claude Code", kind: "incident", impact: "minor", status: "resolved", started_at: iso(14 * 1440), resolved_at: iso(14 * 1440 - 48), first_seen_at: iso(14 * 1440 - 1), duration_secs: 48 * 60, url: null, lead_secs: -420, probed: true, sessions_lead_secs: null },
+          { id: "h40", title: "API errors for some requests", kind: "incident", impact: "major", status: "resolved", started_at: iso(49 * 1440), resolved_at: iso(49 * 1440 - 72), first_seen_at: iso(49 * 1440 - 3), duration_secs: 72 * 60, url: null, lead_secs: null, probed: false, sessions_lead_secs: null },
         ],
       },
       { id: "openai", name: "OpenAI", uptime_pct: 100, windows: [{ window: "24h", uptime_pct: 100 }], mttr_secs: null, bars: days(10, {}), components: [], incidents: [] },

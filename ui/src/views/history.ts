@@ -1,6 +1,6 @@
 // History: 90-day uptime bars per provider and component, and the incident timeline.
 import { h } from "../dom";
-import { formatDay, formatDuration, formatUptime, IMPACT_LABEL, leadWords, localTime, STATUS_LABEL } from "../format";
+import { formatDay, formatDuration, formatUptime, IMPACT_LABEL, leadWords, localTime, sessionsLeadWords, STATUS_LABEL } from "../format";
 import type { History } from "../bindings/History";
 import type { DayBar } from "../bindings/DayBar";
 import type { ProviderHistory } from "../bindings/ProviderHistory";
@@ -117,6 +117,9 @@ export function renderHistory(hist: History, now = new Date()): HTMLElement {
                 ` · first seen by Weathervane ${localTime(i.first_seen_at, now)}`,
               ),
               i.probed ? h("div", { class: "lead", "data-testid": `lead-${i.id}` }, `API probes: ${leadWords(i.lead_secs, true)}`) : null,
+              i.sessions_lead_secs !== null
+                ? h("div", { class: "lead", "data-testid": `sessions-lead-${i.id}` }, `Your sessions: ${sessionsLeadWords(i.sessions_lead_secs)}`)
+                : null,
             ),
           ),
         ),
