@@ -198,6 +198,55 @@ impl Store {
     }
 }
 
+/// Recompute how long before the page each of provider `p`'s recent incidents the user's own
+/// sessions saw provider trouble (the same episodes as the probes' lead, over the facts of
+/// kind `provider`). Cheap when the provider has no such facts (one indexed lookup).
+pub(super) fn update_session_leads(
+    conn: &rusqlite::Connection,
+    p: i64,
+    now: DateTime<Utc>,
+) -> Result<(), rusqlite::Error> {
+    use crate::monitor::verdict::{LEAD_HORIZON, detection_lead};
+    let any: Option<i64> = conn
+        .prepare_cached(
+            "SELECT 1 FROM session_errors WHERE provider = ?1 AND kind = 'provider' LIMIT 1",
+        )?
+        .query_row([p], |r| r.get(0))
+        .optional()?;
+    if any.is_none() {
+        return Ok(());
+    }
+    let incidents: Vec<(i64, i64, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT i.key, coalesce((SELECT min(u.at) FROM incident_updates u WHERE u.incident = i.key),
+                                    i.first_seen_at) AS posted, i.resolved_at
+               FROM incidents i
+              WHERE i.provider = ?1 AND i.kind = 'incident' AND posted >= ?2",
+        )?
+        .query_map(params![p, ts(now - super::probes::LEAD_RECOMPUTE)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (key, start, resolved) in incidents {
+        let from = start - LEAD_HORIZON.num_seconds();
+        let until = resolved.unwrap_or(ts(now)).max(start);
+        let trouble: Vec<DateTime<Utc>> = conn
+            .prepare_cached(
+                "SELECT at_ms FROM session_errors
+                  WHERE provider = ?1 AND kind = 'provider' AND at_ms >= ?2 AND at_ms <= ?3",
+            )?
+            .query_map(params![p, from * 1000, until * 1000 + 999], |r| {
+                Ok(from_ms(r.get(0)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let lead =
+            detection_lead(from_ts(start), from_ts(until), &trouble).map(|d| d.num_seconds());
+        conn.prepare_cached("UPDATE incidents SET sessions_lead_s = ?2 WHERE key = ?1")?
+            .execute(params![key, lead])?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,53 +421,4 @@ mod tests {
         s.save_follow_state(&st).unwrap();
         assert_eq!(s.load_follow_state().unwrap(), st);
     }
-}
-
-/// Recompute how long before the page each of provider `p`'s recent incidents the user's own
-/// sessions saw provider trouble (the same episodes as the probes' lead, over the facts of
-/// kind `provider`). Cheap when the provider has no such facts (one indexed lookup).
-pub(super) fn update_session_leads(
-    conn: &rusqlite::Connection,
-    p: i64,
-    now: DateTime<Utc>,
-) -> Result<(), rusqlite::Error> {
-    use crate::monitor::verdict::{LEAD_HORIZON, detection_lead};
-    let any: Option<i64> = conn
-        .prepare_cached(
-            "SELECT 1 FROM session_errors WHERE provider = ?1 AND kind = 'provider' LIMIT 1",
-        )?
-        .query_row([p], |r| r.get(0))
-        .optional()?;
-    if any.is_none() {
-        return Ok(());
-    }
-    let incidents: Vec<(i64, i64, Option<i64>)> = conn
-        .prepare_cached(
-            "SELECT i.key, coalesce((SELECT min(u.at) FROM incident_updates u WHERE u.incident = i.key),
-                                    i.first_seen_at) AS posted, i.resolved_at
-               FROM incidents i
-              WHERE i.provider = ?1 AND i.kind = 'incident' AND posted >= ?2",
-        )?
-        .query_map(params![p, ts(now - super::probes::LEAD_RECOMPUTE)], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    for (key, start, resolved) in incidents {
-        let from = start - LEAD_HORIZON.num_seconds();
-        let until = resolved.unwrap_or(ts(now)).max(start);
-        let trouble: Vec<DateTime<Utc>> = conn
-            .prepare_cached(
-                "SELECT at_ms FROM session_errors
-                  WHERE provider = ?1 AND kind = 'provider' AND at_ms >= ?2 AND at_ms <= ?3",
-            )?
-            .query_map(params![p, from * 1000, until * 1000 + 999], |r| {
-                Ok(from_ms(r.get(0)?))
-            })?
-            .collect::<Result<_, _>>()?;
-        let lead =
-            detection_lead(from_ts(start), from_ts(until), &trouble).map(|d| d.num_seconds());
-        conn.prepare_cached("UPDATE incidents SET sessions_lead_s = ?2 WHERE key = ?1")?
-            .execute(params![key, lead])?;
-    }
-    Ok(())
 }
