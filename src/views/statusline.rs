@@ -32,12 +32,30 @@ pub const BUSY: Duration = Duration::from_millis(25);
 
 /// The placeholders `--format` knows, with what each stands for (shown in `--help`).
 pub const PLACEHOLDERS: [(&str, &str); 7] = [
-    ("{icon}", "● ◆ ▲ ✖ or ?, the worst of the page, the probes and your sessions"),
-    ("{provider}", "the provider the assistant's profile uses, e.g. Anthropic"),
-    ("{status}", "what its status page says: ok, maintenance, degraded, partial outage, major outage, no data"),
-    ("{measured}", "what Weathervane's probes measured, when not fine"),
-    ("{sessions}", "failed calls in your own sessions, when there are"),
-    ("{switched}", "\"switched to OpenRouter\" while a switch is in place"),
+    (
+        "{icon}",
+        "● ◆ ▲ ✖ or ?, the worst of the page, the probes and your sessions",
+    ),
+    (
+        "{provider}",
+        "the provider the assistant's profile uses, e.g. Anthropic",
+    ),
+    (
+        "{status}",
+        "what its status page says: ok, maintenance, degraded, partial outage, major outage, no data",
+    ),
+    (
+        "{measured}",
+        "what Weathervane's probes measured, when not fine",
+    ),
+    (
+        "{sessions}",
+        "failed calls in your own sessions, when there are",
+    ),
+    (
+        "{switched}",
+        "\"switched to OpenRouter\" while a switch is in place",
+    ),
     ("{model}", "the model Claude Code names on standard input"),
 ];
 
@@ -297,7 +315,10 @@ pub fn default_pieces(p: &Parts) -> Vec<Piece> {
         .saturating_sub(count(p.icon) + count(&head))
         .saturating_sub(kept.iter().map(|s| count(SEP) + count(s)).sum());
     let mut fillers = Vec::new();
-    for (label, v) in [("your sessions: ", &p.sessions), ("measured: ", &p.measured)] {
+    for (label, v) in [
+        ("your sessions: ", &p.sessions),
+        ("measured: ", &p.measured),
+    ] {
         if v.is_empty() {
             continue;
         }
@@ -426,9 +447,17 @@ pub fn finish(pieces: &[Piece], paint: &dyn Fn(&str) -> String) -> String {
     out
 }
 
+impl Parts {
+    /// Add what standard input said (read while the disk was being read).
+    pub fn set_input(&mut self, input: &ClaudeInput) {
+        self.model = input.model_name().map(cleaned).unwrap_or_default();
+    }
+}
+
 /// Read everything the line needs from disk, creating nothing. `loc` says where the
-/// config and the history are; `now` judges staleness.
-pub fn gather(loc: &Locations, a: AssistantId, input: &ClaudeInput, now: DateTime<Utc>) -> Outcome {
+/// config and the history are; `now` judges staleness. Standard input is added after,
+/// with [`Parts::set_input`].
+pub fn gather(loc: &Locations, a: AssistantId, now: DateTime<Utc>) -> Outcome {
     let config = match Config::load(&loc.config, loc.config_must_exist) {
         Ok(c) => c,
         Err(_) => {
@@ -439,9 +468,7 @@ pub fn gather(loc: &Locations, a: AssistantId, input: &ClaudeInput, now: DateTim
     };
     let store = match Store::open_read_only(&loc.db_path(), BUSY) {
         Ok(s) => Some(s),
-        Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-            None
-        }
+        Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => None,
         Err(StoreError::Busy { .. }) => {
             return Outcome::Calm("weathervane: history busy".into());
         }
@@ -489,7 +516,12 @@ pub fn gather(loc: &Locations, a: AssistantId, input: &ClaudeInput, now: DateTim
         }
         None => None,
     };
-    Outcome::Line(Box::new(parts(&view, report.as_ref(), &config, input)))
+    Outcome::Line(Box::new(parts(
+        &view,
+        report.as_ref(),
+        &config,
+        &ClaudeInput::default(),
+    )))
 }
 
 #[cfg(test)]
@@ -663,7 +695,10 @@ mod tests {
         );
         let f = |t: &str| finish(&format_pieces(t, &p), &|g| format!("[{g}]"));
         assert_eq!(f("{icon} {provider} {status}"), "[▲] Anthropic degraded");
-        assert_eq!(f("{model} on {provider} {sessions} {switched}|"), "Opus on Anthropic |");
+        assert_eq!(
+            f("{model} on {provider} {sessions} {switched}|"),
+            "Opus on Anthropic |"
+        );
         assert_eq!(f("{nope} {provider"), "{nope} {provider");
         assert_eq!(f("a\nb\u{1b}[31mc"), "a bc");
     }
@@ -687,7 +722,10 @@ mod tests {
         );
         let l = line(&p);
         assert_eq!(l.chars().count(), MAX_CHARS, "{l}");
-        assert!(l.contains("ü… · switch: weathervane switch claude-code openrouter"), "{l}");
+        assert!(
+            l.contains("ü… · switch: weathervane switch claude-code openrouter"),
+            "{l}"
+        );
         assert!(!l.chars().any(|c| c.is_control()), "{l:?}");
         assert!(l.contains("é fake"), "{l}");
         // A format is cut at the end, between characters.
@@ -698,13 +736,7 @@ mod tests {
 
     #[test]
     fn stdin_that_is_not_claude_codes_json_is_no_input() {
-        for raw in [
-            &b""[..],
-            b"hello",
-            b"[1,2]",
-            b"{\"model\": 3}",
-            b"\xff\xfe",
-        ] {
+        for raw in [&b""[..], b"hello", b"[1,2]", b"{\"model\": 3}", b"\xff\xfe"] {
             assert_eq!(ClaudeInput::parse(raw), ClaudeInput::default());
         }
         let mut big = b"{\"model\":{\"display_name\":\"x\"},\"pad\":\"".to_vec();
