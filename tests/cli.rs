@@ -632,9 +632,18 @@ const CLAUDE_ON_OPENROUTER: &str = r#"{
 #[test]
 fn statusline_is_one_line_and_exit_0_whatever_is_broken() {
     type Setup = fn(&Env, &mut std::process::Command);
+    /// What, config, setup, arguments, stdin, how the line starts.
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Setup,
+        &'a [&'a str],
+        Option<Vec<u8>>,
+        &'a str,
+    );
     let none: Setup = |_, _| {};
     #[rustfmt::skip]
-    let cases: Vec<(&str, &str, Setup, &[&str], Option<Vec<u8>>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         ("no store", "", none, &[], None, "? Anthropic: no data yet"),
         ("corrupt database", "", |env, _| {
             std::fs::create_dir_all(&env.data).unwrap();

@@ -84,6 +84,64 @@ pub fn build(config: &Config, latest: &[Observation], now: DateTime<Utc>) -> Sta
     StateReport { offline, providers }
 }
 
+/// The report with the signals beside the official status: what the probes measure (for
+/// providers the user probes) and what the user's own sessions recorded. From the store, no
+/// network: what `status`, `statusline` and the desktop read.
+pub fn current(
+    store: &crate::store::Store,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<StateReport, crate::store::StoreError> {
+    let latest = store.latest_all()?;
+    let mut report = build(config, &latest, now);
+    for p in &mut report.providers {
+        add_signals(store, config, p, report.offline, now)?;
+    }
+    Ok(report)
+}
+
+/// As [`current`], with the signals read for the listed providers only (the others keep
+/// the official status alone): for quick readers such as the status line.
+pub fn current_of(
+    store: &crate::store::Store,
+    config: &Config,
+    ids: &[&str],
+    now: DateTime<Utc>,
+) -> Result<StateReport, crate::store::StoreError> {
+    let latest = store.latest_all()?;
+    let mut report = build(config, &latest, now);
+    for p in &mut report.providers {
+        if ids.contains(&p.id.as_str()) {
+            add_signals(store, config, p, report.offline, now)?;
+        }
+    }
+    Ok(report)
+}
+
+/// What the probes measured and what the user's own sessions recorded, beside one
+/// provider's official status.
+fn add_signals(
+    store: &crate::store::Store,
+    config: &Config,
+    p: &mut ProviderState,
+    offline: bool,
+    now: DateTime<Utc>,
+) -> Result<(), crate::store::StoreError> {
+    let Some(pc) = config.provider(&p.id) else {
+        return Ok(());
+    };
+    if let Some(v) = crate::views::dashboard::measured(store, pc, offline, now)? {
+        p.measured = Some(crate::model::Measured {
+            status: v.status,
+            summary: v.summary,
+        });
+    }
+    p.sessions = crate::monitor::sessions::verdict::from_store(store, &p.id, now)?
+        .filter(|v| v.worth_showing())
+        .map(|v| v.signal());
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,62 +231,4 @@ mod tests {
         );
         assert_eq!(r.exit_code(), 3);
     }
-}
-
-/// The report with the signals beside the official status: what the probes measure (for
-/// providers the user probes) and what the user's own sessions recorded. From the store, no
-/// network: what `status`, `statusline` and the desktop read.
-pub fn current(
-    store: &crate::store::Store,
-    config: &Config,
-    now: DateTime<Utc>,
-) -> Result<StateReport, crate::store::StoreError> {
-    let latest = store.latest_all()?;
-    let mut report = build(config, &latest, now);
-    for p in &mut report.providers {
-        add_signals(store, config, p, report.offline, now)?;
-    }
-    Ok(report)
-}
-
-/// As [`current`], with the signals read for the listed providers only (the others keep
-/// the official status alone): for quick readers such as the status line.
-pub fn current_of(
-    store: &crate::store::Store,
-    config: &Config,
-    ids: &[&str],
-    now: DateTime<Utc>,
-) -> Result<StateReport, crate::store::StoreError> {
-    let latest = store.latest_all()?;
-    let mut report = build(config, &latest, now);
-    for p in &mut report.providers {
-        if ids.contains(&p.id.as_str()) {
-            add_signals(store, config, p, report.offline, now)?;
-        }
-    }
-    Ok(report)
-}
-
-/// What the probes measured and what the user's own sessions recorded, beside one
-/// provider's official status.
-fn add_signals(
-    store: &crate::store::Store,
-    config: &Config,
-    p: &mut ProviderState,
-    offline: bool,
-    now: DateTime<Utc>,
-) -> Result<(), crate::store::StoreError> {
-    let Some(pc) = config.provider(&p.id) else {
-        return Ok(());
-    };
-    if let Some(v) = crate::views::dashboard::measured(store, pc, offline, now)? {
-        p.measured = Some(crate::model::Measured {
-            status: v.status,
-            summary: v.summary,
-        });
-    }
-    p.sessions = crate::monitor::sessions::verdict::from_store(store, &p.id, now)?
-        .filter(|v| v.worth_showing())
-        .map(|v| v.signal());
-    Ok(())
 }
