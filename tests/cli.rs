@@ -714,6 +714,18 @@ fn statusline_does_not_wait_for_stdin_that_never_ends() {
         "{:?}",
         started.elapsed()
     );
+    // Where stdin shows (the model), it is waited for briefly, not forever.
+    let mut child = env
+        .command()
+        .args(["statusline", "--format", "{model}|{provider}"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _stdin = child.stdin.take();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "|Anthropic\n");
 }
 
 /// A fake page for "anthropic" (the provider of Claude Code's default profile) and one

@@ -282,7 +282,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
 }
 
 /// How long the status line waits for standard input that has not ended, counted from its
-/// start: Claude Code writes its JSON at once; a prompt's stdin may stay open forever.
+/// start, when the format shows `{model}`: Claude Code writes its JSON at once; a prompt's
+/// stdin may stay open forever.
 const STATUSLINE_STDIN_WAIT: Duration = Duration::from_millis(20);
 
 /// `statusline`: prints exactly one line and never fails (see [`Command::Statusline`]).
@@ -310,7 +311,12 @@ fn statusline(cli: &Cli, assistant: Option<&str>, format: Option<&str>) {
         Outcome::Calm(s) => sl::finish(&[sl::Piece::Text(s)], &|g| g.to_string()),
         Outcome::Line(mut parts) => {
             if let Some(rx) = stdin {
-                let left = STATUSLINE_STDIN_WAIT.saturating_sub(started.elapsed());
+                // Only `{model}` shows what stdin says: nothing else waits for it.
+                let left = if format.is_some_and(|f| f.contains("{model}")) {
+                    STATUSLINE_STDIN_WAIT.saturating_sub(started.elapsed())
+                } else {
+                    Duration::ZERO
+                };
                 if let Ok(raw) = rx.recv_timeout(left) {
                     parts.set_input(&ClaudeInput::parse(&raw));
                 }

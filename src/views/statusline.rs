@@ -748,4 +748,38 @@ mod tests {
         );
         assert_eq!(ok.model_name(), Some("Opus"));
     }
+
+    /// Not a test: writes the store `README.md`'s status line timing reads. History of the
+    /// 15 generated providers ending now (so it is fresh), and 7 failed calls (529) of
+    /// Claude Code in the last minutes. `WEATHERVANE_BENCH_DB=/path/weathervane.db
+    /// WEATHERVANE_BENCH_DAYS=90 cargo test -p weathervane --lib write_statusline_bench_store -- --ignored`
+    #[test]
+    #[ignore = "writes a benchmark store where WEATHERVANE_BENCH_DB says"]
+    fn write_statusline_bench_store() {
+        use crate::monitor::sessions::{ErrorFact, SessionErrorKind};
+        let Some(path) = std::env::var_os("WEATHERVANE_BENCH_DB") else {
+            return;
+        };
+        let days = std::env::var("WEATHERVANE_BENCH_DAYS")
+            .ok()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(90);
+        let now = Utc::now();
+        let mut store = Store::open(std::path::Path::new(&path)).unwrap();
+        crate::store::generate_history(&mut store, 15, days, 60, now, 42).unwrap();
+        let facts: Vec<ErrorFact> = (0..7)
+            .map(|i| ErrorFact {
+                at: now - chrono::Duration::seconds(20 * i),
+                assistant: AssistantId::ClaudeCode,
+                kind: SessionErrorKind::Provider,
+                status: Some(529),
+                code: Some("overloaded_error".into()),
+                final_: i == 0,
+                session: format!("s{}", i % 2),
+                resets_at: None,
+                provider: Some("anthropic".into()),
+            })
+            .collect();
+        store.record_session_errors(&facts).unwrap();
+    }
 }
