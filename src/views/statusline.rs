@@ -42,7 +42,7 @@ pub const PLACEHOLDERS: [(&str, &str); 7] = [
     ),
     (
         "{status}",
-        "what its status page says: ok, maintenance, degraded, partial outage, major outage, no data",
+        "what its status page says: ok, maintenance, degraded, partial outage, major outage, no data yet, no fresh data, not watched, offline",
     ),
     (
         "{measured}",
@@ -150,7 +150,7 @@ fn word(s: Status) -> &'static str {
         Status::Degraded => "degraded",
         Status::PartialOutage => "partial outage",
         Status::MajorOutage => "major outage",
-        Status::Unknown => "no data",
+        Status::Unknown => "no fresh data",
     }
 }
 
@@ -680,7 +680,7 @@ mod tests {
             &config(),
             &ClaudeInput::default(),
         );
-        assert_eq!(line(&p), "? Anthropic: no data");
+        assert_eq!(line(&p), "? Anthropic: no fresh data");
     }
 
     #[test]
