@@ -138,8 +138,7 @@ Placeholders for --format:
   {icon}      ● ◆ ▲ ✖ or ?: the worst of the status page, the probes and your sessions
   {provider}  the provider the assistant's active profile uses, e.g. Anthropic
   {status}    what its status page says: ok, maintenance, degraded, partial outage,
-              major outage, no data yet,
-              no fresh data, not watched, offline
+              major outage, no data yet, no fresh data, not watched, offline
   {measured}  what Weathervane's probes measured, when not fine
   {sessions}  failed calls in your own sessions, when there are
   {switched}  \"switched to OpenRouter\" while a switch is in place
