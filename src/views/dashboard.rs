@@ -14,7 +14,7 @@ use crate::model::{
 };
 use crate::monitor::sessions::{self, SessionsVerdict};
 use crate::monitor::sources::probe::ProbeAuth;
-use crate::monitor::verdict::{self, Verdict};
+use crate::monitor::verdict::Verdict;
 use crate::store::{IncidentLead, ProbePoint, Store, StoreError};
 use crate::switch::failover::Rule;
 use crate::switch::profiles::{self, AssistantId};
@@ -407,23 +407,8 @@ pub fn tooltip(o: &Overview, now: DateTime<Utc>) -> String {
     format!("Weathervane\n{}", lines.join("\n"))
 }
 
-/// The measured verdict for one provider, when its probe is on.
-pub fn measured(
-    store: &Store,
-    p: &ProviderConfig,
-    offline: bool,
-    now: DateTime<Utc>,
-) -> Result<Option<Verdict>, StoreError> {
-    let Some(spec) = p.probe.as_ref().filter(|s| s.enabled && p.enabled) else {
-        return Ok(None);
-    };
-    let samples = store.probe_samples(&p.id, now - verdict::WINDOW_AGE, verdict::WINDOW)?;
-    let baseline = store.probe_baseline(&p.id, now)?;
-    let slow_ms = u32::try_from(spec.slow.as_millis()).unwrap_or(u32::MAX);
-    Ok(Some(verdict::judge(
-        &samples, baseline, slow_ms, offline, now,
-    )))
-}
+/// The measured verdict for one provider, when its probe is on (see [`status::measured`]).
+pub use status::measured;
 
 /// The Early warning page: every probed provider's verdict, chart and detection lead,
 /// the providers that could be probed, and the failover rules.

@@ -130,7 +130,7 @@ fn add_signals(
     let Some(pc) = config.provider(&p.id) else {
         return Ok(());
     };
-    if let Some(v) = crate::views::dashboard::measured(store, pc, offline, now)? {
+    if let Some(v) = measured(store, pc, offline, now)? {
         p.measured = Some(crate::model::Measured {
             status: v.status,
             summary: v.summary,
@@ -140,6 +140,25 @@ fn add_signals(
         .filter(|v| v.worth_showing())
         .map(|v| v.signal());
     Ok(())
+}
+
+/// The measured verdict for one provider, when its probe is on.
+pub fn measured(
+    store: &crate::store::Store,
+    p: &ProviderConfig,
+    offline: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<crate::monitor::verdict::Verdict>, crate::store::StoreError> {
+    use crate::monitor::verdict;
+    let Some(spec) = p.probe.as_ref().filter(|s| s.enabled && p.enabled) else {
+        return Ok(None);
+    };
+    let samples = store.probe_samples(&p.id, now - verdict::WINDOW_AGE, verdict::WINDOW)?;
+    let baseline = store.probe_baseline(&p.id, now)?;
+    let slow_ms = u32::try_from(spec.slow.as_millis()).unwrap_or(u32::MAX);
+    Ok(Some(verdict::judge(
+        &samples, baseline, slow_ms, offline, now,
+    )))
 }
 
 #[cfg(test)]
