@@ -15,6 +15,11 @@ fn main() {
             // `--help` and `--version` arrive as "errors" that print to stdout and exit 0.
             let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
             let _ = e.print();
+            if e.use_stderr() && std::env::args_os().skip(1).any(|a| a == "statusline") {
+                // A status line never fails: its one line says what is wrong, calmly.
+                println!("weathervane: statusline arguments not understood (see --help)");
+                std::process::exit(0);
+            }
             std::process::exit(code);
         }
     };

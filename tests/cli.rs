@@ -501,7 +501,9 @@ fn pin_shape(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(m) => {
             for (k, x) in m.iter_mut() {
-                if VOLATILE.contains(&k.as_str()) && !x.is_null() {
+                // A measured fraction can be null or a number depending on how the two
+                // polls fell in time (a busy machine): its key is pinned, not its value.
+                if k == "uptime_pct" || (VOLATILE.contains(&k.as_str()) && !x.is_null()) {
                     *x = serde_json::Value::String(format!("[{k}]"));
                 } else {
                     pin_shape(x);
@@ -595,4 +597,288 @@ async fn status_shows_the_users_own_failing_sessions_beside_a_green_page() {
     assert!(p["sessions"]["at"].is_string());
     let text = stdout(&env.run(&["status"]));
     assert!(text.contains("your sessions:"), "{text}");
+}
+
+// ---- statusline ------------------------------------------------------------------------
+
+/// What Claude Code writes on the status line command's standard input.
+const CLAUDE_STDIN: &str = r#"{"hook_event_name":"Status","session_id":"abc123","transcript_path":"/tmp/t.jsonl","cwd":"/home/me/app","model":{"id":"claude-opus-4-1","display_name":"Opus"},"workspace":{"current_dir":"/home/me/app","project_dir":"/home/me/app"},"version":"2.0.0","output_style":{"name":"default"},"cost":{"total_cost_usd":0.01}}"#;
+
+/// Run `statusline` with `stdin` written on a thread of its own (the command may stop
+/// reading early), and check the contract: exit 0, exactly one line.
+fn statusline_with(
+    mut cmd: std::process::Command,
+    args: &[&str],
+    stdin: Option<Vec<u8>>,
+) -> String {
+    use std::io::Write;
+    use std::process::Stdio;
+    cmd.arg("statusline").args(args);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    let mut child = cmd.spawn().expect("run weathervane statusline");
+    let writer = stdin.map(|bytes| {
+        let mut pipe = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        })
+    });
+    let out = child.wait_with_output().expect("wait");
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: stdout {text:?}, stderr {}",
+        stderr(&out)
+    );
+    assert!(
+        text.ends_with('\n') && text.matches('\n').count() == 1,
+        "{args:?}: not exactly one line: {text:?}"
+    );
+    assert!(
+        text.chars().count() <= weathervane::views::statusline::MAX_CHARS + 1,
+        "{text:?}"
+    );
+    text.trim_end_matches('\n').to_string()
+}
+
+fn statusline(env: &Env, args: &[&str], stdin: Option<&[u8]>) -> String {
+    statusline_with(env.command(), args, stdin.map(<[u8]>::to_vec))
+}
+
+fn claude_settings(env: &Env, text: &str) {
+    let p = env.home.path().join(".claude/settings.json");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A settings.json as `weathervane switch claude-code openrouter` leaves it: the user's
+/// own keys, the status line, and the profile's keys.
+const CLAUDE_ON_OPENROUTER: &str = r#"{
+  "model": "opus",
+  "env": {
+    "DISABLE_TELEMETRY": "1",
+    "ANTHROPIC_BASE_URL": "https://openrouter.ai/api",
+    "ANTHROPIC_API_KEY": ""
+  },
+  "apiKeyHelper": "weathervane key openrouter",
+  "permissions": { "allow": ["Bash(npm run test:*)"] },
+  "statusLine": { "type": "command", "command": "weathervane statusline" }
+}
+"#;
+
+#[test]
+fn statusline_is_one_line_and_exit_0_whatever_is_broken() {
+    type Setup = fn(&Env, &mut std::process::Command);
+    /// What, config, setup, arguments, stdin, how the line starts.
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Setup,
+        &'a [&'a str],
+        Option<Vec<u8>>,
+        &'a str,
+    );
+    let none: Setup = |_, _| {};
+    #[rustfmt::skip]
+    let cases: Vec<Case> = vec![
+        ("no store", "", none, &[], None, "? Anthropic: no data yet"),
+        ("corrupt database", "", |env, _| {
+            std::fs::create_dir_all(&env.data).unwrap();
+            std::fs::write(env.data.join("weathervane.db"), b"SQLite format 3\0garbage").unwrap();
+        }, &[], None, "weathervane: history unreadable"),
+        ("not a database", "", |env, _| {
+            std::fs::create_dir_all(&env.data).unwrap();
+            std::fs::write(env.data.join("weathervane.db"), vec![b'x'; 5000]).unwrap();
+        }, &[], None, "weathervane: history unreadable"),
+        ("config that does not parse", "catalog = = nope\n[[providers", none, &[], None,
+            "weathervane: config does not parse"),
+        ("named config that is missing", "", |env, c| {
+            c.env("WEATHERVANE_CONFIG", env.home.path().join("nope.toml"));
+        }, &[], None, "weathervane: config does not parse"),
+        ("settings.json that does not parse", "", |env, _| claude_settings(env, "{ \"env\": "),
+            &[], None, "? Claude Code: settings unreadable"),
+        ("garbage stdin", "", none, &[], Some(b"\x00\xff\x1b[2J not json\n\n".to_vec()),
+            "? Anthropic: no data yet"),
+        ("empty stdin", "", none, &[], Some(vec![]), "? Anthropic: no data yet"),
+        ("huge stdin", "", none, &[], Some(vec![b'{'; 8 << 20]), "? Anthropic: no data yet"),
+        ("Claude Code's stdin", "", none, &[], Some(CLAUDE_STDIN.as_bytes().to_vec()),
+            "? Anthropic: no data yet"),
+        ("missing HOME", "", |_, c| {
+            c.env_remove("HOME").env_remove("XDG_CONFIG_HOME").env_remove("XDG_DATA_HOME");
+        }, &[], None, ""),
+        ("unknown assistant", "", none, &["--assistant", "vim\u{1b}[2J"], None,
+            "weathervane: unknown assistant vim"),
+        ("unknown flag", "", none, &["--colour"], None,
+            "weathervane: statusline arguments not understood"),
+    ];
+    for (what, config, setup, args, stdin, expect) in cases {
+        let env = Env::new(config);
+        let mut cmd = env.command();
+        setup(&env, &mut cmd);
+        let existed = env.data.exists();
+        let line = statusline_with(cmd, args, stdin);
+        assert!(line.starts_with(expect), "{what}: {line:?}");
+        assert!(!line.chars().any(|c| c.is_control()), "{what}: {line:?}");
+        if !existed {
+            assert!(!env.data.exists(), "{what}: the data folder was created");
+        }
+        assert!(
+            !env.home.path().join(".local/share/weathervane").exists(),
+            "{what}: a default data folder was created"
+        );
+    }
+}
+
+#[test]
+fn statusline_does_not_wait_for_stdin_that_never_ends() {
+    use std::process::Stdio;
+    let env = Env::new("");
+    let mut child = env
+        .command()
+        .arg("statusline")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Keep our end of the pipe open and silent the whole time.
+    let _stdin = child.stdin.take();
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "? Anthropic: no data yet\n");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // Where stdin shows (the model), it is waited for briefly, not forever.
+    let mut child = env
+        .command()
+        .args(["statusline", "--format", "{model}|{provider}"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _stdin = child.stdin.take();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "|Anthropic\n");
+}
+
+/// A fake page for "anthropic" (the provider of Claude Code's default profile) and one
+/// for "openrouter", polled once.
+async fn anthropic_and_openrouter(anthropic: Vec<u8>) -> (MockServer, Env) {
+    let server = MockServer::start().await;
+    serve(&server, "/a/api/v2/summary.json", anthropic).await;
+    serve(&server, "/r/api/v2/summary.json", fixture(OPENAI_SUMMARY)).await;
+    let env = Env::new(&format!(
+        "catalog = false\n[switch]\nfallback = {{ claude-code = \"openrouter\" }}\n{}{}",
+        provider(
+            "anthropic",
+            "statuspage",
+            &format!("{}/a", server.uri()),
+            &["Codex API"]
+        ),
+        provider(
+            "openrouter",
+            "statuspage",
+            &format!("{}/r", server.uri()),
+            &["Codex API"]
+        ),
+    ));
+    let out = env.run(&["poll", "--once"]);
+    assert!(out.status.code().is_some(), "{}", stderr(&out));
+    (server, env)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn statusline_is_calm_when_all_is_well_and_specific_when_not() {
+    let (server, env) = anthropic_and_openrouter(fixture(OPENAI_SUMMARY)).await;
+    drop(server);
+    // From the store alone, with Claude Code's JSON on stdin.
+    assert_eq!(
+        statusline(&env, &[], Some(CLAUDE_STDIN.as_bytes())),
+        "● anthropic name ok"
+    );
+
+    let (_server, env) = anthropic_and_openrouter(openai_with("Codex API", "major_outage")).await;
+    assert_eq!(
+        statusline(&env, &[], None),
+        "✖ anthropic name: major outage · switch: weathervane switch claude-code openrouter"
+    );
+    // Another assistant, on its own provider's profile (Codex: openai, not configured here).
+    assert_eq!(
+        statusline(&env, &["--assistant", "codex"], None),
+        "? openai: not watched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn statusline_names_the_provider_claude_code_was_switched_to() {
+    let (_server, env) = anthropic_and_openrouter(openai_with("Codex API", "major_outage")).await;
+    claude_settings(&env, CLAUDE_ON_OPENROUTER);
+    assert_eq!(statusline(&env, &[], None), "● openrouter name ok");
+    assert_eq!(
+        statusline(&env, &["--format", "{icon} {provider} {status}"], None),
+        "● openrouter name ok"
+    );
+}
+
+#[test]
+fn statusline_says_switched_while_a_switch_is_in_place() {
+    let env = Env::new("[switch]\nfallback = { claude-code = \"openrouter\" }\n");
+    claude_settings(
+        &env,
+        include_str!("fixtures/assistants/claude-settings.json"),
+    );
+    let script = "printf 'sk-or-TEST' | $W key set openrouter >/dev/null\n\
+                  $W switch claude-code openrouter >/dev/null; echo switch=$?\n\
+                  echo \"on=[$($W statusline </dev/null 2>/dev/null)]\"\n\
+                  $W switch claude-code --back >/dev/null 2>&1\n\
+                  echo \"back=[$($W statusline </dev/null 2>/dev/null)]\"\n";
+    let Some(out) = env.run_with_real_keyring(script) else {
+        return;
+    };
+    let text = stdout(&out);
+    assert!(text.contains("switch=0"), "{text}\n{}", stderr(&out));
+    assert!(
+        text.contains("on=[? OpenRouter: not watched · switched to OpenRouter]"),
+        "{text}"
+    );
+    assert!(text.contains("back=[? Anthropic: no data yet]"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn statusline_format_fills_its_placeholders() {
+    let (_server, env) =
+        anthropic_and_openrouter(openai_with("Codex API", "degraded_performance")).await;
+    let line = statusline(
+        &env,
+        &[
+            "--format",
+            "[{icon}] {model}@{provider}: {status} {sessions}{switched} {unknown}",
+        ],
+        Some(CLAUDE_STDIN.as_bytes()),
+    );
+    assert_eq!(line, "[▲] Opus@anthropic name: degraded {unknown}");
+    assert_eq!(statusline(&env, &["--format", ""], None), "");
+}
+
+#[test]
+fn statusline_help_lists_every_placeholder() {
+    let env = Env::new("");
+    let out = env.run(&["statusline", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    for (p, _) in weathervane::views::statusline::PLACEHOLDERS {
+        assert!(text.contains(p), "{p} missing from --help:\n{text}");
+    }
 }

@@ -108,6 +108,18 @@ pub enum Command {
     },
     /// Put one of those backups back in place (what is there now is backed up first).
     Restore { assistant: String, backup: String },
+    /// One short line about the provider an assistant is on, for Claude Code's `statusLine`,
+    /// tmux or a shell prompt. From the stored history, no network; never fails, never more
+    /// than one line.
+    #[command(after_help = STATUSLINE_HELP)]
+    Statusline {
+        /// claude-code (default), codex, gemini or opencode.
+        #[arg(long, value_name = "ASSISTANT")]
+        assistant: Option<String>,
+        /// The line's layout, with placeholders (below), e.g. '{icon} {provider} {status}'.
+        #[arg(long, value_name = "F")]
+        format: Option<String>,
+    },
     /// Print a profile's API key from the OS keyring (what Claude Code's apiKeyHelper runs),
     /// or store one with `key set PROFILE` (read from standard input).
     #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -119,6 +131,25 @@ pub enum Command {
         profile: Option<String>,
     },
 }
+
+/// `statusline --help`: the placeholders (as `views::statusline::PLACEHOLDERS`; a test
+/// keeps the two together) and how it behaves.
+const STATUSLINE_HELP: &str = "\
+Placeholders for --format:
+  {icon}      ● ◆ ▲ ✖ or ?: the worst of the status page, the probes and your sessions
+  {provider}  the provider the assistant's active profile uses, e.g. Anthropic
+  {status}    what its status page says: ok, maintenance, degraded, partial outage,
+              major outage, no data yet, no fresh data, not watched, offline
+  {measured}  what Weathervane's probes measured, when not fine
+  {sessions}  failed calls in your own sessions, when there are
+  {switched}  \"switched to OpenRouter\" while a switch is in place
+  {model}     the model Claude Code names on standard input
+
+Reads Claude Code's JSON on standard input when there is some (anything else is ignored).
+Colour only when standard output is a terminal (NO_COLOR turns it off, CLICOLOR_FORCE=1 on).
+Always exits 0 and prints one line: when something is missing or broken, a calm note.
+Claude Code: \"statusLine\": {\"type\": \"command\", \"command\": \"weathervane statusline\"}
+in ~/.claude/settings.json (Weathervane never writes it for you).";
 
 #[derive(Debug, Subcommand)]
 pub enum KeyAction {
@@ -194,6 +225,11 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
     if let Command::Key { action, profile } = &cli.command {
         return key(action.as_ref(), profile.as_deref());
     }
+    // The status line runs on every prompt: no runtime, no writable store, no errors.
+    if let Command::Statusline { assistant, format } = &cli.command {
+        statusline(&cli, assistant.as_deref(), format.as_deref());
+        return Ok(0);
+    }
     let (path, must_exist) = config_path(&cli);
     let config = Config::load(&path, must_exist)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -239,7 +275,92 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Backups { assistant, json } => backups(&cli, &config, assistant, *json),
         Command::Restore { assistant, backup } => restore(&cli, &config, assistant, backup),
         Command::Key { action, profile } => key(action.as_ref(), profile.as_deref()),
+        Command::Statusline { assistant, format } => {
+            statusline(&cli, assistant.as_deref(), format.as_deref());
+            Ok(0)
+        }
     }
+}
+
+/// How long the status line waits for standard input that has not ended, counted from its
+/// start, when the format shows `{model}`: Claude Code writes its JSON at once; a prompt's
+/// stdin may stay open forever.
+const STATUSLINE_STDIN_WAIT: Duration = Duration::from_millis(20);
+
+/// `statusline`: prints exactly one line and never fails (see [`Command::Statusline`]).
+fn statusline(cli: &Cli, assistant: Option<&str>, format: Option<&str>) {
+    use weathervane::views::statusline::{self as sl, ClaudeInput, Outcome};
+    let started = std::time::Instant::now();
+    let stdin = spawn_stdin_reader(sl::STDIN_LIMIT);
+    let made = std::panic::catch_unwind(|| {
+        let a = match assistant.map(str::trim) {
+            None | Some("") => AssistantId::ClaudeCode,
+            Some(s) => match AssistantId::parse(s) {
+                Some(a) => a,
+                None => {
+                    return Outcome::Calm(format!(
+                        "weathervane: unknown assistant {}",
+                        clean(s).chars().take(20).collect::<String>()
+                    ));
+                }
+            },
+        };
+        sl::gather(&locations(cli), a, Utc::now())
+    });
+    let outcome = made.unwrap_or_else(|_| Outcome::Calm("weathervane: no status available".into()));
+    let line = match outcome {
+        Outcome::Calm(s) => sl::finish(&[sl::Piece::Text(s)], &|g| g.to_string()),
+        Outcome::Line(mut parts) => {
+            if let Some(rx) = stdin {
+                // Only `{model}` shows what stdin says: nothing else waits for it.
+                let left = if format.is_some_and(|f| f.contains("{model}")) {
+                    STATUSLINE_STDIN_WAIT.saturating_sub(started.elapsed())
+                } else {
+                    Duration::ZERO
+                };
+                if let Ok(raw) = rx.recv_timeout(left) {
+                    parts.set_input(&ClaudeInput::parse(&raw));
+                }
+            }
+            let pieces = match format {
+                Some(f) => sl::format_pieces(f, &parts),
+                None => sl::default_pieces(&parts),
+            };
+            let style = if parts.icon == sl::glyph(Status::Unknown) {
+                status_style(Status::Unknown)
+            } else {
+                status_style(parts.severity)
+            };
+            sl::finish(&pieces, &|g| format!("{style}{g}{style:#}"))
+        }
+    };
+    // anstream drops the colour unless stdout is a terminal (and honours NO_COLOR).
+    let mut out = anstream::stdout();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// Standard input read on a thread of its own, at most `limit` bytes and one more (so too
+/// much is noticed): None when it is a terminal, which nobody is about to type JSON into.
+fn spawn_stdin_reader(limit: usize) -> Option<std::sync::mpsc::Receiver<Vec<u8>>> {
+    use std::io::Read;
+    if std::io::stdin().is_terminal() {
+        return None;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("stdin".into())
+        .spawn(move || {
+            let mut raw = Vec::new();
+            // A read error leaves what was read, which then does not parse: no input.
+            let _ = std::io::stdin()
+                .lock()
+                .take(limit as u64 + 1)
+                .read_to_end(&mut raw);
+            let _ = tx.send(raw);
+        })
+        .ok()?;
+    Some(rx)
 }
 
 /// `providers --detect URL`: a thin front to the detector. Exit 0 when a

@@ -394,6 +394,52 @@ impl Store {
         Store::init(conn, path.to_path_buf(), true).map_err(|e| e.with_path(path))
     }
 
+    /// Open an existing database only to read it, for quick readers such as the status
+    /// line: creates no folder and no database file, runs no migration, never switches
+    /// the journal mode, and waits at most `busy` for a writer's lock. A missing file is
+    /// [`StoreError::Io`] with [`std::io::ErrorKind::NotFound`]; a file whose schema is
+    /// not this build's (older: the next read-write open upgrades it) is
+    /// [`StoreError::Migration`] or [`StoreError::TooNew`].
+    ///
+    /// (SQLite may still create the `-wal` and `-shm` files beside an existing WAL
+    /// database: readers need the shared-memory index.)
+    pub fn open_read_only(path: &Path, busy: StdDuration) -> Result<Store, StoreError> {
+        refuse_if_too_new(path)?;
+        if let Err(source) = std::fs::metadata(path) {
+            return Err(StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::CannotOpen {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let init = || -> Result<i64, StoreError> {
+            conn.busy_timeout(busy)?;
+            Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        };
+        let found = init().map_err(|e| e.with_path(path))?;
+        if found != SCHEMA_VERSION {
+            return Err(StoreError::Migration {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "schema {found}, this build reads {SCHEMA_VERSION}; opening it for writing upgrades it"
+                ),
+            });
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            max_gap: DEFAULT_MAX_GAP_SECS,
+            identity: None,
+        })
+    }
+
     /// A private in-memory database, for tests.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let conn = Connection::open_in_memory()?;
@@ -622,6 +668,46 @@ mod tests {
         let err = Store::open(&file.join("sub").join("h.db")).unwrap_err();
         assert!(matches!(err, StoreError::Io { .. }), "{err}");
         assert!(err.to_string().contains("blocker"), "{err}");
+    }
+
+    #[test]
+    fn read_only_open_creates_nothing_and_reads_what_a_writer_wrote() {
+        use crate::store::test_support::{obs, t0};
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let p = data.join("h.db");
+        let busy = StdDuration::from_millis(50);
+        let err = Store::open_read_only(&p, busy).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound),
+            "{err}"
+        );
+        assert!(!data.exists(), "no data folder made");
+
+        let mut w = Store::open(&p).unwrap();
+        w.record(&obs("a", t0(), Status::Degraded)).unwrap();
+        let r = Store::open_read_only(&p, busy).unwrap();
+        assert_eq!(r.latest_all().unwrap()[0].status, Status::Degraded);
+        // It cannot write, even by mistake.
+        assert!(r.conn.execute("DELETE FROM samples", []).is_err());
+
+        // Not a database: an error, the file left as it was.
+        let junk = dir.path().join("junk.db");
+        std::fs::write(&junk, b"not sqlite at all, just text").unwrap();
+        assert!(Store::open_read_only(&junk, busy).is_err());
+        assert_eq!(
+            std::fs::read(&junk).unwrap(),
+            b"not sqlite at all, just text"
+        );
+
+        // An older schema is left for a writer to upgrade.
+        let old = dir.path().join("old.db");
+        rusqlite::Connection::open(&old)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 1; CREATE TABLE t(x);")
+            .unwrap();
+        let err = Store::open_read_only(&old, busy).unwrap_err();
+        assert!(matches!(err, StoreError::Migration { .. }), "{err}");
     }
 
     /// The CLI and the desktop app write the same file at once.

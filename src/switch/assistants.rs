@@ -286,6 +286,18 @@ pub fn view(
     store: &Store,
     a: AssistantId,
 ) -> Result<AssistantView, StoreError> {
+    let mut item = view_of_files(ctx, config, a);
+    item.open_switch = store.open_switch(a.as_str())?.map(|r| OpenSwitch {
+        at: r.at,
+        from_profile: r.from_profile,
+        to_profile: r.to_profile,
+    });
+    Ok(item)
+}
+
+/// One assistant from its files alone (no store: `open_switch` stays None). What the
+/// status line reads when there is no history yet.
+pub fn view_of_files(ctx: &Context, config: &Config, a: AssistantId) -> AssistantView {
     let mut item = AssistantView {
         id: a,
         name: a.label().to_string(),
@@ -307,7 +319,7 @@ pub fn view(
             .collect(),
     };
     let Ok((path, _, _)) = engine::target(ctx, a) else {
-        return Ok(item);
+        return item;
     };
     item.switchable = true;
     item.config_exists = path.exists();
@@ -335,12 +347,7 @@ pub fn view(
         .as_deref()
         .and_then(|id| config.provider(id))
         .map(|p| p.name.clone());
-    item.open_switch = store.open_switch(a.as_str())?.map(|r| OpenSwitch {
-        at: r.at,
-        from_profile: r.from_profile,
-        to_profile: r.to_profile,
-    });
-    Ok(item)
+    item
 }
 
 /// Every assistant, in the contract's order.

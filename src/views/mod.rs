@@ -3,4 +3,5 @@
 pub mod actions;
 pub mod dashboard;
 pub mod status;
+pub mod statusline;
 pub mod text;

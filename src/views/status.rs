@@ -5,8 +5,6 @@ use chrono::{DateTime, Utc};
 use crate::config::{Config, ProviderConfig};
 use crate::model::{IncidentSummary, Observation, ProviderState, StateReport, Status};
 use crate::monitor::poller::is_offline;
-use crate::monitor::verdict::{self, Verdict};
-use crate::store::{Store, StoreError};
 
 /// Data older than this many intervals is `unknown`.
 pub const STALE_AFTER_INTERVALS: u32 = 3;
@@ -97,29 +95,61 @@ pub fn current(
     let latest = store.latest_all()?;
     let mut report = build(config, &latest, now);
     for p in &mut report.providers {
-        let Some(pc) = config.provider(&p.id) else {
-            continue;
-        };
-        if let Some(v) = measured(store, pc, report.offline, now)? {
-            p.measured = Some(crate::model::Measured {
-                status: v.status,
-                summary: v.summary,
-            });
-        }
-        p.sessions = crate::monitor::sessions::verdict::from_store(store, &p.id, now)?
-            .filter(|v| v.worth_showing())
-            .map(|v| v.signal());
+        add_signals(store, config, p, report.offline, now)?;
     }
     Ok(report)
 }
 
+/// As [`current`], with the signals read for the listed providers only (the others keep
+/// the official status alone): for quick readers such as the status line.
+pub fn current_of(
+    store: &crate::store::Store,
+    config: &Config,
+    ids: &[&str],
+    now: DateTime<Utc>,
+) -> Result<StateReport, crate::store::StoreError> {
+    let latest = store.latest_all()?;
+    let mut report = build(config, &latest, now);
+    for p in &mut report.providers {
+        if ids.contains(&p.id.as_str()) {
+            add_signals(store, config, p, report.offline, now)?;
+        }
+    }
+    Ok(report)
+}
+
+/// What the probes measured and what the user's own sessions recorded, beside one
+/// provider's official status.
+fn add_signals(
+    store: &crate::store::Store,
+    config: &Config,
+    p: &mut ProviderState,
+    offline: bool,
+    now: DateTime<Utc>,
+) -> Result<(), crate::store::StoreError> {
+    let Some(pc) = config.provider(&p.id) else {
+        return Ok(());
+    };
+    if let Some(v) = measured(store, pc, offline, now)? {
+        p.measured = Some(crate::model::Measured {
+            status: v.status,
+            summary: v.summary,
+        });
+    }
+    p.sessions = crate::monitor::sessions::verdict::from_store(store, &p.id, now)?
+        .filter(|v| v.worth_showing())
+        .map(|v| v.signal());
+    Ok(())
+}
+
 /// The measured verdict for one provider, when its probe is on.
 pub fn measured(
-    store: &Store,
+    store: &crate::store::Store,
     p: &ProviderConfig,
     offline: bool,
     now: DateTime<Utc>,
-) -> Result<Option<Verdict>, StoreError> {
+) -> Result<Option<crate::monitor::verdict::Verdict>, crate::store::StoreError> {
+    use crate::monitor::verdict;
     let Some(spec) = p.probe.as_ref().filter(|s| s.enabled && p.enabled) else {
         return Ok(None);
     };
