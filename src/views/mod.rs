@@ -2,5 +2,6 @@
 
 pub mod actions;
 pub mod dashboard;
+pub mod menu;
 pub mod status;
 pub mod text;
