@@ -1,0 +1,5 @@
+//! What the desktop residents share without any toolkit: the dashboard process and how the
+//! resident talks to it (`child`). The shells (`weathervane-desktop`, `weathervane-tray`)
+//! only draw and click.
+
+pub mod child;
