@@ -84,6 +84,33 @@ pub fn build(config: &Config, latest: &[Observation], now: DateTime<Utc>) -> Sta
     StateReport { offline, providers }
 }
 
+/// The report with the signals beside the official status: what the probes measure (for
+/// providers the user probes) and what the user's own sessions recorded. From the store, no
+/// network: what `status`, `statusline` and the desktop read.
+pub fn current(
+    store: &crate::store::Store,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<StateReport, crate::store::StoreError> {
+    let latest = store.latest_all()?;
+    let mut report = build(config, &latest, now);
+    for p in &mut report.providers {
+        let Some(pc) = config.provider(&p.id) else {
+            continue;
+        };
+        if let Some(v) = crate::views::dashboard::measured(store, pc, report.offline, now)? {
+            p.measured = Some(crate::model::Measured {
+                status: v.status,
+                summary: v.summary,
+            });
+        }
+        p.sessions = crate::monitor::sessions::verdict::from_store(store, &p.id, now)?
+            .filter(|v| v.worth_showing())
+            .map(|v| v.signal());
+    }
+    Ok(report)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,31 +200,4 @@ mod tests {
         );
         assert_eq!(r.exit_code(), 3);
     }
-}
-
-/// The report with the signals beside the official status: what the probes measure (for
-/// providers the user probes) and what the user's own sessions recorded. From the store, no
-/// network: what `status`, `statusline` and the desktop read.
-pub fn current(
-    store: &crate::store::Store,
-    config: &Config,
-    now: DateTime<Utc>,
-) -> Result<StateReport, crate::store::StoreError> {
-    let latest = store.latest_all()?;
-    let mut report = build(config, &latest, now);
-    for p in &mut report.providers {
-        let Some(pc) = config.provider(&p.id) else {
-            continue;
-        };
-        if let Some(v) = crate::views::dashboard::measured(store, pc, report.offline, now)? {
-            p.measured = Some(crate::model::Measured {
-                status: v.status,
-                summary: v.summary,
-            });
-        }
-        p.sessions = crate::monitor::sessions::verdict::from_store(store, &p.id, now)?
-            .filter(|v| v.worth_showing())
-            .map(|v| v.signal());
-    }
-    Ok(report)
 }
