@@ -14,7 +14,7 @@ use crate::model::{
 };
 use crate::monitor::sessions::{self, SessionsVerdict};
 use crate::monitor::sources::probe::ProbeAuth;
-use crate::monitor::verdict::{self, Verdict};
+use crate::monitor::verdict::Verdict;
 use crate::store::{IncidentLead, ProbePoint, Store, StoreError};
 use crate::switch::failover::Rule;
 use crate::switch::profiles::{self, AssistantId};
@@ -168,7 +168,7 @@ pub fn overview(
                 .filter(|t| t.to == p.status)
                 .map(|t| t.at);
             let measured = match config.provider(&p.id) {
-                Some(pc) => measured(store, pc, offline, now)?,
+                Some(pc) => status::measured(store, pc, offline, now)?,
                 None => None,
             };
             let sessions =
@@ -407,24 +407,6 @@ pub fn tooltip(o: &Overview, now: DateTime<Utc>) -> String {
     format!("Weathervane\n{}", lines.join("\n"))
 }
 
-/// The measured verdict for one provider, when its probe is on.
-pub fn measured(
-    store: &Store,
-    p: &ProviderConfig,
-    offline: bool,
-    now: DateTime<Utc>,
-) -> Result<Option<Verdict>, StoreError> {
-    let Some(spec) = p.probe.as_ref().filter(|s| s.enabled && p.enabled) else {
-        return Ok(None);
-    };
-    let samples = store.probe_samples(&p.id, now - verdict::WINDOW_AGE, verdict::WINDOW)?;
-    let baseline = store.probe_baseline(&p.id, now)?;
-    let slow_ms = u32::try_from(spec.slow.as_millis()).unwrap_or(u32::MAX);
-    Ok(Some(verdict::judge(
-        &samples, baseline, slow_ms, offline, now,
-    )))
-}
-
 /// The Early warning page: every probed provider's verdict, chart and detection lead,
 /// the providers that could be probed, and the failover rules.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -557,7 +539,7 @@ pub fn probes(
     let StateReport { offline, providers } = status::build(config, &latest, now);
     let mut out = Vec::new();
     for (p, spec) in config.probed() {
-        let Some(verdict) = measured(store, p, offline, now)? else {
+        let Some(verdict) = status::measured(store, p, offline, now)? else {
             continue;
         };
         let leads = store.incident_leads(Some(&p.id), now - Duration::days(90))?;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::config::{Config, ProviderConfig};
 use crate::model::{IncidentSummary, Observation, ProviderState, StateReport, Status};
 use crate::monitor::poller::is_offline;
+use crate::monitor::verdict::{self, Verdict};
 
 /// Data older than this many intervals is `unknown`.
 pub const STALE_AFTER_INTERVALS: u32 = 3;
@@ -98,7 +99,7 @@ pub fn current(
         let Some(pc) = config.provider(&p.id) else {
             continue;
         };
-        if let Some(v) = crate::views::dashboard::measured(store, pc, report.offline, now)? {
+        if let Some(v) = measured(store, pc, report.offline, now)? {
             p.measured = Some(crate::model::Measured {
                 status: v.status,
                 summary: v.summary,
@@ -109,6 +110,24 @@ pub fn current(
             .map(|v| v.signal());
     }
     Ok(report)
+}
+
+/// The measured verdict for one provider, when its probe is on.
+pub fn measured(
+    store: &crate::store::Store,
+    p: &ProviderConfig,
+    offline: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<Verdict>, crate::store::StoreError> {
+    let Some(spec) = p.probe.as_ref().filter(|s| s.enabled && p.enabled) else {
+        return Ok(None);
+    };
+    let samples = store.probe_samples(&p.id, now - verdict::WINDOW_AGE, verdict::WINDOW)?;
+    let baseline = store.probe_baseline(&p.id, now)?;
+    let slow_ms = u32::try_from(spec.slow.as_millis()).unwrap_or(u32::MAX);
+    Ok(Some(verdict::judge(
+        &samples, baseline, slow_ms, offline, now,
+    )))
 }
 
 #[cfg(test)]
