@@ -4,6 +4,7 @@
 //! lives with its binary (`src/main.rs`, `src/cli/`). Map: docs/ARCHITECTURE.md.
 
 pub mod config;
+pub mod desktop;
 pub mod events;
 pub mod model;
 pub mod monitor;

@@ -1,12 +1,11 @@
 //! Weathervane's desktop programs, composed here: the resident tray process and the
 //! dashboard process it starts on demand. The core runtime does the work; the modules below
 //! adapt it: `pump` (events to tray and notifications, clicks back), `tray` and `tray_state`
-//! (the menu), `windows` (the dashboard), `notify`, `integration` (browser, autostart, icon),
+//! (the menu), `windows` (the dashboard, in its own process: `weathervane::desktop::child`), `notify`, `integration` (browser, autostart, icon),
 //! `ipc` (the table of what the dashboard may call) over `commands`, `settings_cmds`
 //! and `switch_cmds`. No SQL, HTTP or
 //! config file I/O here.
 
-mod child;
 mod commands;
 mod gl;
 mod integration;
@@ -28,6 +27,7 @@ use chrono::Utc;
 use clap::Parser;
 use tauri::{Emitter, Manager, RunEvent, Runtime};
 use weathervane::config::paths::Locations;
+use weathervane::desktop::child;
 use weathervane::monitor::policy::{Alert, AlertKind, Signal};
 use weathervane::runtime::{AppError, ErrorKind, Host, Runtime as Core};
 

@@ -116,8 +116,8 @@ pub fn run<R: Runtime>(app: &AppHandle<R>, action: Action) {
             core.pause(until);
             tracing::info!(?until, "notifications paused");
             tray_state::refresh(app.clone());
-            if let Some(d) = app.try_state::<crate::child::DashboardProcess>() {
-                d.send(crate::child::ToChild::Paused(until));
+            if let Some(d) = app.try_state::<weathervane::desktop::child::DashboardProcess>() {
+                d.send(weathervane::desktop::child::ToChild::Paused(until));
             }
             windows::changed(app);
         }
@@ -167,7 +167,7 @@ pub fn after_switch<R: Runtime>(app: &AppHandle<R>) {
     let role = app.state::<Role>();
     if role.is_dashboard() {
         // The tray lives in the other process.
-        role.tell_parent(crate::child::FromChild::Switched);
+        role.tell_parent(weathervane::desktop::child::FromChild::Switched);
         let _ = app.emit(CHANGED_EVENT, ());
         return;
     }

@@ -2,7 +2,7 @@
 //! tray) or the dashboard started on demand (shows the window, polls nothing, and tells the
 //! resident what it changed through `child`).
 
-use crate::child::{FromChild, ParentLink};
+use weathervane::desktop::child::{FromChild, ParentLink};
 
 pub enum Role {
     Tray,

@@ -1,19 +1,23 @@
-//! Keeping the tray true: recompute what it shows after events and redraw only on change.
+//! Keeping the tray true: recompute its model after events and redraw only on change.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use tauri::{AppHandle, Manager, Runtime};
 use weathervane::runtime::Runtime as Core;
 use weathervane::switch::assistants::AssistantView;
+use weathervane::views::menu::{self, Tray};
 
 use crate::role::Role;
 use crate::tray;
 
-/// What the tray shows now (see [`tray::signature`]), and the assistants as last read.
+/// What the tray shows now, and the assistants as last read.
 #[derive(Default)]
 pub struct TrayShown {
-    signature: Mutex<String>,
+    /// Rebuilding a menu costs GTK and D-Bus work, and most polls change nothing visible:
+    /// an equal model is not drawn again.
+    shown: Mutex<Option<Tray>>,
     /// The tray redraws on every poll, and reading four assistants' files and scanning
     /// PATH each time cost idle CPU for nothing: they are read again at most every
     /// [`ASSISTANTS_FRESH`], or at once after a switch.
@@ -27,10 +31,7 @@ const ASSISTANTS_FRESH: Duration = Duration::from_secs(60);
 impl TrayShown {
     /// Forget what is shown, so the next refresh redraws and reads the assistants again.
     pub fn invalidate(&self) {
-        self.signature
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        *self.shown.lock().unwrap_or_else(|p| p.into_inner()) = None;
         *self.assistants.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }
@@ -66,15 +67,14 @@ pub fn refresh<R: Runtime>(app: AppHandle<R>) {
         let assistants = assistants(&app, &core).await;
         match overview {
             Ok(o) => {
-                let view = tray::View::new(&o, &assistants);
-                let sig = tray::signature(&view);
+                let model = menu::tray(&o, &assistants, Utc::now());
                 let last = app.state::<TrayShown>();
-                let mut shown = last.signature.lock().unwrap_or_else(|p| p.into_inner());
-                if *shown == sig {
+                let mut shown = last.shown.lock().unwrap_or_else(|p| p.into_inner());
+                if shown.as_ref() == Some(&model) {
                     return;
                 }
-                match tray::update(&app, &view) {
-                    Ok(()) => *shown = sig,
+                match tray::update(&app, &model) {
+                    Ok(()) => *shown = Some(model),
                     Err(e) => tracing::warn!("cannot update the tray: {e}"),
                 }
             }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 use weathervane::runtime::Runtime as Core;
 
-use crate::child;
+use weathervane::desktop::child;
 
 /// Tells the dashboard to re-read what it shows.
 pub const CHANGED_EVENT: &str = "weathervane://changed";
@@ -32,18 +32,18 @@ pub fn open_dashboard<R: Runtime>(app: &AppHandle<R>) {
         return;
     };
     let core = app.state::<Arc<Core>>().inner().clone();
-    let mut env = vec![(
-        "WEATHERVANE_DATA_DIR",
-        core.locations.data_dir.clone().into_os_string(),
-    )];
-    if core.locations.config_must_exist {
-        env.push((
-            "WEATHERVANE_CONFIG",
-            core.locations.config.clone().into_os_string(),
-        ));
-    }
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            tracing::error!("cannot find this program ({e}); opening the dashboard here");
+            show_dashboard_window(app);
+            return;
+        }
+    };
+    let mut cmd = child::dashboard_command(&exe, &core.locations);
+    crate::gl::restore_for_child(&mut cmd);
     let handle = app.clone();
-    let opened = proc_.open(&env, core.paused_until(), move |msg| {
+    let opened = proc_.open(cmd, core.paused_until(), move |msg| {
         let core = handle.state::<Arc<Core>>().inner().clone();
         match msg {
             child::FromChild::Refresh => core.refresh_now(),

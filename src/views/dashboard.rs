@@ -18,7 +18,7 @@ use crate::monitor::verdict::Verdict;
 use crate::store::{IncidentLead, ProbePoint, Store, StoreError};
 use crate::switch::failover::Rule;
 use crate::switch::profiles::{self, AssistantId};
-use crate::views::status::{self, measured};
+use crate::views::status;
 
 /// The dashboard's overview page and the tray's source of truth.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -175,7 +175,7 @@ pub fn overview(
                 .filter(|t| t.to == p.status)
                 .map(|t| t.at);
             let measured = match config.provider(&p.id) {
-                Some(pc) => measured(store, pc, offline, now)?,
+                Some(pc) => status::measured(store, pc, offline, now)?,
                 None => None,
             };
             let sessions =
@@ -564,7 +564,7 @@ pub fn probes(
     let StateReport { offline, providers } = status::build(config, &latest, now);
     let mut out = Vec::new();
     for (p, spec) in config.probed() {
-        let Some(verdict) = measured(store, p, offline, now)? else {
+        let Some(verdict) = status::measured(store, p, offline, now)? else {
             continue;
         };
         let leads = store.incident_leads(Some(&p.id), now - Duration::days(90))?;

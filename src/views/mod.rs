@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod dashboard;
+pub mod menu;
 pub mod status;
 pub mod statusline;
 pub mod text;

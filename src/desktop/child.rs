@@ -1,11 +1,14 @@
-//! The dashboard in a child process, so closing it gives all of WebKit's memory back.
+//! The dashboard in a child process, so closing it gives all of WebKit's memory back, and
+//! the resident (the Linux `weathervane-tray`, or `weathervane-desktop` elsewhere) never
+//! maps a toolkit for it.
 //!
 //! WebKitGTK keeps its network process (and the main process keeps the GTK/WebKit state
 //! the first window loaded) for the life of the process that opened a webview; tauri-
 //! runtime-wry keeps the web context alive on Linux on purpose (tauri#14626). So the
-//! resident tray process never opens one: "Open dashboard" starts `weathervane-desktop
-//! --dashboard`, which shows the window, serves the same commands from the same config and
-//! database, and exits when the window closes.
+//! resident never opens one: "Open dashboard" starts `weathervane-desktop --dashboard`,
+//! which shows the window, serves the same commands from the same config and database,
+//! and exits when the window closes. Both ends live here so the two residents speak it
+//! the same way.
 //!
 //! The two talk over the child's stdin/stdout, one word per line:
 //! - child to resident: `refresh` (poll now), `config` (the config file changed: reload
@@ -16,10 +19,25 @@
 //! The child exits when its window closes or its stdin ends (the resident quit).
 
 use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+
+use crate::config::paths::Locations;
+
+/// `EXE --dashboard` with this process's config and data paths, so the dashboard reads the
+/// same files the resident does.
+pub fn dashboard_command(exe: &Path, locations: &Locations) -> Command {
+    let mut cmd = Command::new(exe);
+    cmd.arg("--dashboard")
+        .env("WEATHERVANE_DATA_DIR", &locations.data_dir);
+    if locations.config_must_exist {
+        cmd.env("WEATHERVANE_CONFIG", &locations.config);
+    }
+    cmd
+}
 
 /// A line from the child, as the resident understands it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,11 +131,11 @@ struct Running {
 }
 
 impl DashboardProcess {
-    /// Focus the running dashboard, or start one; `on_line` gets what it says (on a
-    /// background thread) until it exits. `env` is passed on (config and data paths).
+    /// Focus the running dashboard, or start one with `cmd` (see [`dashboard_command`]);
+    /// `on_line` gets what it says (on a background thread) until it exits.
     pub fn open(
         &self,
-        env: &[(&str, std::ffi::OsString)],
+        mut cmd: Command,
         paused: Option<DateTime<Utc>>,
         on_line: impl Fn(FromChild) + Send + 'static,
     ) -> std::io::Result<()> {
@@ -132,16 +150,9 @@ impl DashboardProcess {
                 return Ok(());
             }
         }
-        let exe = std::env::current_exe()?;
-        let mut cmd = Command::new(exe);
-        cmd.arg("--dashboard")
-            .stdin(Stdio::piped())
+        cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        crate::gl::restore_for_child(&mut cmd);
         let mut child = cmd.spawn()?;
         let stdout = child.stdout.take();
         let mut stdin = child
@@ -149,6 +160,7 @@ impl DashboardProcess {
             .take()
             .ok_or_else(|| std::io::Error::other("no stdin for the dashboard process"))?;
         let _ = writeln!(stdin, "{}", ToChild::Paused(paused).to_line());
+        let pid = child.id();
         let child = Arc::new(Mutex::new(child));
         let reaper = child.clone();
         std::thread::Builder::new()
@@ -172,7 +184,7 @@ impl DashboardProcess {
                     );
                 }
             })?;
-        tracing::info!("dashboard process started");
+        tracing::info!(pid, "dashboard process started");
         *running = Some(Running { child, stdin });
         Ok(())
     }
