@@ -6,7 +6,11 @@ use weathervane::monitor::sources::feed;
 
 fuzz_target!(|data: &[u8]| {
     for (watch, now) in wv_fuzz::contexts() {
-        let ctx = weathervane::monitor::sources::ParseContext { watch: &watch, now };
+        let ctx = weathervane::monitor::sources::ParseContext {
+            watch: &watch,
+            now,
+            feed_lists: Default::default(),
+        };
         let _ = feed::parse(data, &ctx);
     }
 });

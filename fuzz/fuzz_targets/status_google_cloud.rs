@@ -6,7 +6,11 @@ use weathervane::monitor::sources::google_cloud;
 
 fuzz_target!(|data: &[u8]| {
     for (watch, now) in wv_fuzz::contexts() {
-        let ctx = weathervane::monitor::sources::ParseContext { watch: &watch, now };
+        let ctx = weathervane::monitor::sources::ParseContext {
+            watch: &watch,
+            now,
+            feed_lists: Default::default(),
+        };
         let _ = google_cloud::parse(data, &ctx);
     }
 });

@@ -11,7 +11,7 @@ use std::path::Path;
 use arbitrary::{Arbitrary, Result as AResult, Unstructured};
 use serde_json::{Map, Number, Value};
 use weathervane::config::Config;
-use weathervane::config::edit::{self, NotificationSettings, SettingsChange};
+use weathervane::config::edit::{self as config_edit, NotificationSettings, SettingsChange};
 use weathervane::switch::edit::{self, Edit, EditError, Format};
 use weathervane::switch::profiles::{self, AssistantId, Profile};
 use weathervane::switch::{claude, codex, opencode};
@@ -494,7 +494,7 @@ pub fn config_edit_target(data: &[u8]) {
     let Ok(change) = gen_change(&mut u, &pool) else {
         return;
     };
-    let Ok(out) = edit::edit_text(text, &change) else {
+    let Ok(out) = config_edit::edit_text(text, &change) else {
         return;
     };
     let after = match edit::get(&out, Format::Toml, &[]) {
