@@ -1251,19 +1251,27 @@ async fn sessions_loop(
             return;
         }
     };
-    let save = |w: &SessionWatch| {
-        let state = w.follow_state();
-        blocking(Box::new(move |s: &mut Store| {
-            if let Err(e) = s.save_follow_state(&state) {
+    // The watch thread holds the offsets while it reads a large tree at start: they are
+    // read, and saved, on the blocking pool, never on an async worker.
+    let read_state = Arc::new(watcher.follow_state_reader());
+    let save = || {
+        let read_state = read_state.clone();
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || {
+            let state = read_state();
+            if let Ok(mut s) = store.lock()
+                && let Err(e) = s.save_follow_state(&state)
+            {
                 tracing::warn!("cannot save where the session files were read up to: {e}");
             }
-        }))
+        })
     };
     // Providers with facts in the window, and the newest fact's time.
     let mut active: HashMap<String, DateTime<Utc>> = HashMap::new();
-    let mut rejudge = tokio::time::interval(SESSIONS_REJUDGE);
+    let start = tokio::time::Instant::now();
+    let mut rejudge = tokio::time::interval_at(start + SESSIONS_REJUDGE, SESSIONS_REJUDGE);
     rejudge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut save_tick = tokio::time::interval(SESSIONS_SAVE);
+    let mut save_tick = tokio::time::interval_at(start + SESSIONS_SAVE, SESSIONS_SAVE);
     save_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
@@ -1331,11 +1339,12 @@ async fn sessions_loop(
                 }
             }
             _ = save_tick.tick() => {
-                let _ = save(&watcher).await;
+                let _ = save().await;
             }
         }
     }
-    let _ = save(&watcher).await;
+    let _ = save().await;
+    drop(watcher);
 }
 
 /// Read a probe's key from the keyring, off the async threads. A named key that

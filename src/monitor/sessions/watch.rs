@@ -515,6 +515,19 @@ impl SessionWatch {
         })
     }
 
+    /// A way to read the offsets from another thread: the watch thread holds them while it
+    /// reads, so an async caller must not wait on them itself (call this off the workers).
+    pub fn follow_state_reader(&self) -> impl Fn() -> FollowState + Send + Sync + 'static {
+        let follower = self.follower.clone();
+        move || {
+            follower
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .state()
+                .clone()
+        }
+    }
+
     /// The offsets now, for the store to keep across restarts.
     pub fn follow_state(&self) -> FollowState {
         self.follower
