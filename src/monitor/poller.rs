@@ -691,6 +691,8 @@ impl Poller {
         let mut latest_probe: HashMap<String, ProbeClass> = HashMap::new();
         let mut verdicts: HashMap<String, Verdict> = HashMap::new();
         let mut session_verdicts: HashMap<String, SessionsVerdict> = HashMap::new();
+        // When the user's sessions last failed on their own network (for the offline judgement).
+        let mut sessions_network_at: Option<DateTime<Utc>> = None;
         let mut offline = false;
         // Providers whose history is read or being read; one that fails leaves the set
         // and is tried again on its next successful poll.
@@ -727,7 +729,12 @@ impl Poller {
                         self.spawn_backfill(p, &backfills);
                     }
                     latest.insert(obs.provider_id.clone(), obs.clone());
-                    let now_offline = self.offline(&latest, &latest_probe, providers.len());
+                    let now_offline = self.offline(
+                        &latest,
+                        &latest_probe,
+                        providers.len(),
+                        sessions_network_recent(sessions_network_at, (self.clock)()),
+                    );
                     let offline_changed = now_offline != offline;
                     offline = now_offline;
                     let input = PolicyInput {
@@ -766,7 +773,12 @@ impl Poller {
                 }
                 Msg::Probe(sample) => {
                     latest_probe.insert(sample.provider_id.clone(), sample.class);
-                    let now_offline = self.offline(&latest, &latest_probe, providers.len());
+                    let now_offline = self.offline(
+                        &latest,
+                        &latest_probe,
+                        providers.len(),
+                        sessions_network_recent(sessions_network_at, (self.clock)()),
+                    );
                     // A probe that fails on the network while the user is offline measured
                     // the user's network, not the provider: it is not kept, so it cannot
                     // make an outage of the first minutes back online.
@@ -828,6 +840,9 @@ impl Poller {
                 Msg::Sessions(id) => {
                     let now = (self.clock)();
                     let verdict = self.judge_sessions(&id, now).await;
+                    if let Some(v) = verdict.as_ref().filter(|v| v.network_errors > 0) {
+                        sessions_network_at = sessions_network_at.max(Some(v.at));
+                    }
                     let before = session_verdicts.get(&id).cloned();
                     let status = verdict.as_ref().map_or(Status::Operational, |v| v.status);
                     let changed = before.as_ref().map(|v| (v.status, &v.summary, v.errors))
@@ -1129,19 +1144,15 @@ impl Poller {
         latest: &HashMap<String, Observation>,
         probes: &HashMap<String, ProbeClass>,
         providers: usize,
+        sessions_network: bool,
     ) -> bool {
-        let official_down = latest.values().all(failed_on_network);
-        let probes_down = probes.values().all(|c| c.is_network());
-        let all_known = latest.len() == providers;
-        // Status pages and probes are separate sources: two of any kind can
-        // tell "my network" from "their service".
-        if all_known && latest.len() + probes.len() >= 2 && official_down && probes_down {
-            return true;
-        }
-        let nothing_answered = latest.values().all(|o| !o.source_ok)
-            && probes.values().all(|c| !c.answered())
-            && !(latest.is_empty() && probes.is_empty());
-        nothing_answered && (self.no_network)()
+        judge_offline(
+            latest,
+            probes,
+            providers,
+            sessions_network,
+            &*self.no_network,
+        )
     }
 
     /// Carry out the failover rules on this provider.
@@ -1168,6 +1179,40 @@ impl Poller {
         .await
         .unwrap_or_default()
     }
+}
+
+/// Offline: every status source and every probe failed in a way the user's own network
+/// explains, or the OS says there is no network and nothing answered. Then no provider is
+/// blamed. The user's own sessions failing on their network in the last minutes
+/// (`sessions_network`) count as one more source: with a single status page failing on the
+/// network, they tell "my network" from "their service".
+pub fn judge_offline(
+    latest: &HashMap<String, Observation>,
+    probes: &HashMap<String, ProbeClass>,
+    providers: usize,
+    sessions_network: bool,
+    no_network: &dyn Fn() -> bool,
+) -> bool {
+    let official_down = latest.values().all(failed_on_network);
+    let probes_down = probes.values().all(|c| c.is_network());
+    let all_known = latest.len() == providers;
+    // Status pages, probes and the user's sessions are separate sources: two of any kind
+    // can tell "my network" from "their service".
+    let sources = latest.len() + probes.len() + usize::from(sessions_network);
+    if all_known && sources >= 2 && official_down && probes_down {
+        return true;
+    }
+    let nothing_answered = latest.values().all(|o| !o.source_ok)
+        && probes.values().all(|c| !c.answered())
+        && !(latest.is_empty() && probes.is_empty());
+    nothing_answered && no_network()
+}
+
+/// The user's sessions failed on their network within the last two minutes.
+fn sessions_network_recent(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    at.is_some_and(|t| {
+        now - t <= chrono::Duration::minutes(2) && t <= now + chrono::Duration::minutes(1)
+    })
 }
 
 /// Words for an alert from the probes: it says it was measured.
@@ -1592,6 +1637,32 @@ mod tests {
             !is_offline(std::slice::from_ref(&net)),
             "one provider cannot tell"
         );
+    }
+
+    #[test]
+    fn the_users_sessions_failing_on_their_network_are_one_more_source() {
+        let net = obs(false, Status::Unknown, Some(ErrorClass::Dns));
+        let ok = obs(true, Status::Operational, None);
+        let one = |o: &Observation| HashMap::from([("a".to_string(), o.clone())]);
+        let no_probes = HashMap::new();
+        let never = || false;
+        // One page failing on the network cannot tell alone...
+        assert!(!judge_offline(&one(&net), &no_probes, 1, false, &never));
+        // ...with the sessions failing on the network too, it is the user's network.
+        assert!(judge_offline(&one(&net), &no_probes, 1, true, &never));
+        // A page that answers is never offline, whatever the sessions say.
+        assert!(!judge_offline(&one(&ok), &no_probes, 1, true, &never));
+        // Recent means the last two minutes.
+        let now = Utc::now();
+        assert!(sessions_network_recent(
+            Some(now - chrono::Duration::seconds(90)),
+            now
+        ));
+        assert!(!sessions_network_recent(
+            Some(now - chrono::Duration::minutes(5)),
+            now
+        ));
+        assert!(!sessions_network_recent(None, now));
     }
 
     #[test]
