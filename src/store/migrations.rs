@@ -319,14 +319,32 @@ pub(super) fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<(
     }
     for target in (found + 1)..=SCHEMA_VERSION {
         // The other process may be migrating the same file right now: if our step
-        // fails but the file has reached the target meanwhile, that is success.
-        if let Err(e) = MIGRATIONS.to_version(conn, target as usize) {
-            if user_version(conn)? >= target {
-                continue;
+        // fails but the file has reached the target meanwhile, that is success. A step
+        // that found the file busy (in WAL mode SQLite refuses at once to turn our read
+        // into a write while the other writer's commit is newer than our snapshot, without
+        // waiting) is tried again on a fresh snapshot, for at most the busy timeout.
+        let deadline = std::time::Instant::now() + super::BUSY_TIMEOUT;
+        loop {
+            match MIGRATIONS.to_version(conn, target as usize) {
+                Ok(()) => {
+                    tracing::info!(version = target, "history database schema migrated");
+                    break;
+                }
+                Err(e) => {
+                    if user_version(conn)? >= target {
+                        break;
+                    }
+                    let err = StoreError::from_migration(e, path);
+                    if matches!(err, StoreError::Busy { .. })
+                        && std::time::Instant::now() < deadline
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                        continue;
+                    }
+                    return Err(err);
+                }
             }
-            return Err(StoreError::from_migration(e, path));
         }
-        tracing::info!(version = target, "history database schema migrated");
     }
     Ok(())
 }

@@ -39,7 +39,7 @@ pub use probes::{IncidentLead, ProbePoint};
 pub use switches::{SwitchFile, SwitchRecord};
 
 /// How long a writer waits for the other process's lock before giving up.
-const BUSY_TIMEOUT: StdDuration = StdDuration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: StdDuration = StdDuration::from_secs(5);
 /// Default longest time one sample is taken to stand for (see [`Store::max_gap`]).
 pub const DEFAULT_MAX_GAP_SECS: i64 = 5 * 60;
 /// Raw samples and component changes are kept this long.
