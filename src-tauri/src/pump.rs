@@ -6,10 +6,11 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::broadcast::error::RecvError;
-use weathervane::events::{AutoSwitch, CoreEvent};
-use weathervane::monitor::policy::{Alert, AlertKind};
+use weathervane::desktop::notice;
+use weathervane::events::CoreEvent;
+use weathervane::monitor::policy::Alert;
 use weathervane::runtime::Runtime as Core;
-use weathervane::switch::assistants::{self, Offer};
+use weathervane::switch::assistants::Offer;
 use weathervane::views::actions::Action;
 
 use crate::notify::Notifier;
@@ -44,44 +45,14 @@ pub async fn pump<R: Runtime>(
             }
             Ok(CoreEvent::AutoSwitched(done)) => {
                 let notifier = app.state::<Arc<Notifier>>().inner().clone();
-                let (title, body) = autoswitch_text(&done);
-                let undo: Vec<Offer> = done
-                    .undo
-                    .as_deref()
-                    .and_then(assistants::parse_action)
-                    .map(|(assistant, profile)| Offer {
-                        assistant,
-                        profile,
-                        label: "Undo".into(),
-                    })
-                    .into_iter()
-                    .collect();
+                let (title, body) = notice::autoswitch_text(&done);
+                let undo = notice::undo_offers(&done);
                 let handle = app.clone();
                 notifier.offer(&title, &body, &undo, move |action| run(&handle, action));
                 after_switch(&app);
             }
             Err(RecvError::Closed) => break,
         }
-    }
-}
-
-/// A failover's notification: what was switched and why, or why it could not be.
-fn autoswitch_text(done: &AutoSwitch) -> (String, String) {
-    match &done.result {
-        Ok(out) => {
-            let title = if done.back {
-                format!("Switched back automatically: {}", out.summary)
-            } else {
-                format!("Switched automatically: {}", out.summary)
-            };
-            let mut body = vec![format!("{}.", done.reason)];
-            body.extend(out.details.iter().cloned());
-            (title, body.join("\n"))
-        }
-        Err(e) => (
-            format!("Automatic switch of {} failed", done.assistant.label()),
-            format!("{}. Nothing was changed: {e}", done.reason),
-        ),
     }
 }
 
@@ -94,13 +65,7 @@ async fn offers_for(core: &Core, alert: &Alert) -> Vec<Offer> {
             return Vec::new();
         }
     };
-    match alert.kind {
-        AlertKind::Outage | AlertKind::Escalation => {
-            assistants::outage_offers(&views, &alert.provider_id)
-        }
-        AlertKind::Recovery => assistants::recovery_offers(&views, &alert.provider_id),
-        _ => Vec::new(),
-    }
+    notice::offers_for(alert, &views)
 }
 
 /// Carry out a click on a tray item or a notification button. Runs on any thread.

@@ -46,33 +46,8 @@ impl Notice {
 
     /// What a failover rule did (with its "Undo"), or why it could not.
     pub fn autoswitch(done: &AutoSwitch) -> Notice {
-        let (title, body) = match &done.result {
-            Ok(out) => {
-                let title = if done.back {
-                    format!("Switched back automatically: {}", out.summary)
-                } else {
-                    format!("Switched automatically: {}", out.summary)
-                };
-                let mut body = vec![format!("{}.", done.reason)];
-                body.extend(out.details.iter().cloned());
-                (title, body.join("\n"))
-            }
-            Err(e) => (
-                format!("Automatic switch of {} failed", done.assistant.label()),
-                format!("{}. Nothing was changed: {e}", done.reason),
-            ),
-        };
-        let undo: Vec<Offer> = done
-            .undo
-            .as_deref()
-            .and_then(assistants::parse_action)
-            .map(|(assistant, profile)| Offer {
-                assistant,
-                profile,
-                label: "Undo".into(),
-            })
-            .into_iter()
-            .collect();
+        let (title, body) = autoswitch_text(done);
+        let undo = undo_offers(done);
         Notice {
             title,
             body,
@@ -90,6 +65,40 @@ impl Notice {
             actions: with_dashboard(&[]),
         }
     }
+}
+
+/// A failover's words: what was switched and why, or why it could not be.
+pub fn autoswitch_text(done: &AutoSwitch) -> (String, String) {
+    match &done.result {
+        Ok(out) => {
+            let title = if done.back {
+                format!("Switched back automatically: {}", out.summary)
+            } else {
+                format!("Switched automatically: {}", out.summary)
+            };
+            let mut body = vec![format!("{}.", done.reason)];
+            body.extend(out.details.iter().cloned());
+            (title, body.join("\n"))
+        }
+        Err(e) => (
+            format!("Automatic switch of {} failed", done.assistant.label()),
+            format!("{}. Nothing was changed: {e}", done.reason),
+        ),
+    }
+}
+
+/// The "Undo" a failover's notification offers, when it changed something.
+pub fn undo_offers(done: &AutoSwitch) -> Vec<Offer> {
+    done.undo
+        .as_deref()
+        .and_then(assistants::parse_action)
+        .map(|(assistant, profile)| Offer {
+            assistant,
+            profile,
+            label: "Undo".into(),
+        })
+        .into_iter()
+        .collect()
 }
 
 fn with_dashboard(offers: &[Offer]) -> Vec<(Action, String)> {
