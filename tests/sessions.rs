@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use weathervane::model::Status;
 use weathervane::monitor::sessions::{
-    ErrorFact, Follower, Parsed, SessionErrorKind, StartAt, attribute, judge, provider_of,
+    ErrorFact, FollowOptions, Follower, Parsed, SessionErrorKind, StartAt, attribute, judge,
+    provider_of,
 };
 use weathervane::switch::assistants::AssistantView;
 use weathervane::switch::profiles::AssistantId;
@@ -194,31 +195,81 @@ fn a_very_long_line_is_skipped_and_the_next_read() {
 }
 
 #[test]
-fn a_large_existing_file_is_not_read_from_its_start() {
+fn a_100_mb_file_is_not_read_from_its_start_and_streams_when_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("big.jsonl");
     let line = std::fs::read(fixture("claude-retries.jsonl")).unwrap();
+    let lines_in = line.iter().filter(|b| **b == b'\n').count();
+    // 100 MB of history full of errors, written 1 MB at a time.
+    let chunk: Vec<u8> = line.repeat((1 << 20) / line.len());
     let mut file = std::fs::File::create(&p).unwrap();
-    // ~20 MB of history full of errors (kept modest: the machine is shared).
-    for _ in 0..(20 << 20) / line.len() {
-        file.write_all(&line).unwrap();
+    let copies = (100 << 20) / chunk.len();
+    for _ in 0..copies {
+        file.write_all(&chunk).unwrap();
     }
+    drop(file);
+    let len = std::fs::metadata(&p).unwrap().len();
+    assert!(len >= (100 << 20) - (1 << 20), "{len}");
+    // At start-up: history is not news; nothing parsed, the cursor at the end.
     let mut f = Follower::default();
     assert!(
         f.read_new(&p, AssistantId::ClaudeCode, StartAt::End)
             .unwrap()
             .is_empty()
     );
+    assert_eq!(f.state().files[&p].offset, len);
+    // Changed since start-up: only the tail window.
     let mut g = Follower::default();
     let tail = errors(
         &g.read_new(&p, AssistantId::ClaudeCode, StartAt::Tail(4096))
             .unwrap(),
     );
     assert!(!tail.is_empty() && tail.len() < 20, "{}", tail.len());
-    assert_eq!(
-        g.state().files[&p].offset,
-        std::fs::metadata(&p).unwrap().len()
+    assert_eq!(g.state().files[&p].offset, len);
+    // Even a file met from its start is read only in its last `max_catch_up` bytes when it is
+    // this large (a first start after a week off must not read a week of transcripts)...
+    let mut h = Follower::default();
+    let mut seen = 0usize;
+    h.read_lines(&p, StartAt::Beginning, |_| seen += 1).unwrap();
+    let window = FollowOptions::default().max_catch_up as usize;
+    assert!(seen > 0 && seen <= window / 100, "{seen} lines read");
+    assert_eq!(h.state().files[&p].offset, len);
+    // ...and with no such bound every line is streamed, in bounded memory.
+    let unbounded = FollowOptions {
+        max_catch_up: 0,
+        ..FollowOptions::default()
+    };
+    let mut all = Follower::new(Default::default(), unbounded);
+    let mut seen = 0usize;
+    let mut longest = 0usize;
+    all.read_lines(&p, StartAt::Beginning, |l| {
+        seen += 1;
+        longest = longest.max(l.len());
+    })
+    .unwrap();
+    assert_eq!(seen, lines_in * (chunk.len() / line.len()) * copies);
+    assert!(longest < line.len());
+    assert_eq!(all.state().files[&p].offset, len);
+    // And then only what is appended.
+    let mut file = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+    file.write_all(&line).unwrap();
+    let more = errors(
+        &h.read_new(&p, AssistantId::ClaudeCode, StartAt::End)
+            .unwrap(),
     );
+    assert_eq!(more.len(), errors_in(&line));
+}
+
+fn errors_in(bytes: &[u8]) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("one.jsonl");
+    std::fs::write(&p, bytes).unwrap();
+    errors(
+        &Follower::default()
+            .read_new(&p, AssistantId::ClaudeCode, StartAt::Beginning)
+            .unwrap(),
+    )
+    .len()
 }
 
 fn view(id: AssistantId, provider: Option<&str>) -> AssistantView {

@@ -2,6 +2,8 @@
 //! (inotify and friends through `notify`), never a polling scan. The number of watched
 //! folders is bounded: the most recently modified project/day folders, plus each root so new
 //! folders are seen; a folder created while we watch is added, the least active one dropped.
+//! An assistant installed after we started (its root folder missing) is waited for: the
+//! nearest existing folder above its root is watched until the root appears.
 //! New [`ErrorFact`]s go out over a tokio channel.
 
 use std::collections::{BTreeMap, HashMap};
@@ -131,6 +133,16 @@ fn mtime(p: &Path) -> SystemTime {
         .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
+/// The nearest existing folder at or above `dir`, short of the filesystem's root (a root
+/// configured somewhere absurd is not worth watching `/` for).
+fn nearest_existing(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .skip(1)
+        .find(|a| a.is_dir())
+        .filter(|a| a.parent().is_some())
+        .map(Path::to_path_buf)
+}
+
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -207,6 +219,9 @@ pub struct Engine {
     /// Watched folders (roots excluded) → last activity tick, for dropping the least active.
     watched: BTreeMap<PathBuf, u64>,
     tick: u64,
+    /// Roots that do not exist yet (by index into `roots`) and the existing folder above each
+    /// that is watched meanwhile.
+    waiting: Vec<(usize, PathBuf)>,
 }
 
 /// What the watcher must change after an event.
@@ -224,6 +239,7 @@ impl Engine {
             opts,
             watched: BTreeMap::new(),
             tick: 0,
+            waiting: Vec::new(),
         }
     }
 
@@ -249,8 +265,15 @@ impl Engine {
             .unwrap_or_else(PoisonError::into_inner)
             .forget_missing();
         let mut candidates: Vec<(SystemTime, PathBuf)> = Vec::new();
-        for root in &self.roots {
+        self.waiting.clear();
+        for (i, root) in self.roots.iter().enumerate() {
             if !root.dir.is_dir() {
+                if let Some(above) = nearest_existing(&root.dir) {
+                    if !dirs.contains(&above) {
+                        dirs.push(above.clone());
+                    }
+                    self.waiting.push((i, above));
+                }
                 continue;
             }
             dirs.push(root.dir.clone());
@@ -342,9 +365,38 @@ impl Engine {
         }
         let created = matches!(kind, EventKind::Create(_));
         for p in paths {
+            // A folder on the way to a root that did not exist (created, renamed in, or
+            // removed): look again.
+            if self
+                .waiting
+                .iter()
+                .any(|(i, above)| p.starts_with(above) && self.roots[*i].dir.starts_with(p))
+            {
+                facts.extend(self.recheck_waiting(&mut changes));
+                continue;
+            }
             let Some(root) = self.root_of(p).cloned() else {
                 continue;
             };
+            if matches!(kind, EventKind::Remove(_)) && *p == root.dir {
+                // The whole tree went away: wait for it again.
+                self.watched.retain(|d, _| !d.starts_with(p));
+                self.follower
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .forget_missing();
+                if let Some(i) = self.roots.iter().position(|r| r.dir == root.dir)
+                    && let Some(above) = nearest_existing(&root.dir)
+                    && !self.waiting.iter().any(|(w, _)| *w == i)
+                {
+                    changes.remove.push(root.dir.clone());
+                    if !self.is_watched_dir(&above) {
+                        changes.add.push(above.clone());
+                    }
+                    self.waiting.push((i, above));
+                }
+                continue;
+            }
             if let Some(parent) = p.parent()
                 && let Some(t) = self.watched.get_mut(parent)
             {
@@ -401,6 +453,70 @@ impl Engine {
         (changes, facts)
     }
 
+    /// Roots still missing: a root that exists now is watched and read (its files were all
+    /// made after we started, so from their beginning); for the others, the watched folder
+    /// above moves down to the nearest existing one. Cheap (a few `stat`s): the watcher calls
+    /// it again after applying changes, so a folder made before its parent's watch was in
+    /// place is not missed.
+    pub fn recheck_waiting(&mut self, changes: &mut WatchChanges) -> Vec<ErrorFact> {
+        let mut facts = Vec::new();
+        let waiting = std::mem::take(&mut self.waiting);
+        let mut still = Vec::new();
+        let mut appeared = Vec::new();
+        let mut left = Vec::new();
+        for (i, above) in waiting {
+            let dir = self.roots[i].dir.clone();
+            if dir.is_dir() {
+                appeared.push(i);
+                changes.add.push(dir);
+                left.push(above);
+                continue;
+            }
+            match nearest_existing(&dir) {
+                Some(now) if now != above => {
+                    changes.add.push(now.clone());
+                    still.push((i, now));
+                    left.push(above);
+                }
+                Some(_) => still.push((i, above)),
+                None => left.push(above),
+            }
+        }
+        self.waiting = still;
+        // Stop watching the folders above that no root waits on any more.
+        for a in left {
+            if !self.waiting.iter().any(|(_, w)| *w == a)
+                && !self.is_watched_dir(&a)
+                && !changes.add.contains(&a)
+                && !changes.remove.contains(&a)
+            {
+                changes.remove.push(a);
+            }
+        }
+        let create = EventKind::Create(notify::event::CreateKind::Folder);
+        for i in appeared {
+            let root = self.roots[i].clone();
+            for d in subdirs(&root.dir) {
+                if root.wants_dir(&d) {
+                    let (c, more) = self.on_change(&create, &[d]);
+                    changes.add.extend(c.add);
+                    changes.remove.extend(c.remove);
+                    facts.extend(more);
+                }
+            }
+        }
+        facts
+    }
+
+    fn is_watched_dir(&self, p: &Path) -> bool {
+        self.watched.contains_key(p) || self.roots.iter().any(|r| r.dir == p && r.dir.is_dir())
+    }
+
+    /// Folders watched above roots that do not exist yet.
+    pub fn waiting_on(&self) -> impl Iterator<Item = &Path> {
+        self.waiting.iter().map(|(_, a)| a.as_path())
+    }
+
     fn add_dir(&mut self, p: &Path, changes: &mut WatchChanges) {
         self.tick += 1;
         self.watched.insert(p.to_path_buf(), self.tick);
@@ -423,6 +539,36 @@ impl Engine {
     pub fn watched(&self) -> impl Iterator<Item = &Path> {
         self.watched.keys().map(PathBuf::as_path)
     }
+}
+
+/// Applies watch changes; while roots are still missing, looks again until the watches
+/// stand still, so a folder made between an event and its watch is not missed (bounded: each
+/// round goes at least one level deeper).
+fn settle(
+    watcher: &mut RecommendedWatcher,
+    engine: &mut Engine,
+    mut changes: WatchChanges,
+) -> Vec<ErrorFact> {
+    let mut facts = Vec::new();
+    for _ in 0..8 {
+        for d in &changes.remove {
+            let _ = watcher.unwatch(d);
+        }
+        for d in &changes.add {
+            if let Err(e) = watcher.watch(d, RecursiveMode::NonRecursive) {
+                tracing::debug!(dir = %d.display(), error = %e, "cannot watch");
+            }
+        }
+        if engine.waiting_on().next().is_none() {
+            break;
+        }
+        changes = WatchChanges::default();
+        facts.extend(engine.recheck_waiting(&mut changes));
+        if changes.add.is_empty() && changes.remove.is_empty() {
+            break;
+        }
+    }
+    facts
 }
 
 enum Msg {
@@ -481,7 +627,9 @@ impl SessionWatch {
                         tracing::debug!(dir = %d.display(), error = %e, "cannot watch");
                     }
                 }
-                let facts = engine.read_existing(started);
+                let mut facts = engine.read_existing(started);
+                // A root made between the look and the watch above it.
+                facts.extend(settle(&mut watcher, &mut engine, WatchChanges::default()));
                 if !facts.is_empty() && out.send(facts).is_err() {
                     return;
                 }
@@ -493,15 +641,8 @@ impl SessionWatch {
                             continue;
                         }
                     };
-                    let (changes, facts) = engine.on_change(&event.kind, &event.paths);
-                    for d in &changes.remove {
-                        let _ = watcher.unwatch(d);
-                    }
-                    for d in &changes.add {
-                        if let Err(e) = watcher.watch(d, RecursiveMode::NonRecursive) {
-                            tracing::debug!(dir = %d.display(), error = %e, "cannot watch");
-                        }
-                    }
+                    let (changes, mut facts) = engine.on_change(&event.kind, &event.paths);
+                    facts.extend(settle(&mut watcher, &mut engine, changes));
                     if !facts.is_empty() && out.send(facts).is_err() {
                         break;
                     }
@@ -691,6 +832,129 @@ mod tests {
         assert_eq!(added, [root.dir.join("a"), root.dir.join("b")]);
         let state = e.follow_state();
         assert!(state.files.contains_key(&new));
+    }
+
+    #[test]
+    fn a_root_made_after_start_is_waited_for() {
+        let home = tempfile::tempdir().unwrap();
+        let claude = Root {
+            assistant: AssistantId::ClaudeCode,
+            dir: home.path().join(".claude/projects"),
+        };
+        let codex = Root {
+            assistant: AssistantId::Codex,
+            dir: home.path().join(".codex/sessions"),
+        };
+        std::fs::create_dir(home.path().join(".codex")).unwrap();
+        let mut e = Engine::new(
+            vec![claude.clone(), codex.clone()],
+            FollowState::default(),
+            WatchOptions::default(),
+        );
+        let dirs = e.start();
+        assert_eq!(
+            dirs,
+            [home.path().to_path_buf(), home.path().join(".codex")]
+        );
+        let folder = EventKind::Create(notify::event::CreateKind::Folder);
+        // Something unrelated in the home folder: nothing to do.
+        std::fs::write(home.path().join(".bash_history"), "ls\n").unwrap();
+        let (c, f) = e.on_change(
+            &EventKind::Create(notify::event::CreateKind::File),
+            &[home.path().join(".bash_history")],
+        );
+        assert_eq!((c, f.len()), (WatchChanges::default(), 0));
+        // ~/.claude appears: the watch moves down to it; home stays watched for nobody else.
+        std::fs::create_dir(home.path().join(".claude")).unwrap();
+        let (c, f) = e.on_change(&folder, &[home.path().join(".claude")]);
+        assert!(f.is_empty());
+        assert_eq!(c.add, [home.path().join(".claude")]);
+        assert_eq!(c.remove, [home.path().to_path_buf()]);
+        // projects/<project>/<session>.jsonl all at once (before the watch on .claude was in
+        // place, as on a first run): found, read from the start, and watched.
+        let proj = claude.dir.join("-home-me-app");
+        std::fs::create_dir_all(proj.join("s1/subagents")).unwrap();
+        append(&proj.join("s1.jsonl"), RETRY);
+        append(&proj.join("s1/subagents/agent-1.jsonl"), RETRY);
+        let mut changes = WatchChanges::default();
+        let f = e.recheck_waiting(&mut changes);
+        assert_eq!(f.len(), 2, "both files, from their start");
+        assert!(changes.add.contains(&claude.dir));
+        assert!(changes.add.contains(&proj));
+        assert!(changes.add.contains(&proj.join("s1/subagents")));
+        assert!(changes.remove.contains(&home.path().join(".claude")));
+        assert_eq!(
+            e.waiting_on().collect::<Vec<_>>(),
+            [home.path().join(".codex")]
+        );
+        // Codex's day folders arrive in one go too.
+        let day = codex.dir.join("2026/12/07");
+        std::fs::create_dir_all(&day).unwrap();
+        append(
+            &day.join("rollout-2026-12-07T10-00-00-x.jsonl"),
+            r#"{"timestamp":"2026-12-07T10:02:00.000Z","type":"event_msg","payload":{"type":"error","message":"unexpected status 503 Service Unavailable"}}"#,
+        );
+        let (c, f) = e.on_change(&folder, &[codex.dir.clone()]);
+        assert_eq!(f.len(), 1);
+        assert!(c.add.contains(&day));
+        assert_eq!(e.waiting_on().count(), 0);
+        // The whole Claude tree removed: waited for again, from the nearest folder left.
+        std::fs::remove_dir_all(home.path().join(".claude")).unwrap();
+        let (c, _) = e.on_change(
+            &EventKind::Remove(notify::event::RemoveKind::Folder),
+            std::slice::from_ref(&claude.dir),
+        );
+        assert!(c.add.contains(&home.path().to_path_buf()));
+        assert_eq!(
+            e.waiting_on().collect::<Vec<_>>(),
+            [home.path().to_path_buf()]
+        );
+        assert!(e.watched().all(|d| !d.starts_with(&claude.dir)));
+    }
+
+    #[test]
+    fn notify_finds_an_assistant_installed_after_start() {
+        let home = tempfile::tempdir().unwrap();
+        let root = Root {
+            assistant: AssistantId::ClaudeCode,
+            dir: home.path().join(".claude/projects"),
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let w = SessionWatch::start(
+            vec![root.clone()],
+            FollowState::default(),
+            WatchOptions::default(),
+            tx,
+        )
+        .unwrap();
+        // The watch is in place once the thread has looked; a first run of the assistant
+        // makes the whole tree at once and writes.
+        let proj = root.dir.join("-home-me-app");
+        std::fs::create_dir_all(&proj).unwrap();
+        let file = proj.join("s.jsonl");
+        append(&file, RETRY);
+        append(&file, RETRY);
+        let mut got = 0;
+        rt.block_on(async {
+            while got < 2 {
+                let batch = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                    .await
+                    .expect("the new tree's errors within 10 s")
+                    .expect("a batch");
+                got += batch.len();
+            }
+        });
+        assert_eq!(got, 2);
+        // Later lines come through the new folder's own watch.
+        append(&file, RETRY);
+        let batch =
+            rt.block_on(async { tokio::time::timeout(Duration::from_secs(10), rx.recv()).await });
+        assert_eq!(batch.expect("within 10 s").expect("a batch").len(), 1);
+        drop(w);
     }
 
     #[test]
