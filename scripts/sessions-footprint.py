@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""What following the assistants' session files costs: the headless poller (`weathervane
-watch`, which runs the same runtime as the tray) idling in a temp HOME with no transcripts,
-then with N transcript files present (Claude Code projects and Codex rollouts, a few MB in
-all), and how long the first poll takes in each (a first start over a large tree must not
-delay it). CPU is read from /proc/PID/stat, PSS from /proc/PID/smaps_rollup.
+"""What following the assistants' session files costs: the resident (`weathervane-tray`) or
+the headless poller (`weathervane watch`, the same runtime) idling in a temp HOME with no
+transcripts, then with N transcript files present (Claude Code projects and Codex rollouts,
+a few MB in all), and how long the first poll takes in each (the first request at the fake
+status page after the start; a first start over a large tree must not delay it). CPU is
+read from /proc/PID/stat, PSS from /proc/PID/smaps_rollup.
 
     scripts/sessions-footprint.py target/release/weathervane [--files 1000] [--secs 60]
+    dbus-run-session -- scripts/sessions-footprint.py target/release/weathervane-tray --tray
 """
 import argparse
 import http.server
@@ -21,11 +23,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUMMARY = os.path.join(ROOT, "tests", "fixtures", "status", "statuspage_openai_summary_operational_2026-07-09.json")
 
 
+REQUESTS = []  # monotonic times of the page's requests
+
+
 def serve():
     body = open(SUMMARY, "rb").read()
 
     class H(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
+            REQUESTS.append(time.monotonic())
             code, data = (200, body) if self.path.endswith("/summary.json") else (404, b"")
             self.send_response(code)
             self.send_header("content-type", "application/json")
@@ -71,7 +77,7 @@ def pss_kib(pid):
     return 0
 
 
-def measure(binary, n, secs, port):
+def measure(binary, n, secs, port, tray):
     with tempfile.TemporaryDirectory() as tmp:
         home = os.path.join(tmp, "home")
         os.makedirs(home)
@@ -85,13 +91,18 @@ def measure(binary, n, secs, port):
             f.write('catalog = false\n[[providers]]\nid = "anthropic"\nname = "Anthropic"\n'
                     'kind = "statuspage"\nurl = "http://127.0.0.1:%d/a"\ninterval = "60s"\n' % port)
         env = {"PATH": os.environ.get("PATH", ""), "HOME": home, "WEATHERVANE_CONFIG": cfg,
-               "WEATHERVANE_DATA_DIR": os.path.join(tmp, "data"), "NO_COLOR": "1"}
+               "WEATHERVANE_DATA_DIR": os.path.join(tmp, "data"), "NO_COLOR": "1",
+               "XDG_CONFIG_HOME": os.path.join(home, ".config")}
+        if tray:
+            env["DBUS_SESSION_BUS_ADDRESS"] = os.environ["DBUS_SESSION_BUS_ADDRESS"]
+        argv = [binary] if tray else [binary, "watch"]
+        seen = len(REQUESTS)
         t0 = time.monotonic()
-        p = subprocess.Popen([binary, "watch"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        first = None
-        line = p.stdout.readline()
-        if "Anthropic" in line:
-            first = time.monotonic() - t0
+        p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        end = t0 + 30
+        while len(REQUESTS) == seen and time.monotonic() < end and p.poll() is None:
+            time.sleep(0.005)
+        first = REQUESTS[seen] - t0 if len(REQUESTS) > seen else None
         time.sleep(5)  # start-up settles (discovery of the tree runs on its own thread)
         c0, w0 = ticks(p.pid), time.monotonic()
         time.sleep(secs)
@@ -109,11 +120,15 @@ def main():
     ap.add_argument("binary")
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--secs", type=int, default=60)
+    ap.add_argument("--tray", action="store_true",
+                    help="BINARY is weathervane-tray (run under dbus-run-session), not the CLI")
     a = ap.parse_args()
+    if a.tray and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        ap.error("--tray needs a session bus: run under dbus-run-session")
     port = serve()
     print("%-22s %16s %14s %10s" % ("transcript files", "first poll (s)", "idle CPU (%)", "PSS (MiB)"))
     for n in (0, a.files):
-        first, cpu, pss = measure(os.path.abspath(a.binary), n, a.secs, port)
+        first, cpu, pss = measure(os.path.abspath(a.binary), n, a.secs, port, a.tray)
         print("%-22d %16s %14.3f %10.1f" % (n, "%.2f" % first if first is not None else "?", cpu, pss))
     return 0
 
