@@ -4,7 +4,8 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 TOOLS ?= /var/cache/weathervane-tools
 
-.PHONY: run test deps deps-desktop deps-e2e ui build lint fmt clean bench e2e core-test ui-test bindings-check icons footprint deny deps-deny bench-detection fuzz-smoke fuzz
+.PHONY: fuzz-build fuzz-run e2e-flow e2e-faults e2e-probes e2e-sessions
+.PHONY: run test deps deps-desktop deps-e2e ui build lint fmt clean bench e2e core-test ui-test bindings-check bindings-current icons footprint deny deps-deny bench-detection bench-sessions fuzz-smoke fuzz
 
 deps:
 	@scripts/deps.sh core
@@ -18,8 +19,14 @@ deps-e2e:
 deps-deny:
 	@WEATHERVANE_TOOLS=$(TOOLS) scripts/deps.sh deny
 
-# The dashboard (ui/dist), which the desktop binary embeds.
+# The dashboard (ui/dist), which the desktop binary embeds, rebuilt when its sources change.
+# ui/src/bindings holds types only (erased from the build), so the tests that regenerate it
+# do not make the build stale (and two streams of `make test` never rebuild it at once).
+UI_SOURCES := $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json ui/tsconfig.json ui/vite.config.ts -path ui/src/bindings -prune -o -type f -print 2>/dev/null)
 ui: deps-desktop
+	@$(MAKE) --no-print-directory ui/dist/index.html
+
+ui/dist/index.html: $(UI_SOURCES)
 	cd ui && npm run build
 
 # The desktop app: tray, notifications, dashboard.
@@ -41,7 +48,10 @@ core-test: ui
 	$(CARGO) test --workspace --lib --bins --tests
 
 # The TypeScript types are generated from Rust (ts-rs) by the tests above; the committed ones must match.
-bindings-check: core-test
+bindings-check: core-test bindings-current
+
+# The check alone, after the tests have run (`make test` orders them itself).
+bindings-current:
 	@git diff --exit-code --stat -- ui/src/bindings || { echo "ui/src/bindings is out of date: run 'make test' and commit it" >&2; exit 1; }
 	@test -z "$$(git ls-files --others --exclude-standard ui/src/bindings)" || { echo "new generated bindings are not committed:" >&2; git ls-files --others --exclude-standard ui/src/bindings >&2; exit 1; }
 
@@ -49,18 +59,24 @@ bindings-check: core-test
 deny: deps-deny
 	$(TOOLS)/bin/cargo-deny --all-features check licenses bans sources
 
-ui-test: ui
+ui-test: deps-desktop
 	cd ui && npm test
 
 # The release app under Xvfb: an outage and recovery with a switch from the tray and back from
-# the notification; then every injected fault at once, against the app and the release CLI.
+# the notification; every injected fault at once, against the app and the release CLI; the
+# probes; the user's own sessions. Two scenarios at a time (each has its own display, bus and
+# temp HOME; they mostly wait on polls), each one's output printed when it ends.
+E2E_SCENARIOS := flow faults probes sessions
 e2e: build deps-e2e
-	TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts
-	E2E_SCENARIO=faults TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/faults
-	E2E_SCENARIO=probes TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/probes
-	E2E_SCENARIO=sessions TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/sessions
+	@$(MAKE) --no-print-directory -j2 -k -O $(addprefix e2e-,$(E2E_SCENARIOS))
 
-test: lint deny core-test bindings-check ui-test fuzz-smoke e2e
+e2e-flow e2e-faults e2e-probes e2e-sessions: e2e-%:
+	E2E_SCENARIO=$* TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts$(if $(filter flow,$*),,/$*)
+
+# Two streams side by side (scripts/test-all.sh): lint, core and UI tests; deny, fuzz and the
+# end-to-end scenarios against the release build. TEST_SERIAL=1 runs them one after the other.
+test:
+	@MAKE="$(MAKE)" scripts/test-all.sh
 
 bench: deps
 	$(CARGO) bench --features synthetic --bench parse --bench history --bench switch
@@ -75,11 +91,22 @@ footprint: build deps-e2e
 bench-detection: build deps-e2e
 	scripts/footprint.py $(TARGET_DIR)/release/weathervane-desktop --detection-only --flips 10 --interval 60
 
+# A provider-trouble line appended to a Claude Code transcript to the notification on the bus,
+# with the resident, over 10 fresh starts: median and worst (~2 min).
+bench-sessions: deps-e2e
+	$(CARGO) build --release -p weathervane-tray
+	xvfb-run -a dbus-run-session -- /usr/bin/python3 tests/e2e/sessions_latency.py --app $(TARGET_DIR)/release/weathervane-tray --runs 10 --out $(CURDIR)/tests/e2e/artifacts/sessions-latency.txt
+
 icons:
 	scripts/gen-icons.sh
 
 # Coverage-guided fuzzing of the status parsers and config editors (fuzz/README.md), on stable.
-fuzz-smoke:
+fuzz-smoke: fuzz-run
+
+fuzz-build:
+	TOOLS=$(TOOLS) scripts/fuzz.sh --build-only
+
+fuzz-run:
 	TOOLS=$(TOOLS) scripts/fuzz.sh 10
 
 fuzz:

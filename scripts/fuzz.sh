@@ -2,6 +2,7 @@
 # Coverage-guided fuzzing of the status parsers and config editors (fuzz/README.md).
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     default: 10 s, every target
+#   scripts/fuzz.sh --build-only                          build every target, run none
 #
 # Works on the stable toolchain: cargo-fuzz passes -Z flags to rustc, which
 # RUSTC_BOOTSTRAP=1 allows on stable. Builds once (no sanitizer: the code under
@@ -16,6 +17,11 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_only=
+if [[ "${1:-}" == --build-only ]]; then
+    build_only=1
+    shift
+fi
 secs="${1:-10}"
 shift || true
 [[ "$secs" =~ ^[0-9]+$ ]] || { echo "usage: $0 [SECONDS_PER_TARGET] [TARGET...]" >&2; exit 2; }
@@ -42,6 +48,7 @@ fi
 
 echo "building ${#targets[@]} fuzz targets into $target_dir" >&2
 cargo fuzz build --sanitizer none --target-dir "$target_dir"
+[[ -z "$build_only" ]] || exit 0
 
 mkdir -p "$work"
 summary=()

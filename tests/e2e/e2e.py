@@ -1223,15 +1223,20 @@ class Run:
 
     def check_stays_up(self):
         first = self.tree_pss_mib()
-        time.sleep(3 * int(INTERVAL.rstrip("s")) + 5)
+        # Three more poll rounds, counted at the fake server (the healthy provider's polls).
+        served = lambda: open(self.logpath("fake-server"), "rb").read().count(b"GET /good/")  # noqa: E731
+        start = served()
+        wait_for("three more poll rounds of every provider", lambda: (served() >= start + 3, served() - start),
+                 3 * int(INTERVAL.rstrip("s")) + 30)
         for p in self.app_pid_list:
             os.kill(p, 0)  # raises if the app died
         last = self.tree_pss_mib()
         if last > first + 100 or last > 700:
             raise Failure("memory grew under faults: %.0f MiB -> %.0f MiB" % (first, last))
-        st = self.fault_cards()["good"][0]
-        if st != "operational":
-            raise Failure("the healthy provider is %s after three rounds of faults" % st)
+        # The cards re-render on every poll: read them as a wait, so an element replaced under
+        # the read ("stale element") is read again.
+        wait_for("the healthy provider operational after three rounds of faults",
+                 lambda: (self.fault_cards()["good"][0] == "operational", self.fault_cards()["good"]), 20)
         return "alive after 3 poll rounds; app tree PSS %.0f MiB -> %.0f MiB" % (first, last)
 
     def check_cli_faults(self):
