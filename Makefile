@@ -18,6 +18,9 @@ deps-e2e:
 deps-deny:
 	@WEATHERVANE_TOOLS=$(TOOLS) scripts/deps.sh deny
 
+deps-screenshots:
+	@WEATHERVANE_TOOLS=$(TOOLS) scripts/deps.sh screenshots
+
 # The dashboard (ui/dist), which the desktop binary embeds.
 ui: deps-desktop
 	cd ui && npm run build
@@ -61,6 +64,15 @@ e2e: build deps-e2e
 	E2E_SCENARIO=sessions TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/sessions
 
 test: lint deny core-test bindings-check ui-test fuzz-smoke e2e
+
+# The pictures in docs/screenshots, from the release app under Xvfb: the dashboard's pages over
+# WebDriver, the screen with a notification, and the tray menu popped up by a real panel
+# (xfce4-panel's Status Tray). About 3 minutes; not part of `make test`.
+SCREENSHOTS := dashboard outage history assistants early-warning settings tray-menu
+screenshots: build deps-screenshots
+	E2E_SCENARIO=screenshots E2E_TIMEOUT=600 TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/screenshots
+	cp $(foreach s,$(SCREENSHOTS),tests/e2e/artifacts/screenshots/$(s).png) docs/screenshots/
+	@echo "docs/screenshots: $(addsuffix .png,$(SCREENSHOTS)) refreshed"
 
 bench: deps
 	$(CARGO) bench --features synthetic --bench parse --bench history --bench switch
