@@ -67,7 +67,7 @@ test: lint deny core-test bindings-check ui-test fuzz-smoke e2e
 
 # The pictures in docs/screenshots, from the release app under Xvfb: the dashboard's pages over
 # WebDriver, the screen with a notification, and the tray menu popped up by a real panel
-# (xfce4-panel's Status Tray). About 3 minutes; not part of `make test`.
+# (xfce4-panel's Status Tray). About 1.5 minutes after the build; not part of `make test`.
 SCREENSHOTS := dashboard outage history assistants early-warning settings tray-menu
 screenshots: build deps-screenshots
 	E2E_SCENARIO=screenshots E2E_TIMEOUT=600 TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/screenshots
