@@ -19,6 +19,9 @@ deps-e2e:
 deps-deny:
 	@WEATHERVANE_TOOLS=$(TOOLS) scripts/deps.sh deny
 
+deps-screenshots:
+	@WEATHERVANE_TOOLS=$(TOOLS) scripts/deps.sh screenshots
+
 # The dashboard (ui/dist), which the desktop binary embeds, rebuilt when its sources change.
 # ui/src/bindings holds types only (erased from the build), so the tests that regenerate it
 # do not make the build stale (and two streams of `make test` never rebuild it at once).
@@ -77,6 +80,15 @@ e2e-flow e2e-faults e2e-probes e2e-sessions: e2e-%:
 # end-to-end scenarios against the release build. TEST_SERIAL=1 runs them one after the other.
 test:
 	@MAKE="$(MAKE)" scripts/test-all.sh
+
+# The pictures in docs/screenshots, from the release app under Xvfb: the dashboard's pages over
+# WebDriver, the screen with a notification, and the tray menu popped up by a real panel
+# (xfce4-panel's Status Tray). About 1.5 minutes after the build; not part of `make test`.
+SCREENSHOTS := dashboard outage history assistants early-warning settings tray-menu
+screenshots: build deps-screenshots
+	E2E_SCENARIO=screenshots E2E_TIMEOUT=600 TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/screenshots
+	cp $(foreach s,$(SCREENSHOTS),tests/e2e/artifacts/screenshots/$(s).png) docs/screenshots/
+	@echo "docs/screenshots: $(addsuffix .png,$(SCREENSHOTS)) refreshed"
 
 bench: deps
 	$(CARGO) bench --features synthetic --bench parse --bench history --bench switch

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing Weathervane needs on Debian/Ubuntu, only when missing.
-# Usage: scripts/deps.sh [core|desktop|e2e|deny]
+# Usage: scripts/deps.sh [core|desktop|e2e|screenshots|deny]
 #   core: the CLI and its tests; desktop: adds Tauri's libraries and the UI's npm packages;
 #   e2e: adds a display, a session bus, a notification daemon, WebKit's WebDriver and tauri-driver;
+#   screenshots: adds a real panel for the tray menu (xfce4-panel, xfconf) and xdotool;
 #   deny: cargo-deny, into $WEATHERVANE_TOOLS.
 set -euo pipefail
 
@@ -11,11 +12,14 @@ want=${1:-core}
 core_pkgs=(build-essential pkg-config ca-certificates dbus gnome-keyring)
 desktop_pkgs=(libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev file librsvg2-bin)
 e2e_pkgs=(xvfb xauth dbus-x11 dunst webkit2gtk-driver imagemagick python3-dbus python3-gi python3-xlib)
+# `make screenshots` only: xfce4-panel's Status Tray hosts the app's tray item under Xvfb.
+screenshots_pkgs=(xfce4-panel xfconf xdotool)
 
 pkgs=("${core_pkgs[@]}")
 case "$want" in
   desktop) pkgs+=("${desktop_pkgs[@]}") ;;
   e2e) pkgs+=("${desktop_pkgs[@]}" "${e2e_pkgs[@]}") ;;
+  screenshots) pkgs+=("${desktop_pkgs[@]}" "${e2e_pkgs[@]}" "${screenshots_pkgs[@]}") ;;
 esac
 
 missing=()
@@ -76,7 +80,7 @@ if [ "$want" != core ]; then
 fi
 
 # tauri-driver drives the real app through WebKitWebDriver in the end-to-end test.
-if [ "$want" = e2e ]; then
+if [ "$want" = e2e ] || [ "$want" = screenshots ]; then
   tools=${WEATHERVANE_TOOLS:-/var/cache/weathervane-tools}
   if [ ! -x "$tools/bin/tauri-driver" ]; then
     echo "==> cargo install tauri-driver (into $tools)"

@@ -20,7 +20,10 @@ api-529, api-429, api-500, api-slow (4 s), api-hang. `GET /_control/probes` coun
 probe requests per provider and says whether they carried a key.
 `--tls-port-file F` also serves the same pages over https with a self-signed certificate
 (made with openssl at start), for TLS errors. Healthy answers carry an ETag and honour
-If-None-Match, like real Statuspage pages. Binds only to loopback.
+If-None-Match, like real Statuspage pages. `--history` also serves a made-up incident history
+(a few resolved incidents on Codex API and Codex Web over the last 90 days) at
+/<provider>/api/v2/incidents.json, which the app reads once to fill its History page; without
+it that address is a 404, as before. Binds only to loopback.
 """
 
 import argparse
@@ -86,9 +89,47 @@ def summary(provider, mode, component):
     return json.dumps(doc).encode()
 
 
+# --history: (days ago, start hour UTC, minutes, impact, component, title) of made-up past
+# incidents, all resolved.
+HISTORY = [
+    (4, 14, 95, "minor", "Codex API", "Increased latency on Codex API"),
+    (11, 9, 40, "major", "Codex API", "Elevated errors on Codex API"),
+    (12, 16, 25, "minor", "Codex Web", "Codex Web slow to load tasks"),
+    (27, 20, 180, "critical", "Codex API", "Codex API unavailable"),
+    (41, 7, 55, "minor", "Codex Web", "Degraded performance on Codex Web"),
+    (58, 13, 70, "major", "Codex API", "Elevated errors on Codex API"),
+    (76, 18, 30, "minor", "Codex API", "Increased latency on Codex API"),
+]
+
+
+def history(provider):
+    ids = {c["name"]: c["id"] for c in BASE["components"]}
+    today = int(time.time()) // 86400 * 86400
+    incidents = []
+    for days_ago, hour, minutes, impact, component, title in HISTORY:
+        start = today - days_ago * 86400 + hour * 3600
+        iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))  # noqa: E731
+        incidents.append({
+            "id": "fake-%s-history-%d" % (provider, days_ago),
+            "name": title, "status": "resolved", "impact": impact,
+            "created_at": iso(start), "started_at": iso(start), "updated_at": iso(start + minutes * 60),
+            "resolved_at": iso(start + minutes * 60),
+            "shortlink": "https://status.example.test/incidents/h%d" % days_ago,
+            "components": [{"id": ids[component], "name": component, "status": "operational"}],
+            "incident_updates": [
+                {"id": "h%d-2" % days_ago, "status": "resolved", "created_at": iso(start + minutes * 60),
+                 "body": "This incident has been resolved."},
+                {"id": "h%d-1" % days_ago, "status": "investigating", "created_at": iso(start),
+                 "body": "We are investigating."},
+            ],
+        })
+    return json.dumps({"page": dict(BASE["page"], name=provider), "incidents": incidents}).encode()
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     component = "Codex API"
+    serve_history = False
 
     def log_message(self, fmt, *args):
         if os.environ.get("FAKE_STATUS_VERBOSE"):
@@ -130,6 +171,8 @@ class Handler(BaseHTTPRequestHandler):
         parts = self.path.strip("/").split("/", 1)
         if len(parts) == 2 and parts[1] == "v1/models":
             return self.api(parts[0])
+        if len(parts) == 2 and parts[1] == "api/v2/incidents.json" and self.serve_history:
+            return self.send(200, history(parts[0]))
         if len(parts) != 2 or parts[1] != "api/v2/summary.json":
             return self.send(404, b'{"error":"not found"}')
         provider = parts[0]
@@ -244,7 +287,10 @@ def main():
     ap.add_argument("--component", default="Codex API", help="the component outages hit")
     ap.add_argument("--port-file", help="write the bound port here (use --port 0 for any free port)")
     ap.add_argument("--tls-port-file", help="also serve https (self-signed) and write its port here")
+    ap.add_argument("--history", action="store_true",
+                    help="serve a made-up incident history at /<provider>/api/v2/incidents.json")
     args = ap.parse_args()
+    Handler.serve_history = args.history
     if args.tls_port_file:
         serve_tls(args.tls_port_file)
     Handler.component = args.component

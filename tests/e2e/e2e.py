@@ -559,7 +559,11 @@ def short(ns):
 # The run
 # --------------------------------------------------------------------------------------
 
-def write_config(path, port):
+def write_config(path, port, probe=False):
+    """The flow's config; with probe (the screenshots scenario) FakeAI's API is also probed
+    every 10 s, without a key."""
+    probe_line = ('probe = { enabled = true, url = "http://127.0.0.1:%d/%s/v1/models", auth = "x-api-key", '
+                  'interval = "10s" }\n' % (port, PROVIDER_ID)) if probe else ""
     with open(path, "w") as f:
         f.write(
             "# Written by tests/e2e/e2e.py: only the fake status server, polled as often as allowed.\n"
@@ -579,6 +583,7 @@ def write_config(path, port):
             'interval = "%s"\n'
             "# A few components, so the tray menu and the card stay short (the outage hits Codex API).\n"
             'watch = ["Codex API", "Codex Web", "VS Code extension"]\n'
+            "%s"
             "\n"
             "# Claude Code's direct profile depends on the fake provider here, so its outage\n"
             "# offers the fallback (Ollama needs no key, so no keyring is involved).\n"
@@ -589,7 +594,7 @@ def write_config(path, port):
             "\n"
             "[switch]\n"
             'fallback = { claude-code = "ollama" }\n'
-            % (PROVIDER_ID, PROVIDER_NAME, port, PROVIDER_ID, INTERVAL, PROVIDER_ID))
+            % (PROVIDER_ID, PROVIDER_NAME, port, PROVIDER_ID, INTERVAL, probe_line, PROVIDER_ID))
 
 
 # A real-looking ~/.claude/settings.json (shared with tests/switch.rs): a switch must keep
@@ -713,6 +718,138 @@ DUNSTRC = """\
 """
 
 
+# --------------------------------------------------------------------------------------
+# The screenshots scenario (E2E_SCENARIO=screenshots, `make screenshots`): a real panel
+# under Xvfb, xfce4-panel with its Status Tray plugin, which is the StatusNotifierWatcher
+# and host (so `e2e.py watcher` is not started), and the pictures docs/screenshots holds.
+# --------------------------------------------------------------------------------------
+
+SCREENSHOTS = ["dashboard", "outage", "history", "assistants", "early-warning", "settings", "tray-menu"]
+# A desktop-like background instead of Xvfb's black.
+ROOT_BACKGROUND = (0x3b, 0x4a, 0x5c)
+# One panel along the bottom: a spacer, the Status Tray (SNI items) and a clock.
+PANEL_XML = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<channel name="xfce4-panel" version="1.0">
+  <property name="configver" type="int" value="2"/>
+  <property name="panels" type="array">
+    <value type="int" value="1"/>
+    <property name="dark-mode" type="bool" value="false"/>
+    <property name="panel-1" type="empty">
+      <property name="position" type="string" value="p=10;x=0;y=0"/>
+      <property name="length" type="uint" value="100"/>
+      <property name="position-locked" type="bool" value="true"/>
+      <property name="size" type="uint" value="32"/>
+      <property name="icon-size" type="uint" value="22"/>
+      <property name="plugin-ids" type="array">
+        <value type="int" value="1"/>
+        <value type="int" value="2"/>
+        <value type="int" value="3"/>
+      </property>
+    </property>
+  </property>
+  <property name="plugins" type="empty">
+    <property name="plugin-1" type="string" value="separator">
+      <property name="expand" type="bool" value="true"/>
+      <property name="style" type="uint" value="0"/>
+    </property>
+    <property name="plugin-2" type="string" value="systray">
+      <property name="square-icons" type="bool" value="true"/>
+    </property>
+    <property name="plugin-3" type="string" value="clock">
+      <property name="digital-layout" type="uint" value="3"/>
+      <property name="digital-time-format" type="string" value="%H:%M"/>
+    </property>
+  </property>
+</channel>
+"""
+
+
+def x_set_background(rgb):
+    from Xlib import display
+    d = display.Display()
+    try:
+        scr = d.screen()
+        pixel = scr.default_colormap.alloc_color(*[c * 257 for c in rgb]).pixel
+        scr.root.change_attributes(background_pixel=pixel)
+        scr.root.clear_area()
+        d.sync()
+    finally:
+        d.close()
+
+
+def x_menus():
+    """Viewable override-redirect top-level windows (popup menus): [(id, x, y, w, h)]."""
+    from Xlib import display, X, error
+    d = display.Display()
+    out = []
+    try:
+        for w in d.screen().root.query_tree().children:
+            try:
+                a = w.get_attributes()
+                if a.map_state != X.IsViewable or not a.override_redirect:
+                    continue
+                g = w.get_geometry()
+            except error.XError:
+                continue
+            if g.width > 20 and g.height > 20:
+                out.append((w.id, g.x, g.y, g.width, g.height))
+    finally:
+        d.close()
+    return out
+
+
+def x_move_window(title, x, y):
+    """Move the viewable top-level window with this title (there is no window manager to
+    ask); returns where it was, or None when there is none."""
+    from Xlib import display, X, error
+    d = display.Display()
+    try:
+        for w in d.screen().root.query_tree().children:
+            try:
+                if w.get_wm_name() != title or w.get_attributes().map_state != X.IsViewable:
+                    continue
+                g = w.get_geometry()
+            except error.XError:
+                continue
+            w.configure(x=x, y=y)
+            d.sync()
+            return g.x, g.y
+        return None
+    finally:
+        d.close()
+
+
+def x_tray_area():
+    """Where the panel's Status Tray plugin is on the screen, (x, y, w, h): the panel's child
+    window that holds the plugin's external wrapper (the clock is drawn by the panel itself)."""
+    from Xlib import display, X, error
+    d = display.Display()
+    try:
+        root = d.screen().root
+        seen = []
+        for top in root.query_tree().children:
+            try:
+                cls = top.get_wm_class() or ()
+                a = top.get_attributes()
+                g = top.get_geometry()
+            except error.XError:
+                continue
+            if "xfce4-panel" not in cls or a.map_state != X.IsViewable or g.width < 200:
+                continue
+            for child in top.query_tree().children:
+                cg = child.get_geometry()
+                kids = child.query_tree().children
+                wrapped = any("wrapper-2.0" in (k.get_wm_class() or ()) for k in kids)
+                seen.append((cg.x, cg.y, cg.width, cg.height, wrapped))
+                if wrapped and cg.width > 4:
+                    pos = root.translate_coords(child, 0, 0)
+                    return pos.x, pos.y, cg.width, cg.height
+        raise Failure("no Status Tray area in the panel; panel children (x, y, w, h, plugin): %s" % seen)
+    finally:
+        d.close()
+
+
 class Run:
     def __init__(self, args):
         self.args = args
@@ -802,8 +939,9 @@ class Run:
     def start_fake_server(self):
         port_file = os.path.join(self.tmp, "fake.port")
         tls_port_file = os.path.join(self.tmp, "fake.tls-port")
+        history = ["--history"] if SCENARIO == "screenshots" else []
         self.procs.start("fake-server", ["/usr/bin/python3", FAKE_SERVER, "--port", "0",
-                                         "--port-file", port_file, "--tls-port-file", tls_port_file],
+                                         "--port-file", port_file, "--tls-port-file", tls_port_file] + history,
                          self.logpath("fake-server"), env=dict(self.env, FAKE_STATUS_VERBOSE="1"))
 
         def probe():
@@ -826,6 +964,10 @@ class Run:
             self.set_mode("operational")
             self.set_mode("api-ok")
             write_probes_config(self.config, self.fake_port)
+        elif SCENARIO == "screenshots":
+            self.set_mode("operational")
+            self.set_mode("api-ok")
+            write_config(self.config, self.fake_port, probe=True)
         else:
             self.set_mode("operational")
             write_config(self.config, self.fake_port)
@@ -844,13 +986,16 @@ class Run:
         return bool(d.NameHasOwner(name, dbus_interface="org.freedesktop.DBus"))
 
     def start_desktop_services(self):
-        self.procs.start("watcher", ["/usr/bin/python3", "-u", os.path.abspath(__file__), "watcher"],
-                         self.logpath("watcher"), env=self.env)
+        if SCENARIO == "screenshots":
+            self.start_panel()  # the real panel is the StatusNotifierWatcher and host
+        else:
+            self.procs.start("watcher", ["/usr/bin/python3", "-u", os.path.abspath(__file__), "watcher"],
+                             self.logpath("watcher"), env=self.env)
 
-        def watcher_up():
-            self.procs.check_alive("watcher")
-            return self.name_owned(WATCHER_NAME), "org.kde.StatusNotifierWatcher not owned yet"
-        wait_for("StatusNotifierWatcher on the bus", watcher_up, 15)
+            def watcher_up():
+                self.procs.check_alive("watcher")
+                return self.name_owned(WATCHER_NAME), "org.kde.StatusNotifierWatcher not owned yet"
+            wait_for("StatusNotifierWatcher on the bus", watcher_up, 15)
 
         dunstrc = os.path.join(self.tmp, "dunstrc")
         with open(dunstrc, "w") as f:
@@ -1115,6 +1260,8 @@ class Run:
             return self.run_probes()
         if SCENARIO == "sessions":
             return self.run_sessions()
+        if SCENARIO == "screenshots":
+            return self.run_screenshots()
 
         self.check("a. tray item registered with the watcher", self.find_item)
         self.check("a. tray menu: '%s: Operational' + Refresh now/Pause/Open dashboard/Quit"
@@ -1542,6 +1689,255 @@ class Run:
         self.check("f. WebDriver session deleted and the app exited", self.quit_app)
         self.check("k. the history database is intact", self.check_db_intact)
         return self.finish()
+
+    # -- the screenshots scenario --
+    def start_panel(self):
+        """xfce4-panel with the Status Tray plugin; its config is an xfconf channel, served by
+        an xfconfd started here with the temp HOME (never D-Bus-activated with the caller's)."""
+        import glob
+        xfconfd = sorted(glob.glob("/usr/lib/*/xfce4/xfconf/xfconfd"))
+        missing = [n for n, ok in (("xfce4-panel", shutil.which("xfce4-panel")), ("xfconfd", xfconfd),
+                                   ("xdotool", shutil.which("xdotool"))) if not ok]
+        try:
+            import Xlib  # noqa: F401
+        except ImportError:
+            missing.append("python3-xlib")
+        if missing:
+            raise Failure("the screenshots need %s (make deps-screenshots)" % ", ".join(missing))
+        for name in SCREENSHOTS:
+            try:
+                os.remove(os.path.join(self.art, name + ".png"))
+            except FileNotFoundError:
+                pass
+        d = os.path.join(self.xdg["XDG_CONFIG_HOME"], "xfce4", "xfconf", "xfce-perchannel-xml")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "xfce4-panel.xml"), "w") as f:
+            f.write(PANEL_XML)
+        env = dict(self.env, GSETTINGS_BACKEND="memory")
+        self.procs.start("xfconfd", [xfconfd[0]], self.logpath("xfconfd"), env=env)
+
+        def xfconf_up():
+            self.procs.check_alive("xfconfd")
+            return self.name_owned("org.xfce.Xfconf"), "org.xfce.Xfconf not owned yet"
+        wait_for("xfconfd on the bus", xfconf_up, 15, 0.2)
+        x_set_background(ROOT_BACKGROUND)
+        self.procs.start("panel", ["xfce4-panel", "--disable-wm-check"], self.logpath("panel"), env=env)
+
+        def watcher_up():
+            self.procs.check_alive("panel")
+            return self.name_owned(WATCHER_NAME), "org.kde.StatusNotifierWatcher not owned yet"
+        wait_for("xfce4-panel's Status Tray owns org.kde.StatusNotifierWatcher", watcher_up, 30, 0.2)
+
+    def goto(self, page):
+        self.wd.call("POST", self.wd.s("/execute/sync"),
+                     {"script": "location.hash = '#/%s'; window.scrollTo(0, 0); return true;" % page, "args": []})
+
+    def shoot_page(self, page, name, ready, what, timeout=30):
+        """Open a dashboard page, wait until ready() says it shows what it should, save it."""
+        self.goto(page)
+        detail = wait_for(what, ready, timeout)
+        time.sleep(1)  # let the page settle (fonts, charts)
+        self.wd.screenshot(os.path.join(self.art, name + ".png"))
+        return detail
+
+    def early_warning_ready(self):
+        cards = self.wd.find('[data-testid="probe-%s"]' % PROVIDER_ID)
+        if not cards:
+            return False, "no probe card yet"
+        cls = self.wd.attr(cards[0], "class") or ""
+        text = self.wd.text(cards[0])
+        charts = self.wd.find("svg", cards[0])
+        ok = "outage" in cls and "failing" in text and "Operational" in text and len(charts) >= 2
+        return ok, "class=%r charts=%d text=%r" % (cls, len(charts), text[:200])
+
+    def overview_ready(self):
+        st, incs = dashboard_card(self.wd)
+        measured = self.wd.find('[data-testid="provider-%s"] [data-testid="measured"]' % PROVIDER_ID)
+        m = self.wd.attr(measured[0], "data-measured") if measured else None
+        ok = st == "major_outage" and any(INCIDENT_TITLE in t for t in incs) and m == "major_outage"
+        return ok, "data-status=%r measured=%r incidents=%r" % (st, m, incs)
+
+    def history_ready(self):
+        bars = self.wd.find('[data-testid="history-%s"]' % PROVIDER_ID)
+        rows = self.wd.find('[data-testid^="timeline-"]')
+        texts = [self.wd.text(r) for r in rows]
+        ok = bool(bars) and len(rows) >= 8 and any(INCIDENT_TITLE in t and "ongoing" in t for t in texts)
+        return ok, "history card=%s timeline rows=%d: %r" % (bool(bars), len(rows), [t[:60] for t in texts])
+
+    def settings_ready(self):
+        el = self.wd.find('[data-testid="setting-%s"]' % PROVIDER_ID)
+        return bool(el), "setting-%s %s" % (PROVIDER_ID, "present" if el else "absent")
+
+    def assistants_ready(self):
+        cards = self.wd.find('[data-testid="assistant-claude-code"]')
+        if not cards:
+            return False, "no card yet"
+        active = self.wd.attr(cards[0], "data-active")
+        rows = self.wd.find('[data-testid="switch-history"] tbody tr')
+        return active == "anthropic" and len(rows) >= 2, "data-active=%r history rows=%d" % (active, len(rows))
+
+    def wait_menu_outage(self):
+        def probe():
+            labels = flatten(self.menu())
+            return any(x.startswith("%s: Major outage" % PROVIDER_NAME) for x in labels), labels
+        return "labels: %s" % wait_for("tray menu has 'FakeAI: Major outage ...'", probe, 30)
+
+    def dismiss_notifications(self):
+        subprocess.run(["dunstctl", "close-all"], env=self.env, capture_output=True, timeout=10)
+        time.sleep(0.5)
+
+    def xdotool(self, *args):
+        r = subprocess.run(["xdotool"] + list(args), env=self.env, capture_output=True, timeout=10)
+        if r.returncode != 0:
+            raise Failure("xdotool %s: %s" % (" ".join(args), r.stderr.decode("utf-8", "replace")))
+
+    def menu_revision(self):
+        """(menu object path, dbusmenu layout revision): it changes whenever the app redraws
+        the menu (the Tauri tray replaces the whole menu when what it shows changes)."""
+        service, path = self.item.split("/", 1)
+        obj = self.tray.bus.get_object(service, "/" + path)
+        menu_path = obj.Get(SNI_IFACE, "Menu", dbus_interface=self.tray.dbus.PROPERTIES_IFACE, timeout=5)
+        menu = self.tray.bus.get_object(service, str(menu_path))
+        rev, _ = menu.GetLayout(0, 0, self.tray.dbus.Array([], signature="s"), dbus_interface=DBUSMENU_IFACE,
+                                timeout=5)
+        return str(menu_path), int(rev)
+
+    def shoot_tray_menu(self):
+        """Click our icon in the panel, open the provider's submenu with the keyboard, and
+        save the part of the screen that shows the panel and the menus.
+
+        The panel closes an open menu when the app replaces it, which it does whenever a
+        label changes ("major outage for 30 s", "7 of 10 requests"): so each try starts just
+        after a redraw, and a try whose menus did not stay up until the screenshot was taken
+        is made again."""
+        x, y, w, h = x_tray_area()
+        # The dashboard window is moved off the screen meanwhile, so the menus are shown over
+        # the desktop alone.
+        moved = x_move_window("Weathervane", -2000, 0)
+        try:
+            return self._shoot_tray_menu(x, y, w, h)
+        finally:
+            if moved:
+                x_move_window("Weathervane", *moved)
+
+    def _shoot_tray_menu(self, x, y, w, h):
+        tries = []
+        for attempt in range(5):
+            rev = self.menu_revision()
+            wait_for("the app redraws its menu", lambda: (self.menu_revision() != rev, rev), 20, 0.05)
+            before = set(m[0] for m in x_menus())
+
+            def opened(n):
+                def probe():
+                    new = [m for m in x_menus() if m[0] not in before]
+                    return len(new) >= n, new
+                return probe
+            self.xdotool("mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
+            try:
+                wait_for("the panel pops up our menu", opened(1), 5, 0.1)
+                time.sleep(0.3)
+                # The first items are the problem lines (insensitive, skipped by the keyboard):
+                # the first one the keyboard reaches is the first provider's submenu.
+                self.xdotool("key", "Down")
+                time.sleep(0.2)
+                self.xdotool("key", "Right")
+                menus = wait_for("the provider's submenu opens", opened(2), 5, 0.1)
+            except Failure as e:
+                tries.append(str(e))
+                menus = []
+            if menus:
+                time.sleep(0.5)
+                full = os.path.join(self.tmp, "tray-menu-screen.png")
+                r = subprocess.run(["import", "-window", "root", "-display", self.display, full],
+                                   capture_output=True, timeout=30)
+                if r.returncode != 0:
+                    raise Failure("import failed: %s" % r.stderr.decode("utf-8", "replace"))
+                after = [m for m in x_menus() if m[0] not in before]
+                if sorted(after) == sorted(menus):
+                    break
+                tries.append("the menus closed before the screenshot (%s, then %s)" % (menus, after))
+            self.xdotool("key", "Escape")
+            self.xdotool("key", "Escape")
+            wait_for("the menus close", lambda: (not [m for m in x_menus() if m[0] not in before], x_menus()),
+                     10, 0.2)
+        else:
+            raise Failure("no screenshot with the menus up in 5 tries: %s" % tries)
+        sw, sh = 1280, 800
+        left = max(0, min([m[1] for m in menus] + [x]) - 24)
+        top = max(0, min([m[2] for m in menus] + [y]) - 24)
+        crop = "%dx%d+%d+%d" % (sw - left, sh - top, left, top)
+        subprocess.run(["convert", full, "-crop", crop, "+repage", os.path.join(self.art, "tray-menu.png")],
+                       check=True, timeout=30)
+        self.xdotool("key", "Escape")
+        self.xdotool("key", "Escape")
+        wait_for("the menus close", lambda: (not [m for m in x_menus() if m[0] not in before], x_menus()), 10, 0.2)
+        self.xdotool("mousemove", "640", "400")
+        return "try %d; tray area %s, menus %s, crop %s%s" % (
+            attempt + 1, (x, y, w, h), menus, crop, ("; earlier tries: %s" % tries) if tries else "")
+
+    def run_screenshots(self):
+        """The pictures in docs/screenshots, from the release app: an outage its API probes
+        measure while its page says operational, then the page's own major outage, a switch
+        from the tray and back from the recovery notification."""
+        self.check("a. tray item registered with the panel's watcher", self.find_item)
+        self.check("p. card operational", lambda: self.wait_card("operational", timeout=30))
+        self.check("p. probes measure FakeAI healthy",
+                   lambda: self.wait_measured("operational", "healthy", 60))
+        time.sleep(10)  # one more probe, so the chart has a healthy stretch before the failures
+        before = len(notifications(self.monitor_log))
+        self.set_mode("api-529")
+        self.check("p. Notify '... outage (measured)' while the page says operational",
+                   lambda: self.wait_notify_prefix("%s: " % PROVIDER_NAME, "outage (measured)", "Measured: failing",
+                                                   after=before, timeout=60))
+        self.check("p. measured major outage",
+                   lambda: self.wait_measured("major_outage", "requests 529", 60))
+        self.check("p. early-warning.png: official operational, measured failing, two charts",
+                   lambda: self.shoot_page("probes", "early-warning", self.early_warning_ready,
+                                           "Early warning page: FakeAI failing while its page is operational"))
+
+        self.dismiss_notifications()
+        before = len(notifications(self.monitor_log))
+        self.set_mode("major")
+        self.check("p. Notify 'FakeAI: major outage'",
+                   lambda: self.wait_notify("%s: major outage" % PROVIDER_NAME, after=before, timeout=60))
+        self.check("p. tray menu shows 'FakeAI: Major outage ...'", self.wait_menu_outage)
+        self.check("p. dashboard.png: the overview, FakeAI down (official and measured) with its incident",
+                   lambda: self.shoot_page("overview", "dashboard", self.overview_ready,
+                                           "Overview: FakeAI major outage, measured too, with its incident"))
+        time.sleep(1)  # let dunst draw
+        self.check("p. outage.png: the screen (dashboard, notification, panel)", lambda: self.screenshot("outage.png"))
+        self.check("p. tray-menu.png: the real panel's menu", self.shoot_tray_menu)
+        self.check("p. history.png: 90 days, the page's past incidents and today's",
+                   lambda: self.shoot_page("history", "history", self.history_ready,
+                                           "History: FakeAI bars, 7 past incidents and the ongoing one"))
+
+        n_before_switch = len(notifications(self.monitor_log))
+        self.check("p. tray: Claude Code > Ollama (local) switches settings.json", self.check_tray_switch)
+        self.check("p. Notify 'Claude Code now uses Ollama (local)'",
+                   lambda: self.wait_notify("Claude Code now uses Ollama (local)", after=n_before_switch,
+                                            timeout=15))
+        before = len(notifications(self.monitor_log))
+        self.set_mode("operational")
+        self.set_mode("api-ok")
+        self.check("p. recovery notification offers 'Switch Claude Code back to Anthropic (direct)'",
+                   lambda: self.check_offer("%s recovered" % PROVIDER_NAME, "back:claude-code",
+                                            "Switch Claude Code back to Anthropic (direct)", before))
+        self.check("p. clicking it restores settings.json", self.check_back_via_notification)
+        self.check("p. assistants.png: Claude Code back on Anthropic (direct), two switches in the history",
+                   lambda: self.shoot_page("assistants", "assistants", self.assistants_ready,
+                                           "Assistants page: Claude Code on anthropic with 2 history rows", 20))
+        self.check("p. settings.png", lambda: self.shoot_page("settings", "settings", self.settings_ready,
+                                                              "Settings page: FakeAI's row"))
+        self.check("f. WebDriver session deleted and the app exited", self.quit_app)
+        self.check("p. all seven pictures saved", self.check_screenshots_saved)
+        return self.finish()
+
+    def check_screenshots_saved(self):
+        missing = [n for n in SCREENSHOTS if not os.path.exists(os.path.join(self.art, n + ".png"))]
+        if missing:
+            raise Failure("missing: %s" % ", ".join(n + ".png" for n in missing))
+        return ", ".join(n + ".png" for n in SCREENSHOTS)
+
 
     def finish(self):
         try:

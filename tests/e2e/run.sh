@@ -123,8 +123,13 @@ fi
 echo "e2e: Xvfb on :$display (1280x800x24), temp dir $tmp"
 
 # ---- the test ---------------------------------------------------------------------------
+# The session bus gets the temp HOME too: a service it starts on demand (dconf-service,
+# at-spi, xfconfd) writes there, never in the caller's ~/.cache or ~/.config.
+mkdir -p "$tmp/home" && mkdir -m 700 -p "$tmp/runtime"
 status=0
 env -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS -u SESSION_MANAGER \
+  HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config" XDG_DATA_HOME="$tmp/home/.local/share" \
+  XDG_CACHE_HOME="$tmp/home/.cache" XDG_STATE_HOME="$tmp/home/.local/state" XDG_RUNTIME_DIR="$tmp/runtime" \
   WEATHERVANE_E2E_RUN="$run_id" DISPLAY=":$display" \
   setsid timeout -k 10 "$limit" dbus-run-session -- \
   "$py" "$here/e2e.py" run --app "$app" --artifacts "$art" --tmp "$tmp" \
