@@ -894,7 +894,7 @@ mod tests {
             &day.join("rollout-2026-12-07T10-00-00-x.jsonl"),
             r#"{"timestamp":"2026-12-07T10:02:00.000Z","type":"event_msg","payload":{"type":"error","message":"unexpected status 503 Service Unavailable"}}"#,
         );
-        let (c, f) = e.on_change(&folder, &[codex.dir.clone()]);
+        let (c, f) = e.on_change(&folder, std::slice::from_ref(&codex.dir));
         assert_eq!(f.len(), 1);
         assert!(c.add.contains(&day));
         assert_eq!(e.waiting_on().count(), 0);
