@@ -18,8 +18,12 @@ deps-e2e:
 deps-deny:
 	@WEATHERVANE_TOOLS=$(TOOLS) scripts/deps.sh deny
 
-# The dashboard (ui/dist), which the desktop binary embeds.
-ui: deps-desktop
+# The dashboard (ui/dist), which the desktop binary embeds. Built only when its sources
+# changed: a fresh ui/dist makes cargo relink weathervane-desktop (minutes, with LTO).
+UI_SRC := $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json ui/vite.config.ts ui/tsconfig.json -type f 2>/dev/null)
+ui: deps-desktop ui/dist/index.html
+
+ui/dist/index.html: $(UI_SRC)
 	cd ui && npm run build
 
 # The desktop app: tray, notifications, dashboard.
