@@ -30,10 +30,10 @@ ui/dist/index.html: $(UI_SRC)
 run: ui
 	$(CARGO) run --release -p weathervane-desktop
 
-# Release binaries `weathervane` and `weathervane-desktop` in the cargo target dir.
+# Release binaries `weathervane`, `weathervane-tray` and `weathervane-desktop` in the cargo target dir.
 build: ui
-	$(CARGO) build --release -p weathervane --bin weathervane -p weathervane-desktop --bin weathervane-desktop
-	@ls -l $(TARGET_DIR)/release/weathervane $(TARGET_DIR)/release/weathervane-desktop
+	$(CARGO) build --release -p weathervane --bin weathervane -p weathervane-tray --bin weathervane-tray -p weathervane-desktop --bin weathervane-desktop
+	@ls -l $(TARGET_DIR)/release/weathervane $(TARGET_DIR)/release/weathervane-tray $(TARGET_DIR)/release/weathervane-desktop
 
 lint: ui
 	$(CARGO) fmt --all -- --check
