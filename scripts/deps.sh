@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing Weathervane needs on Debian/Ubuntu, only when missing.
-# Usage: scripts/deps.sh [core|desktop|e2e|deny]
+# Usage: scripts/deps.sh [core|desktop|e2e|package|deny]
 #   core: the CLI and its tests; desktop: adds Tauri's libraries and the UI's npm packages;
 #   e2e: adds a display, a session bus, a notification daemon, WebKit's WebDriver and tauri-driver;
+#   package: adds desktop-file-validate and cargo-deb (into $WEATHERVANE_TOOLS) for the .deb;
 #   deny: cargo-deny, into $WEATHERVANE_TOOLS.
 set -euo pipefail
 
@@ -11,11 +12,14 @@ want=${1:-core}
 core_pkgs=(build-essential pkg-config ca-certificates dbus gnome-keyring)
 desktop_pkgs=(libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev file librsvg2-bin)
 e2e_pkgs=(xvfb xauth dbus-x11 dunst webkit2gtk-driver imagemagick python3-dbus python3-gi python3-xlib)
+# dpkg-dev (dpkg-shlibdeps, for the .deb's Depends) comes with build-essential.
+package_pkgs=(desktop-file-utils)
 
 pkgs=("${core_pkgs[@]}")
 case "$want" in
   desktop) pkgs+=("${desktop_pkgs[@]}") ;;
   e2e) pkgs+=("${desktop_pkgs[@]}" "${e2e_pkgs[@]}") ;;
+  package) pkgs+=("${desktop_pkgs[@]}" "${package_pkgs[@]}") ;;
 esac
 
 missing=()
@@ -82,6 +86,16 @@ if [ "$want" = e2e ]; then
     echo "==> cargo install tauri-driver (into $tools)"
     mkdir -p "$tools"
     CARGO_TARGET_DIR="$tools/build" cargo install tauri-driver --locked --quiet --root "$tools"
+  fi
+fi
+
+# cargo-deb makes the .deb from the release binaries (`make package`).
+if [ "$want" = package ]; then
+  tools=${WEATHERVANE_TOOLS:-/var/cache/weathervane-tools}
+  if [ ! -x "$tools/bin/cargo-deb" ]; then
+    echo "==> cargo install cargo-deb (into $tools)"
+    mkdir -p "$tools"
+    CARGO_TARGET_DIR="$tools/build" cargo install cargo-deb --version 3.8.0 --locked --quiet --root "$tools"
   fi
 fi
 
