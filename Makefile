@@ -4,7 +4,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 TOOLS ?= /var/cache/weathervane-tools
 
-.PHONY: run test deps deps-desktop deps-e2e deps-package package ui build lint fmt clean bench e2e core-test ui-test bindings-check icons footprint deny deps-deny bench-detection fuzz-smoke fuzz
+.PHONY: run test deps deps-desktop deps-e2e deps-package package package-check ui build lint fmt clean bench e2e core-test ui-test bindings-check icons footprint deny deps-deny bench-detection fuzz-smoke fuzz
 
 deps:
 	@scripts/deps.sh core
@@ -54,6 +54,11 @@ package: deps-package build
 	@ls -l $(DEB)
 	@echo $(DEB)
 
+# Installs that .deb with apt-get, runs the installed app under Xvfb (the tray registers, an
+# outage is notified, the dashboard opens, start at login), purges it and checks nothing is left.
+package-check: package deps-e2e
+	scripts/package-check.sh $(DEB)
+
 lint: ui
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
@@ -83,7 +88,7 @@ e2e: build deps-e2e
 	E2E_SCENARIO=probes TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/probes
 	E2E_SCENARIO=sessions TAURI_DRIVER=$(TOOLS)/bin/tauri-driver tests/e2e/run.sh $(TARGET_DIR)/release/weathervane-desktop $(CURDIR)/tests/e2e/artifacts/sessions
 
-test: lint deny core-test bindings-check ui-test fuzz-smoke e2e
+test: lint deny core-test bindings-check ui-test fuzz-smoke e2e package-check
 
 bench: deps
 	$(CARGO) bench --features synthetic --bench parse --bench history --bench switch
