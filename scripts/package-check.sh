@@ -40,8 +40,10 @@ ok() { echo "PASS $*"; }
 bad() { echo "FAIL $*"; fail=1; }
 
 we_installed=0
+apt_log=$(mktemp "${TMPDIR:-/tmp}/wv-package-apt.XXXXXX")
 cleanup() {
   local rc=$?
+  rm -f "$apt_log"
   if [ "$we_installed" = 1 ] && installed; then
     echo "package-check: purging $pkg after a failure" >&2
     apt purge "$pkg" >/dev/null 2>&1 || true
@@ -55,10 +57,10 @@ echo "==> apt-get install $deb"
 we_installed=1
 # Its Depends are what the desktop build already installed, so no download is needed here;
 # on a machine without package lists, update them once and retry.
-if ! apt install --no-install-recommends "$deb" >"${TMPDIR:-/tmp}/wv-package-apt.log" 2>&1; then
+if ! apt install --no-install-recommends "$deb" >"$apt_log" 2>&1; then
   apt update -qq >/dev/null 2>&1 || true
-  apt install --no-install-recommends "$deb" >"${TMPDIR:-/tmp}/wv-package-apt.log" 2>&1 ||
-    { cat "${TMPDIR:-/tmp}/wv-package-apt.log" >&2; bad "apt-get install"; exit 1; }
+  apt install --no-install-recommends "$deb" >"$apt_log" 2>&1 ||
+    { cat "$apt_log" >&2; bad "apt-get install"; exit 1; }
 fi
 if ! installed; then bad "dpkg says $pkg is not installed"; exit 1; fi
 version=$(dpkg-query -W -f='${Version}' "$pkg")
@@ -105,8 +107,8 @@ env -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS -u SESSION_MANAGER -u DISPLAY
 
 # ---- remove --------------------------------------------------------------------------------
 echo "==> apt-get purge $pkg"
-apt purge "$pkg" >"${TMPDIR:-/tmp}/wv-package-apt.log" 2>&1 ||
-  { cat "${TMPDIR:-/tmp}/wv-package-apt.log" >&2; bad "apt-get purge"; }
+apt purge "$pkg" >"$apt_log" 2>&1 ||
+  { cat "$apt_log" >&2; bad "apt-get purge"; }
 if installed; then bad "still installed after purge"; fi
 left=()
 for f in "${files[@]}"; do
