@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing Weathervane needs on Debian/Ubuntu, only when missing.
-# Usage: scripts/deps.sh [core|desktop|e2e|screenshots|deny]
+# Usage: scripts/deps.sh [core|desktop|e2e|screenshots|package|deny]
 #   core: the CLI and its tests; desktop: adds Tauri's libraries and the UI's npm packages;
 #   e2e: adds a display, a session bus, a notification daemon, WebKit's WebDriver and tauri-driver;
 #   screenshots: adds a real panel for the tray menu (xfce4-panel, xfconf) and xdotool;
+#   package: adds desktop-file-validate and cargo-deb (into $WEATHERVANE_TOOLS) for the .deb;
 #   deny: cargo-deny, into $WEATHERVANE_TOOLS.
 set -euo pipefail
 
@@ -14,12 +15,15 @@ desktop_pkgs=(libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev libr
 e2e_pkgs=(xvfb xauth dbus-x11 dunst webkit2gtk-driver imagemagick python3-dbus python3-gi python3-xlib)
 # `make screenshots` only: xfce4-panel's Status Tray hosts the app's tray item under Xvfb.
 screenshots_pkgs=(xfce4-panel xfconf xdotool)
+# dpkg-dev (dpkg-shlibdeps, for the .deb's Depends) comes with build-essential.
+package_pkgs=(desktop-file-utils)
 
 pkgs=("${core_pkgs[@]}")
 case "$want" in
   desktop) pkgs+=("${desktop_pkgs[@]}") ;;
   e2e) pkgs+=("${desktop_pkgs[@]}" "${e2e_pkgs[@]}") ;;
   screenshots) pkgs+=("${desktop_pkgs[@]}" "${e2e_pkgs[@]}" "${screenshots_pkgs[@]}") ;;
+  package) pkgs+=("${desktop_pkgs[@]}" "${package_pkgs[@]}") ;;
 esac
 
 missing=()
@@ -86,6 +90,16 @@ if [ "$want" = e2e ] || [ "$want" = screenshots ]; then
     echo "==> cargo install tauri-driver (into $tools)"
     mkdir -p "$tools"
     CARGO_TARGET_DIR="$tools/build" cargo install tauri-driver --locked --quiet --root "$tools"
+  fi
+fi
+
+# cargo-deb makes the .deb from the release binaries (`make package`).
+if [ "$want" = package ]; then
+  tools=${WEATHERVANE_TOOLS:-/var/cache/weathervane-tools}
+  if [ ! -x "$tools/bin/cargo-deb" ]; then
+    echo "==> cargo install cargo-deb (into $tools)"
+    mkdir -p "$tools"
+    CARGO_TARGET_DIR="$tools/build" cargo install cargo-deb --version 3.8.0 --locked --quiet --root "$tools"
   fi
 fi
 

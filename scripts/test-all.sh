@@ -4,6 +4,7 @@
 #   core:    lint (fmt, clippy, icons, tsc) -> core tests -> bindings check -> UI tests
 #   release: cargo-deny -> fuzz build -> release build -> end-to-end scenarios, with the fuzz
 #            run beside them (the e2e mostly waits on polls; the fuzzer takes one core)
+#            -> the .deb built, installed, run and purged
 #
 # The two compile into different profile dirs of one target dir (debug/, release/, fuzz/),
 # so neither waits on the other's lock. Set-up (apt packages, npm ci, the UI build, the tools)
@@ -50,11 +51,14 @@ release_stream() {
   step release fuzz-run fuzz-run 2>&1 | prefix fuzz &
   step release e2e e2e
   wait
+  # The .deb over the same release binaries, installed, run and purged.
+  step release package-check package-check
 }
 
 # Every step, in both modes; the run passes only if each one ran and passed.
 want="setup/deps-e2e setup/ui core/lint core/core-test core/bindings-check core/ui-test
-release/deny release/fuzz-build release/build release/fuzz-run release/e2e"
+release/deny release/fuzz-build release/build release/fuzz-run release/e2e
+release/package-check"
 
 t0=$SECONDS
 # Set-up both streams need, once (apt and npm must not run twice at a time).
