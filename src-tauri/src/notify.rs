@@ -3,6 +3,7 @@
 //! and the outcome of a switch.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use weathervane::monitor::policy::{Alert, AlertKind};
@@ -12,14 +13,14 @@ use weathervane::views::actions::Action;
 pub struct Notifier {
     icon: Option<PathBuf>,
     /// The daemon was missing once already: say it once, not per alert.
-    warned: AtomicBool,
+    warned: Arc<AtomicBool>,
 }
 
 impl Notifier {
     pub fn new(icon: Option<PathBuf>) -> Notifier {
         Notifier {
             icon,
-            warned: AtomicBool::new(false),
+            warned: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -96,29 +97,38 @@ impl Notifier {
         }
         #[cfg(not(all(unix, not(target_os = "macos"))))]
         let _ = (urgency, offers);
-        match n.show() {
-            Ok(handle) => {
-                tracing::info!(%title, "notification sent");
-                self.warned.store(false, Ordering::Relaxed);
-                #[cfg(all(unix, not(target_os = "macos")))]
-                std::thread::spawn(move || {
+        // notify-rust blocks on D-Bus, and waits there for the user's click: on a thread of
+        // its own, never on the app's tokio threads. (A zbus built with its `tokio` feature,
+        // which a workspace build unifies in from the resident, starts a runtime of its own
+        // to block on, and that panics inside another runtime.)
+        let warned = self.warned.clone();
+        let title = title.to_owned();
+        let spawned = std::thread::Builder::new()
+            .name("notification".into())
+            .spawn(move || match n.show() {
+                Ok(handle) => {
+                    tracing::info!(%title, "notification sent");
+                    warned.store(false, Ordering::Relaxed);
+                    #[cfg(all(unix, not(target_os = "macos")))]
                     handle.wait_for_action(|id| {
                         // Closed or expired (`__closed`): nothing asked.
                         if let Some(action) = Action::parse(id) {
                             on_action(action);
                         }
                     });
-                });
-                #[cfg(not(all(unix, not(target_os = "macos"))))]
-                let _ = (handle, on_action);
-            }
-            Err(e) => {
-                if !self.warned.swap(true, Ordering::Relaxed) {
-                    tracing::warn!(
-                        "cannot show desktop notifications ({e}); alerts stay in the tray and the dashboard"
-                    );
+                    #[cfg(not(all(unix, not(target_os = "macos"))))]
+                    let _ = (handle, on_action);
                 }
-            }
+                Err(e) => {
+                    if !warned.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(
+                            "cannot show desktop notifications ({e}); alerts stay in the tray and the dashboard"
+                        );
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot start a thread for a notification");
         }
     }
 }
