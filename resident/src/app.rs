@@ -14,6 +14,7 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 use weathervane::config::paths::Locations;
 use weathervane::desktop::child::{self, DashboardProcess, FromChild, ToChild};
 use weathervane::desktop::notice::{self, Notice};
+use weathervane::desktop::programs;
 use weathervane::events::CoreEvent;
 use weathervane::runtime::{ErrorKind, Host, Runtime as Core};
 use weathervane::switch::assistants::AssistantView;
@@ -331,15 +332,13 @@ impl App {
     }
 }
 
-/// `weathervane-desktop` beside this binary (`WEATHERVANE_DESKTOP` overrides; PATH when
-/// this binary's folder is unknown).
+/// `weathervane-desktop`: `WEATHERVANE_DESKTOP` if set, else beside this binary, else on
+/// PATH; the bare name when neither has it (the error then names what was looked for).
 fn desktop_exe() -> PathBuf {
     if let Some(p) = std::env::var_os("WEATHERVANE_DESKTOP").filter(|p| !p.is_empty()) {
         return p.into();
     }
-    std::env::current_exe()
-        .map(|exe| exe.with_file_name("weathervane-desktop"))
-        .unwrap_or_else(|_| "weathervane-desktop".into())
+    programs::find(programs::DESKTOP).unwrap_or_else(|| programs::DESKTOP.into())
 }
 
 /// Only web pages leave the app, in the user's browser.

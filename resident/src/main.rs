@@ -3,11 +3,10 @@
 //! org.freedesktop.Notifications, all plain D-Bus: no GTK, no WebKit. The dashboard is
 //! `weathervane-desktop --dashboard`, started beside it on demand (`weathervane::desktop::child`).
 //! Modules: `app` (the loop), `sni` + `icons` (the tray), `notify`, `instance` (one per
-//! session), `autostart`.
+//! session); the autostart entry is the core's (`weathervane::desktop::autostart`).
 
 #[cfg(all(unix, not(target_os = "macos")))]
 mod app;
-mod autostart;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod icons;
 #[cfg(all(unix, not(target_os = "macos")))]
@@ -54,24 +53,33 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     if let Some(t) = args.autostart {
-        let done = std::env::current_exe()
-            .map_err(|e| e.to_string())
-            .and_then(|exe| {
-                let dir = autostart::dir().map_err(|e| e.to_string())?;
-                autostart::set(&dir, &exe, matches!(t, Toggle::On)).map_err(|e| e.to_string())
-            });
-        return match done {
-            Ok(on) => {
-                println!("start at login: {}", if on { "on" } else { "off" });
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("weathervane-tray: {e}");
-                ExitCode::from(74)
-            }
-        };
+        return set_autostart(matches!(t, Toggle::On));
     }
     run(args, started)
+}
+
+/// `--autostart on|off`: the XDG entry that runs this binary at login.
+fn set_autostart(on: bool) -> ExitCode {
+    use weathervane::desktop::autostart;
+    let done = autostart::dir().map_err(|e| e.to_string()).and_then(|dir| {
+        if on {
+            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+            autostart::enable(&dir, &exe).map_err(|e| e.to_string())?;
+        } else {
+            autostart::disable(&dir).map_err(|e| e.to_string())?;
+        }
+        Ok(autostart::is_on(&dir))
+    });
+    match done {
+        Ok(on) => {
+            println!("start at login: {}", if on { "on" } else { "off" });
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("weathervane-tray: {e}");
+            ExitCode::from(74)
+        }
+    }
 }
 
 #[cfg(all(unix, not(target_os = "macos")))]

@@ -1,7 +1,7 @@
 //! Weathervane's desktop programs, composed here: the resident tray process and the
 //! dashboard process it starts on demand. The core runtime does the work; the modules below
 //! adapt it: `pump` (events to tray and notifications, clicks back), `tray` and `tray_state`
-//! (the menu), `windows` (the dashboard, in its own process: `weathervane::desktop::child`), `notify`, `integration` (browser, autostart, icon),
+//! (the menu), `windows` (the dashboard, in its own process: `weathervane::desktop::child`), `notify`, `integration` (browser, start at login, icon),
 //! `ipc` (the table of what the dashboard may call) over `commands`, `settings_cmds`
 //! and `switch_cmds`. No SQL, HTTP or
 //! config file I/O here.
@@ -76,14 +76,11 @@ pub fn main_entry() -> i32 {
     if args.dashboard {
         return run_dashboard(core);
     }
-    let builder = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+    let builder = with_autostart(tauri::Builder::default().plugin(
+        tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             windows::open_dashboard(app);
-        }))
-        .plugin(tauri_plugin_autostart::init(
-            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            None,
-        ));
+        }),
+    ));
     let app = match app_builder(builder, core, Role::Tray, true).build(tauri::generate_context!()) {
         Ok(app) => app,
         Err(e) => {
@@ -108,10 +105,7 @@ pub fn main_entry() -> i32 {
 /// The dashboard's own process: the window, the commands, no tray and no poller. It ends
 /// when the window closes or the tray process goes away.
 fn run_dashboard(core: Arc<Core>) -> i32 {
-    let builder = tauri::Builder::default().plugin(tauri_plugin_autostart::init(
-        tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-        None,
-    ));
+    let builder = with_autostart(tauri::Builder::default());
     let role = Role::Dashboard(child::ParentLink::default());
     let app = match app_builder(builder, core, role, false).build(tauri::generate_context!()) {
         Ok(app) => app,
@@ -122,6 +116,21 @@ fn run_dashboard(core: Arc<Core>) -> i32 {
     };
     app.run(|_, _| {});
     0
+}
+
+/// Start at login: tauri-plugin-autostart off Linux; on Linux the XDG entry that runs
+/// `weathervane-tray` (`integration`), so no plugin.
+#[cfg(not(target_os = "linux"))]
+fn with_autostart(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::Wry> {
+    builder.plugin(tauri_plugin_autostart::init(
+        tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+        None,
+    ))
+}
+
+#[cfg(target_os = "linux")]
+fn with_autostart(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::Wry> {
+    builder
 }
 
 fn startup_alert(e: &AppError) -> Alert {

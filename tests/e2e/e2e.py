@@ -414,6 +414,23 @@ class Tray:
                                       dbus_interface=DBUSMENU_IFACE, timeout=5)
         return self._node(layout)
 
+    def click(self, item, *labels):
+        """Click a menu entry as a panel does (dbusmenu Event "clicked"): the one labelled
+        labels[-1], inside the submenus labels[:-1]. Returns the node clicked."""
+        node = self.menu_tree(item)
+        for label in labels:
+            found = [c for c in node["children"] if c["label"] == label]
+            if not found:
+                raise Failure("no menu entry %r among %s" % (label, [c["label"] for c in node["children"]]))
+            node = found[0]
+        service, path = item.split("/", 1)
+        obj = self.bus.get_object(service, "/" + path)
+        menu_path = obj.Get(SNI_IFACE, "Menu", dbus_interface=self.dbus.PROPERTIES_IFACE, timeout=5)
+        menu = self.bus.get_object(service, str(menu_path))
+        menu.Event(self.dbus.Int32(node["id"]), "clicked", self.dbus.Int32(0, variant_level=1),
+                   self.dbus.UInt32(int(time.time())), dbus_interface=DBUSMENU_IFACE, timeout=5)
+        return node
+
     def _node(self, layout):
         ident, props, children = layout
         p = {str(k): v for k, v in props.items()}

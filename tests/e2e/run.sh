@@ -3,6 +3,9 @@
 # status server, under Xvfb and a private session bus. See tests/e2e/README.md.
 #
 #   tests/e2e/run.sh PATH/TO/weathervane-desktop ARTIFACT_DIR
+#   E2E_SCENARIO=resident tests/e2e/run.sh PATH/TO/weathervane-tray ARTIFACT_DIR
+#     (the resident and the dashboard it starts, weathervane-desktop beside it; no WebDriver:
+#     tests/e2e/resident_check.py)
 #
 # Env: TAURI_DRIVER (default /var/cache/weathervane-tools/bin/tauri-driver),
 #      WEBKIT_WEBDRIVER (default /usr/bin/WebKitWebDriver), E2E_TIMEOUT (seconds, default 240),
@@ -18,6 +21,7 @@ driver=${TAURI_DRIVER:-/var/cache/weathervane-tools/bin/tauri-driver}
 native=${WEBKIT_WEBDRIVER:-/usr/bin/WebKitWebDriver}
 limit=${E2E_TIMEOUT:-240}
 py=/usr/bin/python3
+scenario=${E2E_SCENARIO:-flow}
 
 # ---- what it needs ----------------------------------------------------------------------
 missing=() pkgs=()
@@ -33,19 +37,20 @@ need import imagemagick
 need rsvg-convert librsvg2-bin
 need timeout coreutils
 need setsid util-linux
-[ -x "$native" ] || { missing+=("$native"); pkgs+=(webkit2gtk-driver); }
+[ "$scenario" = resident ] || [ -x "$native" ] || { missing+=("$native"); pkgs+=(webkit2gtk-driver); }
 if [ ! -x "$py" ]; then
   missing+=("$py"); pkgs+=(python3)
 else
   "$py" -c 'import dbus' 2>/dev/null || { missing+=("python module dbus"); pkgs+=(python3-dbus); }
   "$py" -c 'from gi.repository import GLib' 2>/dev/null || { missing+=("python module gi"); pkgs+=(python3-gi); }
+  "$py" -c 'import Xlib' 2>/dev/null || { missing+=("python module Xlib"); pkgs+=(python3-xlib); }
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "e2e: missing ${missing[*]}" >&2
   echo "e2e: install with: apt-get install -y $(printf '%s\n' "${pkgs[@]}" | sort -u | tr '\n' ' ')(or run 'make deps-e2e')" >&2
   exit 1
 fi
-if [ ! -x "$driver" ]; then
+if [ "$scenario" != resident ] && [ ! -x "$driver" ]; then
   echo "e2e: tauri-driver not found at $driver (set TAURI_DRIVER, or install it:" >&2
   echo "     cargo install tauri-driver --locked --root /var/cache/weathervane-tools; 'make deps-e2e' does)" >&2
   exit 1
@@ -126,14 +131,20 @@ echo "e2e: Xvfb on :$display (1280x800x24), temp dir $tmp"
 # The session bus gets the temp HOME too: a service it starts on demand (dconf-service,
 # at-spi, xfconfd) writes there, never in the caller's ~/.cache or ~/.config.
 mkdir -p "$tmp/home" && mkdir -m 700 -p "$tmp/runtime"
+if [ "$scenario" = resident ]; then
+  test_cmd=("$py" "$here/resident_check.py" --app "$app" --artifacts "$art" --tmp "$tmp"
+    --idle "${E2E_IDLE:-20}")
+else
+  test_cmd=("$py" "$here/e2e.py" run --app "$app" --artifacts "$art" --tmp "$tmp"
+    --tauri-driver "$driver" --native-driver "$native")
+fi
 status=0
 env -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS -u SESSION_MANAGER \
   HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config" XDG_DATA_HOME="$tmp/home/.local/share" \
   XDG_CACHE_HOME="$tmp/home/.cache" XDG_STATE_HOME="$tmp/home/.local/state" XDG_RUNTIME_DIR="$tmp/runtime" \
   WEATHERVANE_E2E_RUN="$run_id" DISPLAY=":$display" \
   setsid timeout -k 10 "$limit" dbus-run-session -- \
-  "$py" "$here/e2e.py" run --app "$app" --artifacts "$art" --tmp "$tmp" \
-  --tauri-driver "$driver" --native-driver "$native" &
+  "${test_cmd[@]}" &
 main_pid=$!
 wait "$main_pid" || status=$?
 main_pid=
