@@ -332,17 +332,29 @@ class WebDriver:
             data = json.dumps(body if body is not None else {}).encode()
         req = urllib.request.Request(self.base + path, data=data, method=method,
                                      headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                raw = r.read()
-        except urllib.error.HTTPError as e:
-            raw = e.read()
+        # WebKitWebDriver (behind tauri-driver) sometimes drops a connection on a busy machine.
+        # A request that never arrived (refused), or one that only reads, is sent again; one
+        # that acts (a click, a new session) is not, so it can never happen twice.
+        reads = method == "GET" or path.endswith(("/elements", "/element", "/text", "/execute/sync"))
+        for attempt in range(3):
             try:
-                v = json.loads(raw)["value"]
-                msg = "%s: %s" % (v.get("error"), v.get("message"))
-            except Exception:  # noqa: BLE001
-                msg = raw[:300].decode("utf-8", "replace")
-            raise RuntimeError("WebDriver %s %s -> HTTP %d %s" % (method, path, e.code, msg))
+                with urllib.request.urlopen(req, timeout=timeout) as r:
+                    raw = r.read()
+                break
+            except urllib.error.HTTPError as e:
+                raw = e.read()
+                try:
+                    v = json.loads(raw)["value"]
+                    msg = "%s: %s" % (v.get("error"), v.get("message"))
+                except Exception:  # noqa: BLE001
+                    msg = raw[:300].decode("utf-8", "replace")
+                raise RuntimeError("WebDriver %s %s -> HTTP %d %s" % (method, path, e.code, msg))
+            except (ConnectionError, urllib.error.URLError) as e:
+                refused = isinstance(getattr(e, "reason", e), ConnectionRefusedError)
+                if attempt == 2 or not (reads or refused):
+                    raise
+                log("WebDriver %s %s: %s; sending it again" % (method, path, type(e).__name__))
+                time.sleep(0.2 * (attempt + 1))
         return json.loads(raw or b"{}").get("value") if raw else None
 
     def new_session(self, app, timeout=60):
@@ -1049,6 +1061,10 @@ class Run:
             self.procs.check_alive("tauri-driver")
             return port_open(port), "port %d closed" % port
         wait_for("tauri-driver listens on 127.0.0.1:%d" % port, driver_up, 20, 0.2)
+        # tauri-driver forwards to the WebKitWebDriver it starts, without waiting for it to
+        # listen: on a busy machine a session asked for at once met a refused connection.
+        wait_for("WebKitWebDriver listens on 127.0.0.1:%d" % native,
+                 lambda: (port_open(native), "port %d closed" % native), 20, 0.1)
         self.wd = WebDriver(port)
         t0 = time.monotonic()
         try:
