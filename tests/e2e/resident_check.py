@@ -325,11 +325,13 @@ def main():
               "%d close request(s), its processes gone %s s after the last; resident %.1f MiB, with the "
               "dashboard %.1f MiB, after closing %.1f MiB" % (
                   requests, gone and round(gone, 3), pss_alone / 1024, pss_open / 1024, pss_after / 1024))
+        t0 = time.monotonic()
         r3 = subprocess.run([app], env=env, timeout=20, capture_output=True)
         d2 = wait(dashboards, 10)
         check("g. a second launch exits and the first opens the dashboard",
               r3.returncode == 0 and d2, "rc %d, %s" % (r3.returncode, d2))
-        shown = d2 and wait(lambda: window_shown(display), 30, 0.1)
+        # Closed once drawn, as a user would.
+        shown = d2 and footprint.wait_first_paint(display.lstrip(":"), t0)["painted"]
         requests, gone = close_dashboard(display, r2.pid) if shown else (0, None)
         figures.setdefault("close_requests", []).append(requests)
         check("g. ...and that one ends with its window too", gone is not None and not dashboards(),
@@ -381,12 +383,14 @@ def main():
 def close_dashboard(display, resident):
     """Close the dashboard's window as a window manager does (WM_DELETE_WINDOW) and wait until
     the resident has no child left (the dashboard process, reaped, and WebKit's processes).
-    The request is sent again while the window is still on screen 2 s later, at most four
-    times: under Xvfb with no window manager the dashboard now and then leaves one unanswered
-    (2 of 22 opens in a trial; the next one closed it). Returns (requests sent, seconds from
-    the last one until the resident's tree was itself alone, or None)."""
+    The request is sent again while the window is still on screen 2 s later, at most eight
+    times: under Xvfb with no window manager the dashboard now and then leaves some unanswered,
+    up to four in a row so far (dropped, not late: one run waited 30 s after each, and the third
+    request closed it at once); why is not known yet (README, "Closing the dashboard").
+    Returns (requests sent, seconds from the last one until the resident's tree was itself
+    alone, or None)."""
     requests = 0
-    while requests < 4:
+    while requests < 8:
         requests += 1
         t0 = time.monotonic()
         if not footprint.close_window(display.lstrip(":"), "Weathervane"):
