@@ -55,7 +55,7 @@ DEB := $(TARGET_DIR)/debian/weathervane_$(DEB_VERSION)_$(DEB_ARCH).deb
 # xz at its fast level: half a minute less here for a .deb 3 MB larger (DEB_FLAGS= for the smallest).
 DEB_FLAGS ?= --fast
 package: deps-package build
-	desktop-file-validate packaging/deb/dev.weathervane.app.desktop packaging/deb/weathervane-tray.desktop
+	desktop-file-validate packaging/deb/weathervane-desktop.desktop packaging/deb/weathervane-tray.desktop
 	@test "$$(dpkg-parsechangelog -l packaging/deb/changelog -S Version)" = "$(DEB_VERSION)" || \
 		{ echo "packaging/deb/changelog: the top entry is not version $(DEB_VERSION); add one" >&2; exit 1; }
 	$(TOOLS)/bin/cargo-deb -p weathervane --no-build $(DEB_FLAGS) --output $(DEB) >/dev/null

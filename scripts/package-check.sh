@@ -70,7 +70,7 @@ mapfile -t files < <(dpkg -L "$pkg")
 
 # ---- what it holds ------------------------------------------------------------------------
 for f in /usr/bin/weathervane /usr/bin/weathervane-tray /usr/bin/weathervane-desktop \
-  /usr/share/applications/dev.weathervane.app.desktop \
+  /usr/share/applications/weathervane-desktop.desktop \
   /usr/share/weathervane/autostart/weathervane-tray.desktop \
   /usr/share/icons/hicolor/32x32/apps/weathervane.png \
   /usr/share/icons/hicolor/256x256/apps/weathervane.png \
@@ -91,7 +91,7 @@ esac
 for b in weathervane weathervane-tray weathervane-desktop; do
   if ldd "/usr/bin/$b" | grep -q 'not found'; then bad "$b: $(ldd "/usr/bin/$b" | grep 'not found' | tr -s ' \t\n' ' ')"; fi
 done
-if grep -qx 'Exec=/usr/bin/weathervane-tray' /usr/share/applications/dev.weathervane.app.desktop; then
+if grep -qx 'Exec=/usr/bin/weathervane-tray' /usr/share/applications/weathervane-desktop.desktop; then
   ok "the launcher runs /usr/bin/weathervane-tray"
 else
   bad "the launcher's Exec is not /usr/bin/weathervane-tray"

@@ -16,6 +16,7 @@ pass. Reuses e2e.py's watcher, dunst setup, Notify parser and dbusmenu reader.
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -89,7 +90,8 @@ def exe(pid):
 
 
 def viewable_window(title, pid):
-    """A mapped X window titled `title` whose _NET_WM_PID is `pid` (no window manager here)."""
+    """The WM_CLASS of a mapped X window titled `title` whose _NET_WM_PID is `pid` (no
+    window manager here), or None."""
     from Xlib import X, display as xdisplay  # python3-xlib
     d = xdisplay.Display()
     try:
@@ -100,12 +102,18 @@ def viewable_window(title, pid):
                     continue
                 p = w.get_full_property(net_wm_pid, X.AnyPropertyType)
                 if p and int(p.value[0]) == pid:
-                    return True
+                    return w.get_wm_class() or ("", "")
             except Exception:  # noqa: BLE001 - a window that went away meanwhile
                 continue
-        return False
+        return None
     finally:
         d.close()
+
+
+def desktop_entry_hints(monitor_log):
+    """The desktop-entry hint of every Notify call dbus-monitor logged."""
+    with open(monitor_log, errors="replace") as f:
+        return re.findall(r'string "desktop-entry"\s+variant\s+string "([^"]*)"', f.read())
 
 
 def main():
@@ -189,6 +197,11 @@ def main():
                 e2e.flatten(tray.menu_tree(items[0]))), 10)
             check("the menu shows it", labels, (labels or [])[:3])
         check("...notified once", len(outage()) == 1, e2e.short(e2e.notifications(mon)))
+        # Desktops file a notification under the entry its desktop-entry hint names.
+        apps = os.path.join(a.prefix, "share", "applications")
+        hints = sorted(set(desktop_entry_hints(mon)))
+        check("its desktop-entry hint names the installed menu entry",
+              hints and all(os.path.isfile(os.path.join(apps, h + ".desktop")) for h in hints), hints)
 
         # 4. A second launch opens the dashboard: the installed weathervane-desktop, which
         #    maps its window (so its libraries, WebKitGTK included, resolve).
@@ -197,9 +210,14 @@ def main():
         check("a second launch exits and the first starts %s --dashboard" % desktop_exe,
               r.returncode == 0 and dash, "rc %d, %s" % (r.returncode, dash))
         if dash:
-            shown = wait(lambda: viewable_window("Weathervane", dash[0]), 30, 0.2)
-            check("the dashboard window maps", shown,
+            wm_class = wait(lambda: viewable_window("Weathervane", dash[0]), 30, 0.2)
+            check("the dashboard window maps", wm_class,
                   "pid %d %s" % (dash[0], "alive" if os.path.exists("/proc/%d" % dash[0]) else "gone"))
+            # Desktops match the window to the menu entry by its class (StartupWMClass).
+            launcher = desktop_entry(os.path.join(apps, "weathervane-desktop.desktop"))
+            check("...its WM_CLASS is the menu entry's StartupWMClass",
+                  wm_class and wm_class[0] == launcher.get("StartupWMClass"),
+                  "%s vs %s" % (wm_class, launcher.get("StartupWMClass")))
             for p in dash:
                 os.kill(p, signal.SIGTERM)
             wait(lambda: not [p for p in children(resident.pid) if exe(p) == desktop_exe], 10)
