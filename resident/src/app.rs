@@ -22,7 +22,7 @@ use weathervane::views::actions::Action;
 use weathervane::views::menu::{self, Tray};
 
 use crate::instance::{self, Claim};
-use crate::notify::{self, Notifier};
+use crate::notify::Notifier;
 use crate::sni::{FromTray, SniTray};
 
 /// How long the tray trusts its last reading of the assistants' files: reading four
@@ -102,7 +102,9 @@ pub async fn run(locations: Locations, started: Instant) -> ExitCode {
     }
     let (input, mut input_rx) = mpsc::unbounded_channel();
     let mut app = App {
-        notifier: Notifier::new(notify::write_icon(&core.locations.data_dir)),
+        notifier: Notifier::new(weathervane::desktop::notice::write_icon(
+            &core.locations.data_dir,
+        )),
         core: core.clone(),
         tray,
         shown: None,

@@ -79,16 +79,3 @@ impl Notifier {
         }
     }
 }
-
-/// Notification daemons want an icon file, not bytes: keep a copy in the data dir.
-pub fn write_icon(data_dir: &std::path::Path) -> Option<PathBuf> {
-    let path = data_dir.join("weathervane.png");
-    let bytes: &[u8] = include_bytes!("../../icons/128x128.png");
-    if std::fs::read(&path).ok().as_deref() != Some(bytes)
-        && let Err(e) = std::fs::write(&path, bytes)
-    {
-        tracing::warn!("cannot write the notification icon: {e}");
-        return None;
-    }
-    Some(path)
-}

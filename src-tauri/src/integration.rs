@@ -1,7 +1,5 @@
-//! The desktop around us: web pages in the user's browser, start at login, the icon file
-//! notification daemons want.
-
-use std::path::PathBuf;
+//! The desktop around us: web pages in the user's browser, start at login. (The icon file
+//! notification daemons want is core `desktop::notice::write_icon`.)
 
 use tauri::{AppHandle, Runtime};
 #[cfg(target_os = "linux")]
@@ -67,17 +65,4 @@ pub fn set_autostart<R: Runtime>(app: &AppHandle<R>, on: bool) -> Result<bool, A
     r.map_err(|e| AppError::system(format!("cannot change autostart: {e}")))?;
     a.is_enabled()
         .map_err(|e| AppError::system(format!("cannot read autostart: {e}")))
-}
-
-/// Notification daemons want an icon file, not bytes: keep a copy in the data dir.
-pub fn write_notification_icon(data_dir: &std::path::Path) -> Option<PathBuf> {
-    let path = data_dir.join("weathervane.png");
-    let bytes: &[u8] = include_bytes!("../../icons/128x128.png");
-    if std::fs::read(&path).ok().as_deref() != Some(bytes)
-        && let Err(e) = std::fs::write(&path, bytes)
-    {
-        tracing::warn!("cannot write the notification icon: {e}");
-        return None;
-    }
-    Some(path)
 }

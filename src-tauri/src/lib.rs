@@ -162,7 +162,7 @@ pub fn app_builder<R: Runtime>(
         .setup(move |app| {
             let handle = app.handle().clone();
             let core = handle.state::<Arc<Core>>().inner().clone();
-            let icon = integration::write_notification_icon(&core.locations.data_dir);
+            let icon = weathervane::desktop::notice::write_icon(&core.locations.data_dir);
             app.manage(Arc::new(Notifier::new(icon)));
             app.manage(tray_state::TrayShown::default());
             if handle.state::<Role>().is_dashboard() {

@@ -121,6 +121,20 @@ pub fn offers_for(alert: &Alert, views: &[assistants::AssistantView]) -> Vec<Off
     }
 }
 
+/// Notification daemons want an icon file, not bytes: a copy in the data dir, written when it
+/// is missing or differs. Both residents (the Tauri app and `weathervane-tray`) pass its path.
+pub fn write_icon(data_dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    let path = data_dir.join("weathervane.png");
+    let bytes: &[u8] = include_bytes!("../../icons/128x128.png");
+    if std::fs::read(&path).ok().as_deref() != Some(bytes)
+        && let Err(e) = std::fs::write(&path, bytes)
+    {
+        tracing::warn!("cannot write the notification icon: {e}");
+        return None;
+    }
+    Some(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
