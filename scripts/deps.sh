@@ -83,32 +83,21 @@ if [ "$want" != core ]; then
   fi
 fi
 
-# tauri-driver drives the real app through WebKitWebDriver in the end-to-end test.
-if [ "$want" = e2e ] || [ "$want" = screenshots ]; then
-  tools=${WEATHERVANE_TOOLS:-/var/cache/weathervane-tools}
-  if [ ! -x "$tools/bin/tauri-driver" ]; then
-    echo "==> cargo install tauri-driver (into $tools)"
-    mkdir -p "$tools"
-    CARGO_TARGET_DIR="$tools/build" cargo install tauri-driver --locked --quiet --root "$tools"
-  fi
-fi
+# Rust tools, each built once into $WEATHERVANE_TOOLS (CI keeps that dir between runs).
+tools=${WEATHERVANE_TOOLS:-/var/cache/weathervane-tools}
+install_tool() { # crate version: cargo install it into $tools unless its binary is there
+  local crate=$1 version=$2
+  [ -x "$tools/bin/$crate" ] && return 0
+  echo "==> cargo install $crate $version (into $tools)"
+  mkdir -p "$tools"
+  CARGO_TARGET_DIR="$tools/build" cargo install "$crate" --version "$version" --locked --quiet --root "$tools"
+}
 
-# cargo-deb makes the .deb from the release binaries (`make package`).
-if [ "$want" = package ]; then
-  tools=${WEATHERVANE_TOOLS:-/var/cache/weathervane-tools}
-  if [ ! -x "$tools/bin/cargo-deb" ]; then
-    echo "==> cargo install cargo-deb (into $tools)"
-    mkdir -p "$tools"
-    CARGO_TARGET_DIR="$tools/build" cargo install cargo-deb --version 3.8.0 --locked --quiet --root "$tools"
-  fi
-fi
-
-# cargo-deny checks licences, bans and sources (deny.toml).
-if [ "$want" = deny ]; then
-  tools=${WEATHERVANE_TOOLS:-/var/cache/weathervane-tools}
-  if [ ! -x "$tools/bin/cargo-deny" ]; then
-    echo "==> cargo install cargo-deny (into $tools)"
-    mkdir -p "$tools"
-    CARGO_TARGET_DIR="$tools/build" cargo install cargo-deny --version 0.20.2 --locked --quiet --root "$tools"
-  fi
-fi
+case "$want" in
+  # tauri-driver drives the real app through WebKitWebDriver in the end-to-end test.
+  e2e | screenshots) install_tool tauri-driver 2.1.0 ;;
+  # cargo-deb makes the .deb from the release binaries (`make package`).
+  package) install_tool cargo-deb 3.8.0 ;;
+  # cargo-deny checks licences, bans and sources (deny.toml).
+  deny) install_tool cargo-deny 0.20.2 ;;
+esac

@@ -165,6 +165,20 @@ class Failure(Exception):
     pass
 
 
+def retry_lines(n, status=529):
+    """n of Claude Code's retry records (one per failed attempt), 10 ms apart from now."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    lines = []
+    for i in range(n):
+        at = (now + datetime.timedelta(milliseconds=10 * i)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        lines.append(json.dumps({
+            "type": "system", "subtype": "api_error", "level": "error", "timestamp": at,
+            "sessionId": SESSION_ID, "cwd": "/home/me/app", "retryAttempt": i + 1,
+            "maxRetries": 10, "retryInMs": 1200, "error": {"status": status, "message": "overloaded"},
+        }) + "\n")
+    return "".join(lines)
+
+
 def wait_for(what, probe, timeout, every=0.5):
     """Call probe() until it returns (True, seen); raise Failure naming the last thing seen."""
     deadline = time.monotonic() + timeout
@@ -1227,13 +1241,18 @@ class Run:
             rows = self.wd.find('[data-testid="switch-history"] tbody tr')
             return active == "anthropic" and len(rows) >= 2, "data-active=%r history rows=%d" % (active, len(rows))
         detail = wait_for("Assistants page: Claude Code on anthropic with 2 history rows", probe, 20)
-        try:
-            self.wd.screenshot(os.path.join(self.art, "dashboard-assistants.png"))
-        except Exception as e:  # noqa: BLE001
-            log("warning: WebDriver screenshot failed: %s" % e)
+        self.page_shot("dashboard-assistants.png")
         self.wd.call("POST", self.wd.s("/execute/sync"),
                      {"script": "location.hash = '#/overview'; return true;", "args": []})
         return detail
+
+    def page_shot(self, name):
+        """The dashboard's page as WebDriver renders it, into the artifacts; a failure is only
+        logged (the picture is for people reading a run, not a check)."""
+        try:
+            self.wd.screenshot(os.path.join(self.art, name))
+        except Exception as e:  # noqa: BLE001
+            log("warning: WebDriver screenshot failed: %s" % e)
 
     def screenshot(self, name):
         path = os.path.join(self.art, name)
@@ -1308,10 +1327,7 @@ class Run:
                    % PROVIDER_NAME, self.check_menu_initial)
         self.check("b. dashboard card data-status=operational",
                    lambda: self.wait_card("operational", timeout=30))
-        try:
-            self.wd.screenshot(os.path.join(self.art, "dashboard-operational.png"))
-        except Exception as e:  # noqa: BLE001
-            log("warning: WebDriver screenshot failed: %s" % e)
+        self.page_shot("dashboard-operational.png")
 
         before = len(notifications(self.monitor_log))
         self.set_mode("major")
@@ -1328,10 +1344,7 @@ class Run:
                    lambda: self.wait_card("major_outage", INCIDENT_TITLE, timeout=left()))
         time.sleep(1.5)  # let dunst draw
         self.check("c. screenshot outage.png", lambda: self.screenshot("outage.png"))
-        try:
-            self.wd.screenshot(os.path.join(self.art, "dashboard-outage.png"))
-        except Exception as e:  # noqa: BLE001
-            log("warning: WebDriver screenshot failed: %s" % e)
+        self.page_shot("dashboard-outage.png")
         n_before_switch = len(notifications(self.monitor_log))
         self.check("h. tray: Claude Code > Ollama (local) switches settings.json, keeping the rest",
                    self.check_tray_switch)
@@ -1608,10 +1621,7 @@ class Run:
             ok = "outage" in cls and "failing" in text and len(charts) >= 2 and bool(rules)
             return ok, "class=%r charts=%d rule=%s text=%r" % (cls, len(charts), bool(rules), text[:160])
         detail = wait_for("Early warning page: FakeAI failing, two charts, the Claude Code rule", probe, 30)
-        try:
-            self.wd.screenshot(os.path.join(self.art, "dashboard-early-warning.png"))
-        except Exception as e:  # noqa: BLE001
-            log("warning: WebDriver screenshot failed: %s" % e)
+        self.page_shot("dashboard-early-warning.png")
         return detail
 
     def check_probe_counts(self):
@@ -1633,15 +1643,8 @@ class Run:
     # -- the sessions scenario --
     def append_retries(self, n, status=529):
         """Claude Code writes a retry record per failed attempt while the user waits."""
-        now = datetime.datetime.now(datetime.timezone.utc)
         with open(self.transcript, "a") as f:
-            for i in range(n):
-                at = (now + datetime.timedelta(milliseconds=10 * i)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-                f.write(json.dumps({
-                    "type": "system", "subtype": "api_error", "level": "error", "timestamp": at,
-                    "sessionId": SESSION_ID, "cwd": "/home/me/app", "retryAttempt": i + 1,
-                    "maxRetries": 10, "retryInMs": 1200, "error": {"status": status, "message": "overloaded"},
-                }) + "\n")
+            f.write(retry_lines(n, status))
             f.flush()
             os.fsync(f.fileno())
 
@@ -1698,10 +1701,7 @@ class Run:
             text = self.wd.text(els[0]) if els else ""
             return "Your sessions" in text and "529" in text, text or "no sessions line on the card"
         detail = wait_for("dashboard card: 'Your sessions: 4 failed calls (529) ...'", probe, 30)
-        try:
-            self.wd.screenshot(os.path.join(self.art, "dashboard-sessions.png"))
-        except Exception as e:  # noqa: BLE001
-            log("warning: WebDriver screenshot failed: %s" % e)
+        self.page_shot("dashboard-sessions.png")
         return detail
 
     def run_sessions(self):
@@ -1720,10 +1720,7 @@ class Run:
         self.check("a. tray item registered with the watcher", self.find_item)
         self.check("k. dashboard: every fault makes its provider unknown with the reason",
                    self.check_fault_cards)
-        try:
-            self.wd.screenshot(os.path.join(self.art, "dashboard-faults.png"))
-        except Exception as e:  # noqa: BLE001
-            log("warning: WebDriver screenshot failed: %s" % e)
+        self.page_shot("dashboard-faults.png")
         self.check("k. the app stays up with memory bounded over three poll rounds", self.check_stays_up)
         self.check("k. the release CLI under the same faults", self.check_cli_faults)
         self.check("f. WebDriver session deleted and the app exited", self.quit_app)

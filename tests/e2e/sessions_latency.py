@@ -15,8 +15,6 @@ the worst; exits non-zero if a run gets no notification within 30 s.
 """
 
 import argparse
-import datetime
-import json
 import os
 import re
 import signal
@@ -53,19 +51,6 @@ def notify_times(path):
     return [(float(m.group("t")), m.group("summary")) for m in NOTIFY_AT_RE.finditer(text)]
 
 
-def retries(n, status=529):
-    now = datetime.datetime.now(datetime.timezone.utc)
-    lines = []
-    for i in range(n):
-        at = (now + datetime.timedelta(milliseconds=10 * i)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        lines.append(json.dumps({
-            "type": "system", "subtype": "api_error", "level": "error", "timestamp": at,
-            "sessionId": e2e.SESSION_ID, "cwd": "/home/me/app", "retryAttempt": i + 1,
-            "maxRetries": 10, "retryInMs": 1200, "error": {"status": status, "message": "overloaded"},
-        }) + "\n")
-    return "".join(lines)
-
-
 def one_run(i, a, tmp, port, procs, mon):
     home = os.path.join(tmp, "run-%d" % i, "home")
     transcript = os.path.join(home, ".claude", "projects", "-home-me-app", e2e.SESSION_ID + ".jsonl")
@@ -95,7 +80,7 @@ def one_run(i, a, tmp, port, procs, mon):
         raise SystemExit("run %d: the tray never showed 'FakeAI: Operational' (log %s)"
                          % (i, os.path.join(tmp, "resident-%d.log" % i)))
     before = len(notify_times(mon))
-    data = retries(4)
+    data = e2e.retry_lines(4)
     t0 = time.time()
     with open(transcript, "a") as f:
         f.write(data)
