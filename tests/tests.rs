@@ -5,6 +5,7 @@ mod common;
 
 mod backfill;
 mod cli;
+mod codex_log;
 mod datadog;
 mod early_warning;
 mod failover_timelines;

@@ -48,10 +48,23 @@ pub struct FileCursor {
     pub provider: Option<String>,
 }
 
+/// Where reading of an SQLite log (Codex's `logs_2.sqlite`) was left: the last row id read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogCursor {
+    pub dev: u64,
+    pub ino: u64,
+    /// Rows up to this id are read (or were history when first seen).
+    pub last_id: i64,
+}
+
 /// Every followed file's cursor; serialisable so the store can keep it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowState {
     pub files: BTreeMap<PathBuf, FileCursor>,
+    /// SQLite logs followed by row id (absent from states saved before they were read, which
+    /// still load).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub logs: BTreeMap<PathBuf, LogCursor>,
 }
 
 /// How the follower reads.
@@ -94,7 +107,7 @@ pub struct Follower {
 }
 
 /// The first line of a file, if it ends within `max` bytes.
-fn first_line(path: &Path, max: usize) -> Option<Vec<u8>> {
+pub(crate) fn first_line(path: &Path, max: usize) -> Option<Vec<u8>> {
     let file = File::open(path).ok()?;
     let mut head = Vec::new();
     file.take(max as u64 + 1).read_to_end(&mut head).ok()?;
@@ -104,13 +117,13 @@ fn first_line(path: &Path, max: usize) -> Option<Vec<u8>> {
 }
 
 #[cfg(unix)]
-fn identity(m: &std::fs::Metadata) -> (u64, u64) {
+pub(crate) fn identity(m: &std::fs::Metadata) -> (u64, u64) {
     use std::os::unix::fs::MetadataExt;
     (m.dev(), m.ino())
 }
 
 #[cfg(not(unix))]
-fn identity(_m: &std::fs::Metadata) -> (u64, u64) {
+pub(crate) fn identity(_m: &std::fs::Metadata) -> (u64, u64) {
     (0, 0)
 }
 
@@ -123,6 +136,14 @@ impl Follower {
         &self.state
     }
 
+    pub(crate) fn state_mut(&mut self) -> &mut FollowState {
+        &mut self.state
+    }
+
+    pub(crate) fn options(&self) -> &FollowOptions {
+        &self.opts
+    }
+
     /// Stop following `path` (it was removed).
     pub fn forget(&mut self, path: &Path) {
         self.state.files.remove(path);
@@ -131,6 +152,7 @@ impl Follower {
     /// Drop the cursors of files that no longer exist.
     pub fn forget_missing(&mut self) {
         self.state.files.retain(|p, _| p.exists());
+        self.state.logs.retain(|p, _| p.exists());
     }
 
     /// Whether `path` is followed already.

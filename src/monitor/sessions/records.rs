@@ -86,12 +86,33 @@ impl LineContext {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // A Codex rollout is named after its thread id, which Codex's own log rows carry: the
+        // same key for both, so one session is counted once whichever source tells.
+        let session = match assistant {
+            AssistantId::Codex => {
+                codex_thread_of_stem(&stem).map_or_else(|| session_key(&stem), session_key)
+            }
+            _ => session_key(&stem),
+        };
         LineContext {
             assistant,
-            session: session_key(&stem),
+            session,
             utc_offset,
         }
     }
+}
+
+/// The thread id at the end of a Codex rollout's name (`rollout-<time>-<uuid>`), if it ends
+/// with one.
+pub fn codex_thread_of_stem(stem: &str) -> Option<&str> {
+    let start = stem.len().checked_sub(36)?;
+    let id = stem.get(start..)?;
+    let groups: Vec<&str> = id.split('-').collect();
+    let shape = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]);
+    let hex = groups
+        .iter()
+        .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()));
+    (shape && hex && stem[..start].ends_with('-')).then_some(id)
 }
 
 /// A short stable hash of a session id: enough to count sessions, reveals nothing.
@@ -178,7 +199,7 @@ fn status_of(v: Option<&Value>) -> Option<u16> {
 
 /// A three-digit HTTP status named in a message ("API Error: 529 …", "unexpected status 503",
 /// "got status: 429").
-fn status_in_text(text: &str) -> Option<u16> {
+pub(crate) fn status_in_text(text: &str) -> Option<u16> {
     let lower = text.to_ascii_lowercase();
     for marker in ["api error: ", "status: ", "status ", "status code "] {
         let mut from = 0;
@@ -636,6 +657,33 @@ mod tests {
         assert!(
             matches!(p, Some(Parsed::Provider { ref provider, .. }) if provider == "openrouter"),
             "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_codex_rollout_is_keyed_by_its_thread_id() {
+        let id = "019aa1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+        assert_eq!(
+            codex_thread_of_stem(&format!("rollout-2026-12-07T10-00-00-{id}")),
+            Some(id)
+        );
+        for stem in [
+            "rollout-x",
+            "",
+            "rollout-2026-12-07T10-00-00-019aa1b2c3d47e5f8a9b0c1d2e3f4a5b0000",
+        ] {
+            assert_eq!(codex_thread_of_stem(stem), None, "{stem}");
+        }
+        let p = std::path::PathBuf::from(format!("/s/rollout-2026-12-07T10-00-00-{id}.jsonl"));
+        let utc = FixedOffset::east_opt(0).unwrap();
+        assert_eq!(
+            LineContext::for_file(AssistantId::Codex, &p, utc).session,
+            session_key(id)
+        );
+        // Other assistants keep the file's stem.
+        assert_eq!(
+            LineContext::for_file(AssistantId::ClaudeCode, &p, utc).session,
+            session_key(&format!("rollout-2026-12-07T10-00-00-{id}"))
         );
     }
 

@@ -4,6 +4,8 @@
 //! folders are seen; a folder created while we watch is added, the least active one dropped.
 //! An assistant installed after we started (its root folder missing) is waited for: the
 //! nearest existing folder above its root is watched until the root appears.
+//! Codex's log database (`$CODEX_HOME/logs_2.sqlite`, see [`super::codex_log`]) is read on
+//! changes of it or of its write-ahead log, its folder watched beside the rollouts.
 //! New [`ErrorFact`]s go out over a tokio channel.
 
 use std::collections::{BTreeMap, HashMap};
@@ -12,8 +14,10 @@ use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
+use chrono::Utc;
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
+use super::codex_log::CodexLog;
 use super::follow::{FollowOptions, FollowState, Follower, StartAt};
 use super::records::{ErrorFact, Parsed};
 use crate::config::SessionsConfig;
@@ -209,6 +213,18 @@ pub enum WatchError {
     Thread(#[source] std::io::Error),
 }
 
+/// Codex's log database, followed beside its rollouts.
+#[derive(Debug)]
+struct LogWatch {
+    log: CodexLog,
+    /// Its folder (`$CODEX_HOME`) is watched.
+    watched: bool,
+    /// Watched just now: read once the watch is in place (rows written before it are found).
+    fresh: bool,
+    /// Why the last read found nothing to read, so the reason is logged once, not per change.
+    skipped: Option<&'static str>,
+}
+
 /// The part that decides, without `notify`: which folders to watch and what a changed path
 /// yields. Owned by the watcher thread; tests drive it directly.
 #[derive(Debug)]
@@ -222,6 +238,11 @@ pub struct Engine {
     /// Roots that do not exist yet (by index into `roots`) and the existing folder above each
     /// that is watched meanwhile.
     waiting: Vec<(usize, PathBuf)>,
+    /// The log databases of the Codex roots.
+    logs: Vec<LogWatch>,
+    /// Rows of a log database met for the first time are news from this time on (seconds):
+    /// the start of the watch.
+    logs_since: i64,
 }
 
 /// What the watcher must change after an event.
@@ -233,7 +254,20 @@ pub struct WatchChanges {
 
 impl Engine {
     pub fn new(roots: Vec<Root>, state: FollowState, opts: WatchOptions) -> Engine {
+        let logs = roots
+            .iter()
+            .filter(|r| r.assistant == AssistantId::Codex)
+            .filter_map(|r| r.dir.parent())
+            .map(|home| LogWatch {
+                log: CodexLog::new(home),
+                watched: false,
+                fresh: false,
+                skipped: None,
+            })
+            .collect();
         Engine {
+            logs,
+            logs_since: Utc::now().timestamp() - 1,
             roots,
             follower: Arc::new(Mutex::new(Follower::new(state, opts.follow))),
             opts,
@@ -288,6 +322,12 @@ impl Engine {
             self.watched.insert(d.clone(), self.tick);
             dirs.push(d);
         }
+        for l in &mut self.logs {
+            l.watched = l.log.home().is_dir();
+            if l.watched && !dirs.iter().any(|d| d == l.log.home()) {
+                dirs.push(l.log.home().to_path_buf());
+            }
+        }
         dirs
     }
 
@@ -297,6 +337,14 @@ impl Engine {
     /// change event may have come before the watch.
     pub fn read_existing(&mut self, started: SystemTime) -> Vec<ErrorFact> {
         let mut facts = Vec::new();
+        if let Ok(d) = started.duration_since(SystemTime::UNIX_EPOCH) {
+            self.logs_since = d.as_secs() as i64;
+        }
+        for i in 0..self.logs.len() {
+            if self.logs[i].watched {
+                facts.extend(self.read_log(i));
+            }
+        }
         let now = SystemTime::now();
         let dirs: Vec<PathBuf> = self.watched.keys().cloned().collect();
         for d in dirs {
@@ -336,10 +384,18 @@ impl Engine {
 
     fn read(&self, path: &Path, a: AssistantId, first: StartAt) -> Vec<ErrorFact> {
         let mut f = self.follower.lock().unwrap_or_else(PoisonError::into_inner);
+        // One failed attempt, one fact: while Codex's log (which has every retry) is followed,
+        // a rollout's own retry records (Codex does not write them today) are left out.
+        let log_has_retries = a == AssistantId::Codex
+            && self
+                .logs
+                .iter()
+                .any(|l| f.state().logs.contains_key(l.log.db()));
         match f.read_new(path, a, first) {
             Ok(parsed) => parsed
                 .into_iter()
                 .filter_map(|p| match p {
+                    Parsed::Error(e) if log_has_retries && !e.final_ => None,
                     Parsed::Error(e) => Some(e),
                     Parsed::Provider { .. } => None,
                 })
@@ -349,6 +405,43 @@ impl Engine {
                 Vec::new()
             }
         }
+    }
+
+    /// Read the `i`th log database's new rows; a database that cannot be read now (missing,
+    /// busy, not yet opened by Codex, not what we expect) is tried again on its next change.
+    fn read_log(&mut self, i: usize) -> Vec<ErrorFact> {
+        let follower = self.follower.clone();
+        let mut f = follower.lock().unwrap_or_else(PoisonError::into_inner);
+        let offset = f.options().utc_offset;
+        let since = self.logs_since;
+        let l = &mut self.logs[i];
+        match l
+            .log
+            .read_new(f.state_mut(), Some(since), Utc::now(), offset)
+        {
+            Ok(facts) => {
+                l.skipped = None;
+                facts
+            }
+            Err(e) => {
+                if l.skipped != Some(e.word()) {
+                    tracing::debug!(db = %l.log.db().display(), reason = %e, "Codex's log not read");
+                    l.skipped = Some(e.word());
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// Log databases whose folder was just watched, read now that the watch is in place.
+    pub fn read_fresh_logs(&mut self) -> Vec<ErrorFact> {
+        let mut facts = Vec::new();
+        for i in 0..self.logs.len() {
+            if std::mem::take(&mut self.logs[i].fresh) {
+                facts.extend(self.read_log(i));
+            }
+        }
+        facts
     }
 
     /// A change under a watched folder: new folders to watch, facts appended to files.
@@ -365,6 +458,16 @@ impl Engine {
         }
         let created = matches!(kind, EventKind::Create(_));
         for p in paths {
+            if let Some(i) = self.logs.iter().position(|l| l.log.is_log_path(p)) {
+                facts.extend(self.read_log(i));
+                continue;
+            }
+            if matches!(kind, EventKind::Remove(_))
+                && let Some(l) = self.logs.iter_mut().find(|l| l.log.home() == p)
+            {
+                // Its folder went away (the watch with it); looked for again with the roots.
+                l.watched = false;
+            }
             // A folder on the way to a root that did not exist (created, renamed in, or
             // removed): look again.
             if self
@@ -483,6 +586,16 @@ impl Engine {
             }
         }
         self.waiting = still;
+        // A Codex home that exists now: watched, and read once the watch is in place.
+        for l in &mut self.logs {
+            if !l.watched && l.log.home().is_dir() {
+                l.watched = true;
+                l.fresh = true;
+                if !changes.add.iter().any(|a| a == l.log.home()) {
+                    changes.add.push(l.log.home().to_path_buf());
+                }
+            }
+        }
         // Stop watching the folders above that no root waits on any more.
         for a in left {
             if !self.waiting.iter().any(|(_, w)| *w == a)
@@ -509,7 +622,9 @@ impl Engine {
     }
 
     fn is_watched_dir(&self, p: &Path) -> bool {
-        self.watched.contains_key(p) || self.roots.iter().any(|r| r.dir == p && r.dir.is_dir())
+        self.watched.contains_key(p)
+            || self.roots.iter().any(|r| r.dir == p && r.dir.is_dir())
+            || self.logs.iter().any(|l| l.watched && l.log.home() == p)
     }
 
     /// Folders watched above roots that do not exist yet.
@@ -559,6 +674,7 @@ fn settle(
                 tracing::debug!(dir = %d.display(), error = %e, "cannot watch");
             }
         }
+        facts.extend(engine.read_fresh_logs());
         if engine.waiting_on().next().is_none() {
             break;
         }
@@ -910,6 +1026,58 @@ mod tests {
             [home.path().to_path_buf()]
         );
         assert!(e.watched().all(|d| !d.starts_with(&claude.dir)));
+    }
+
+    #[test]
+    fn codex_log_is_followed_when_codex_is_installed_after_start() {
+        use crate::monitor::sessions::codex_log::tests::{TARGET, THREAD, codex_db, log, retry};
+        let home = tempfile::tempdir().unwrap();
+        let dot = home.path().join(".codex");
+        let codex = Root {
+            assistant: AssistantId::Codex,
+            dir: dot.join("sessions"),
+        };
+        let mut e = Engine::new(
+            vec![codex.clone()],
+            FollowState::default(),
+            WatchOptions::default(),
+        );
+        assert_eq!(e.start(), [home.path().to_path_buf()]);
+        assert!(e.read_existing(SystemTime::now()).is_empty());
+        // Codex's first run: its home and log database, before the watch on its home is in place.
+        std::fs::create_dir(&dot).unwrap();
+        let w = codex_db(&dot);
+        log(&w, chrono::Utc::now(), TARGET, &retry(1, 503), Some(THREAD));
+        let (c, f) = e.on_change(
+            &EventKind::Create(notify::event::CreateKind::Folder),
+            std::slice::from_ref(&dot),
+        );
+        assert!(f.is_empty());
+        assert_eq!(c.add, std::slice::from_ref(&dot));
+        assert_eq!(c.remove, [home.path().to_path_buf()]);
+        let f = e.read_fresh_logs();
+        assert_eq!(f.len(), 1, "read once watched");
+        assert_eq!((f[0].assistant, f[0].final_), (AssistantId::Codex, false));
+        // Later rows arrive on changes of the write-ahead log, not of the shared memory.
+        log(&w, chrono::Utc::now(), TARGET, &retry(2, 503), Some(THREAD));
+        let modify = EventKind::Modify(notify::event::ModifyKind::Any);
+        let (_, f) = e.on_change(&modify, &[dot.join("logs_2.sqlite-shm")]);
+        assert!(f.is_empty());
+        let (_, f) = e.on_change(&modify, &[dot.join("logs_2.sqlite-wal")]);
+        assert_eq!(f.len(), 1);
+        // The sessions folder comes: its watch is added, the home's kept.
+        std::fs::create_dir(&codex.dir).unwrap();
+        let (c, _) = e.on_change(
+            &EventKind::Create(notify::event::CreateKind::Folder),
+            std::slice::from_ref(&codex.dir),
+        );
+        assert!(c.add.contains(&codex.dir));
+        assert!(!c.remove.contains(&dot), "{c:?}");
+        assert!(
+            e.follow_state()
+                .logs
+                .contains_key(&dot.join("logs_2.sqlite"))
+        );
     }
 
     #[test]
