@@ -181,13 +181,41 @@ fn outside_unchanged(old: &str, new: &str, format: Format, edits: &[&Edit]) -> R
     let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old_lines, &new_lines);
     // What one run of changes leaves once owned lines are set aside; a blank line
     // may go with a TOML table header the edit added.
-    let rest = |lines: &[&str], owned: &[bool], at: std::ops::Range<usize>, header: bool| {
-        at.filter(|&i| {
-            let l = lines[i];
-            !(owned[i] || punctuation_line(l, format) || (header && l.trim().is_empty()))
-        })
-        .map(|i| normalized(lines[i], format))
-        .collect::<Vec<_>>()
+    let json = matches!(format, Format::Json | Format::Jsonc);
+    let parents = parent_names(edits);
+    let leaves: Vec<&str> = edits
+        .iter()
+        .filter_map(|e| e.path.last().map(String::as_str))
+        .collect();
+    let has_parent = |owned: &[Owned], at: std::ops::Range<usize>| {
+        at.into_iter().any(|i| owned[i] == Owned::Parent)
+    };
+    let rest = |lines: &[&str],
+                owned: &[Owned],
+                at: std::ops::Range<usize>,
+                header: bool,
+                relaid: bool| {
+        let kept = at
+            .filter(|&i| {
+                let l = lines[i];
+                let skip = match owned[i] {
+                    Owned::Leaf => true,
+                    Owned::Parent => !relaid,
+                    Owned::No => false,
+                };
+                !(skip || punctuation_line(l, format) || (header && l.trim().is_empty()))
+            })
+            .map(|i| match owned[i] {
+                Owned::Parent => normalized(&parent_rest(lines[i], &parents, &leaves), format),
+                _ => normalized(lines[i], format),
+            });
+        if relaid {
+            // A re-laid JSON object: the same text in any layout.
+            let joined: String = kept.collect::<String>().split_whitespace().collect();
+            vec![joined]
+        } else {
+            kept.collect::<Vec<_>>()
+        }
     };
     let is_header = |l: &&str| format == Format::Toml && l.trim_start().starts_with('[');
     // Consecutive changes form one hunk, so a comma or a comment may move between its lines.
@@ -196,8 +224,11 @@ fn outside_unchanged(old: &str, new: &str, format: Format, edits: &[&Edit]) -> R
         let Some((o, n)) = h else { return Ok(()) };
         let header = old_lines[o.clone()].iter().any(is_header)
             || new_lines[n.clone()].iter().any(is_header);
-        if rest(&old_lines, &old_owned, o.clone(), header)
-            != rest(&new_lines, &new_owned, n, header)
+        // A JSON parent's line in the hunk: the edit re-laid that object.
+        let relaid =
+            json && (has_parent(&old_owned, o.clone()) || has_parent(&new_owned, n.clone()));
+        if rest(&old_lines, &old_owned, o.clone(), header, relaid)
+            != rest(&new_lines, &new_owned, n, header, relaid)
         {
             // The line number only: the text may hold something private.
             return Err(format!(
@@ -221,35 +252,94 @@ fn outside_unchanged(old: &str, new: &str, format: Format, edits: &[&Edit]) -> R
     check(hunk)
 }
 
+/// How a line belongs to the edited keys.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Owned {
+    No,
+    /// A leaf's line, or a line of a leaf's value that spans several.
+    Leaf,
+    /// The line of a parent on an edit's path (which the edit may create or open up).
+    Parent,
+}
+
 /// Which lines belong to the edited keys: the line of a key on an edit's path,
 /// and in JSON every line of a leaf's value that opens onto several lines.
-fn owned_lines(lines: &[&str], format: Format, edits: &[&Edit]) -> Vec<bool> {
+fn owned_lines(lines: &[&str], format: Format, edits: &[&Edit]) -> Vec<Owned> {
     let leaves: Vec<&str> = edits
         .iter()
         .filter_map(|e| e.path.last().map(String::as_str))
         .collect();
-    let parents: Vec<&str> = edits
-        .iter()
-        .flat_map(|e| e.path.iter().rev().skip(1).map(String::as_str))
-        .collect();
-    let mut owned = vec![false; lines.len()];
+    let parents = parent_names(edits);
+    let mut owned = vec![Owned::No; lines.len()];
     let mut depth = 0i64;
     for (i, line) in lines.iter().enumerate() {
         if depth > 0 {
-            owned[i] = true;
+            owned[i] = Owned::Leaf;
             depth += json_depth(line);
             continue;
         }
         if owned_line(line, format, &leaves) {
-            owned[i] = true;
+            owned[i] = Owned::Leaf;
             if matches!(format, Format::Json | Format::Jsonc) {
                 depth = json_depth(line).max(0);
             }
         } else if owned_line(line, format, &parents) {
-            owned[i] = true;
+            owned[i] = Owned::Parent;
         }
     }
     owned
+}
+
+fn parent_names<'a>(edits: &[&'a Edit]) -> Vec<&'a str> {
+    edits
+        .iter()
+        .flat_map(|e| e.path.iter().rev().skip(1).map(String::as_str))
+        .collect()
+}
+
+/// A JSON parent's line as compared when the edit re-laid it: the line without the parent's
+/// own `"key":` and without the edited leaves' `"key": value` pairs written inline. What is
+/// left (neighbours inline in the same object, comments) must survive, wherever the editor
+/// moved it: `"env": { "A": "1" }` opens onto several lines when a key goes in.
+fn parent_rest(line: &str, parents: &[&str], leaves: &[&str]) -> String {
+    let mut l = line.to_string();
+    for name in parents {
+        l = l.replace(&format!("\"{name}\":"), "");
+    }
+    for name in leaves {
+        let key = format!("\"{name}\"");
+        while let Some(i) = l.find(&key) {
+            let after = &l[i + key.len()..];
+            let Some(colon) = after.trim_start().strip_prefix(':') else {
+                break;
+            };
+            let value = colon.trim_start();
+            let len = if let Some(body) = value.strip_prefix('"') {
+                let mut end = None;
+                let mut escaped = false;
+                for (j, c) in body.char_indices() {
+                    match (escaped, c) {
+                        (true, _) => escaped = false,
+                        (false, '\\') => escaped = true,
+                        (false, '"') => {
+                            end = Some(j + 2);
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                match end {
+                    Some(e) => e,
+                    None => break,
+                }
+            } else {
+                value.find([',', '}', ']']).unwrap_or(value.len())
+            };
+            let value_start = l.len() - value.len();
+            l.replace_range(i..value_start + len, "");
+        }
+    }
+    l
 }
 
 /// Braces and brackets a JSON line opens minus those it closes, outside strings and comments.
@@ -1083,6 +1173,60 @@ args = ["-y", "server-github"]
         let text = "[t]\nk = 1\n# closing words\nz = 2\n";
         let out = apply(text, Format::Toml, &[e("t.z", None)]).unwrap();
         assert_eq!(out, "[t]\nk = 1\n# closing words\n");
+    }
+
+    /// A parent object written on one line (`"env": { "A": "1" }`) is re-laid when a key goes
+    /// in: the read-back check refused every such switch (found by running the switch
+    /// benchmark), although only the layout of the switched object changed. Its neighbours and
+    /// comments must still survive, and a switch back must work too.
+    #[test]
+    fn a_one_line_parent_object_can_be_switched_and_back() {
+        for (format, old) in [
+            (
+                Format::Json,
+                "{\n  \"model\": \"opus\",\n  \"env\": { \"DISABLE_TELEMETRY\": \"1\" },\n  \"x\": 1\n}\n",
+            ),
+            (
+                Format::Jsonc,
+                "{\n  \"env\": { \"A\": \"1\", /* keep */ \"B\": \"x, y}\" } // mine\n}\n",
+            ),
+            (Format::Json, "{ \"env\": { \"A\": \"1\" } }\n"),
+        ] {
+            let to = [
+                e("env.CLAUDE_CODE_USE_BEDROCK", Some(json!("1"))),
+                e("env.AWS_REGION", Some(json!("us-east-1"))),
+            ];
+            let switched =
+                apply(old, format, &to).unwrap_or_else(|err| panic!("{format:?} {old}: {err}"));
+            let back = [
+                e("env.CLAUDE_CODE_USE_BEDROCK", None),
+                e("env.AWS_REGION", None),
+            ];
+            let restored = apply(&switched, format, &back)
+                .unwrap_or_else(|err| panic!("{format:?} {switched}: {err}"));
+            assert_eq!(
+                get(&restored, format, &[]).unwrap(),
+                get(old, format, &[]).unwrap()
+            );
+            if format == Format::Jsonc {
+                assert!(
+                    switched.contains("/* keep */") && switched.contains("// mine"),
+                    "{switched}"
+                );
+            }
+        }
+        // Still refused: a neighbour's comment lost while the object is re-laid.
+        let set = e("env.X", Some(json!("1")));
+        let old = "{\n  \"env\": { \"A\": \"1\" /* keep */ }\n}\n";
+        let new = "{\n  \"env\": {\n    \"A\": \"1\",\n    \"X\": \"1\"\n  }\n}\n";
+        let err = verify(old, new, Format::Jsonc, &[&set]).unwrap_err();
+        assert!(
+            err.to_string().contains("outside the switched keys"),
+            "{err}"
+        );
+        // And the same text re-laid passes.
+        let new = "{\n  \"env\": {\n    \"A\": \"1\" /* keep */,\n    \"X\": \"1\"\n  }\n}\n";
+        verify(old, new, Format::Jsonc, &[&set]).unwrap();
     }
 
     /// Issue 18, item 1: the read-back check compared values only, so a lost comment
