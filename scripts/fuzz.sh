@@ -29,6 +29,10 @@ shift || true
 tools="${TOOLS:-/var/cache/weathervane-tools}"
 export PATH="$tools/bin:$HOME/.cargo/bin:$PATH"
 export RUSTC_BOOTSTRAP=1
+# opt-level 1 rather than release's 3: the build (every dependency of the core, with coverage
+# instrumentation) takes about half as long, which is most of its share of a cold CI run, and
+# the targets still run at a few thousand inputs a second. FUZZ_OPT_LEVEL=3 for long runs.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL="${FUZZ_OPT_LEVEL:-1}"
 # The fuzz build's rustc flags differ from a normal build's: keep it in its own dir.
 target_dir="${CARGO_TARGET_DIR:-$root/target}/fuzz"
 work="${FUZZ_WORK:-${CARGO_TARGET_DIR:-$root/target}/fuzz-work}"
@@ -36,7 +40,7 @@ work="${FUZZ_WORK:-${CARGO_TARGET_DIR:-$root/target}/fuzz-work}"
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "installing cargo-fuzz into $tools" >&2
     mkdir -p "$tools"
-    CARGO_TARGET_DIR="$tools/build" cargo install cargo-fuzz --version 0.13.2 --locked --quiet --root "$tools"
+    CARGO_PROFILE_DEV_DEBUG=false CARGO_TARGET_DIR="$tools/build" cargo install cargo-fuzz --version 0.13.2 --locked --quiet --debug --root "$tools"
 fi
 
 cd "$root"

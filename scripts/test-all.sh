@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every test, in two streams that share the machine.
 #
-#   core:    lint (fmt, clippy, icons, tsc) -> core tests -> bindings check -> UI tests
+#   core:    lint (fmt, icons, tsc) -> core tests (built with clippy's lints, -D warnings) -> bindings check -> UI tests
 #   release: cargo-deny -> fuzz build -> release build -> end-to-end scenarios, with the fuzz
 #            run beside them (the e2e mostly waits on polls; the fuzzer takes one core)
 #            -> the .deb built, installed, run and purged
