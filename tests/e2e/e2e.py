@@ -1589,12 +1589,27 @@ class Run:
         time.sleep(6)
         opened = footprint.pss_kib(pid)
         self.screenshot("dashboard-own-process.png")
-        if not footprint.close_window(self.display.lstrip(":"), "Weathervane"):
-            raise Failure("no window titled 'Weathervane' to close")
-
         def child_gone():
             return not os.path.exists("/proc/%d" % kid) or cmdline(kid) in ("", "?"), kid
-        wait_for("the dashboard process exits when its window closes", child_gone, 20)
+        # Under Xvfb with no window manager the dashboard now and then leaves a close request
+        # unanswered (README, "Closing the dashboard"; resident_check.py does the same): send
+        # it again every 2 s while the process is there, at most eight times, and say how many.
+        requests = 0
+        while True:
+            requests += 1
+            if not footprint.close_window(self.display.lstrip(":"), "Weathervane"):
+                if requests == 1:
+                    raise Failure("no window titled 'Weathervane' to close")
+                break
+            try:
+                wait_for("the dashboard process exits when its window closes", child_gone, 2, 0.05)
+                break
+            except Failure:
+                if requests >= 8:
+                    raise
+        wait_for("the dashboard process exits when its window closes (%d close requests)" % requests,
+                 child_gone, 20)
+        log("dashboard closed after %d close request(s)" % requests)
         time.sleep(5)
         after = footprint.pss_kib(pid)
         self.procs.check_alive("app-plain")
