@@ -22,22 +22,7 @@ use weathervane::switch::profiles::AssistantId;
 const THREAD: &str = "019aa1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 
 /// `logs` as Codex's migrations leave it (`codex-rs/state/logs_migrations`, 0001 then 0002).
-const SCHEMA: &str = "CREATE TABLE logs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ts INTEGER NOT NULL,
-    ts_nanos INTEGER NOT NULL,
-    level TEXT NOT NULL,
-    target TEXT NOT NULL,
-    feedback_log_body TEXT,
-    module_path TEXT,
-    file TEXT,
-    line INTEGER,
-    thread_id TEXT,
-    process_uuid TEXT,
-    estimated_bytes INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX idx_logs_ts ON logs(ts DESC, ts_nanos DESC, id DESC);
-CREATE INDEX idx_logs_thread_id ON logs(thread_id);";
+const SCHEMA: &str = include_str!("codex_logs_schema.sql");
 
 /// Codex's WAL database, its connection open as while Codex runs.
 fn codex_db(codex_home: &Path) -> Connection {

@@ -510,22 +510,7 @@ pub(crate) mod tests {
     use std::time::Instant;
 
     /// `logs` as Codex's migrations leave it (0001, then 0002 renaming `message`).
-    const SCHEMA: &str = "CREATE TABLE logs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        ts INTEGER NOT NULL,
-        ts_nanos INTEGER NOT NULL,
-        level TEXT NOT NULL,
-        target TEXT NOT NULL,
-        feedback_log_body TEXT,
-        module_path TEXT,
-        file TEXT,
-        line INTEGER,
-        thread_id TEXT,
-        process_uuid TEXT,
-        estimated_bytes INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX idx_logs_ts ON logs(ts DESC, ts_nanos DESC, id DESC);
-    CREATE INDEX idx_logs_thread_id ON logs(thread_id);";
+    const SCHEMA: &str = include_str!("../../../tests/codex_logs_schema.sql");
     pub(crate) const TARGET: &str = "codex_core::responses_retry";
     pub(crate) const THREAD: &str = "019aa1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
     /// Upstream's row: the message only.
