@@ -273,6 +273,10 @@ def serve_tls(port_file):
                    check=True, capture_output=True)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
+    # Loaded: the files are not needed again, and the server is usually ended by a signal,
+    # which would leave them in /tmp after every scenario.
+    import shutil
+    shutil.rmtree(d, ignore_errors=True)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
