@@ -5,6 +5,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 TOOLS ?= /var/cache/weathervane-tools
 
 .PHONY: fuzz-build fuzz-run e2e-flow e2e-faults e2e-probes e2e-sessions e2e-resident deps-package package package-check deps-screenshots screenshots
+.PHONY: desktop-test
 .PHONY: run test deps deps-desktop deps-e2e ui build lint clippy fmt clean bench e2e core-test ui-test bindings-check bindings-current icons footprint deny deps-deny bench-detection bench-sessions fuzz-smoke fuzz
 
 deps:
@@ -82,11 +83,19 @@ lint: ui
 clippy: ui
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# Every crate's tests but the desktop one's, in debug (the core, the CLI, the resident).
 core-test: ui
-	$(CLIPPY_WRAP) $(CARGO) test --workspace --lib --bins --tests --benches
+	$(CLIPPY_WRAP) $(CARGO) test --workspace --exclude weathervane-desktop --lib --bins --tests --benches
+
+# The desktop crate's tests (Tauri's mock runtime) in the release profile: its dependencies
+# (Tauri, WebKit, GTK: a third of the graph) are those of `make build`, not compiled once
+# more in debug. `make test` runs every build with the same clippy wrapper, so the two share
+# the workspace's crates too.
+desktop-test: build
+	$(CLIPPY_WRAP) $(CARGO) test --release -p weathervane-desktop --lib --bins --tests
 
 # The TypeScript types are generated from Rust (ts-rs) by the tests above; the committed ones must match.
-bindings-check: core-test bindings-current
+bindings-check: core-test desktop-test bindings-current
 
 # The check alone, after the tests have run (`make test` orders them itself).
 bindings-current:
@@ -156,14 +165,17 @@ icons:
 # Coverage-guided fuzzing of the status parsers and config editors (fuzz/README.md), on stable.
 fuzz-smoke: fuzz-run
 
+# Without `make test`'s clippy wrapper (its own workspace; the same build as `make fuzz`).
+FUZZ_ENV = env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS TOOLS=$(TOOLS)
+
 fuzz-build:
-	TOOLS=$(TOOLS) scripts/fuzz.sh --build-only
+	$(FUZZ_ENV) scripts/fuzz.sh --build-only
 
 fuzz-run:
-	TOOLS=$(TOOLS) scripts/fuzz.sh 10
+	$(FUZZ_ENV) scripts/fuzz.sh 10
 
 fuzz:
-	TOOLS=$(TOOLS) scripts/fuzz.sh 300
+	$(FUZZ_ENV) scripts/fuzz.sh 300
 
 fmt:
 	$(CARGO) fmt --all

@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # `make test`: every test, in two streams that share the machine.
 #
-#   core:    lint (fmt, icons, tsc) -> core tests (built with clippy's lints, -D warnings) -> bindings check -> UI tests
-#   release: cargo-deny -> fuzz build -> release build -> end-to-end scenarios, with the fuzz
-#            run beside them (the e2e mostly waits on polls; the fuzzer takes one core)
-#            -> the .deb built, installed, run and purged
+#   core:    lint (fmt, icons, tsc) -> core tests (every crate but the desktop one, debug)
+#            -> UI tests -> fuzz build -> fuzz run
+#   release: cargo-deny -> release build -> then side by side:
+#              end-to-end scenarios -> the .deb built, installed, run and purged
+#              the desktop crate's tests (release)
+#            (the scenarios mostly wait on polls, so the compile beside them fills the cores)
+#   then:    the generated TypeScript bindings are committed and current (both test steps
+#            write them)
 #
-# The two compile into different profile dirs of one target dir (debug/, release/, fuzz/),
-# so neither waits on the other's lock. Set-up (apt packages, npm ci, the UI build, the tools)
-# happens once, first. Each step's time is printed at the end; a failed step fails the run
-# after both streams have finished (so one run reports every failure).
+# Every Rust build here runs clippy's lints (-D warnings) as it compiles the workspace's
+# crates (clippy-driver as RUSTC_WORKSPACE_WRAPPER), so no build of the dependency graph is
+# spent on a separate `cargo clippy`, and the release build and the desktop tests, which share
+# the release profile's dependencies, also share the wrapper (no crate is built twice).
+# The desktop crate (Tauri, WebKit, GTK: a third of the dependency graph) is tested against
+# the release build's dependencies rather than compiled once more in debug.
+#
+# The two streams compile into different profile dirs of one target dir (debug/, release/,
+# fuzz/), so neither waits on the other's lock. Set-up (apt packages, npm ci, the UI build,
+# the tools) happens once, first. Each step's time is printed at the end; a failed step fails
+# the run after both streams have finished (so one run reports every failure).
 #
 # Env: TEST_SERIAL=1 runs the two streams one after the other (same steps).
 set -uo pipefail
@@ -39,26 +50,31 @@ prefix() { # stream: every line tagged, so two streams' output stays readable
 core_stream() {
   step core lint lint &&
     step core core-test core-test &&
-    step core bindings-check bindings-current &&
-    step core ui-test ui-test
+    step core ui-test ui-test &&
+    step core fuzz-build fuzz-build &&
+    step core fuzz-run fuzz-run
 }
 
 release_stream() {
   step release deny deny &&
-    step release fuzz-build fuzz-build &&
     step release build build || return 0
-  # The fuzzer and the end-to-end scenarios side by side.
-  step release fuzz-run fuzz-run 2>&1 | prefix fuzz &
-  step release e2e e2e
+  # The desktop tests' compile beside the end-to-end scenarios, which mostly wait; then the
+  # .deb over the same release binaries, installed, run and purged.
+  # `-o build`: the release build is done; a no-op `cargo build` here would still wait on the
+  # build dir's lock while the desktop tests compile.
+  step release desktop-test -o build desktop-test 2>&1 | prefix side &
+  step release e2e -o build e2e && step release package-check -o build package-check
   wait
-  # The .deb over the same release binaries, installed, run and purged.
-  step release package-check package-check
 }
 
 # Every step, in both modes; the run passes only if each one ran and passed.
-want="setup/deps-e2e setup/ui core/lint core/core-test core/bindings-check core/ui-test
-release/deny release/fuzz-build release/build release/fuzz-run release/e2e
-release/package-check"
+want="setup/deps-e2e setup/ui core/lint core/core-test core/ui-test core/fuzz-build
+core/fuzz-run release/deny release/build release/desktop-test release/e2e
+release/package-check final/bindings-check"
+
+# The lints run inside every Rust build of this run (see the top; the Makefile's CLIPPY_WRAP).
+export RUSTC_WORKSPACE_WRAPPER=clippy-driver
+export CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
 
 t0=$SECONDS
 # Set-up both streams need, once (apt and npm must not run twice at a time).
@@ -72,6 +88,8 @@ else
   release_stream 2>&1 | prefix release &
   wait
 fi
+# After both test steps, which regenerate ui/src/bindings.
+step final bindings-check bindings-current
 
 echo
 echo "== make test: $((SECONDS - t0)) s in all"
