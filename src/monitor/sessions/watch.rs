@@ -632,6 +632,41 @@ impl Engine {
         self.waiting.iter().map(|(_, a)| a.as_path())
     }
 
+    /// Folders whose watch was just put in place, looked at again: a folder is read when it
+    /// appears and watched after, so a session file or folder made in between has no event
+    /// of its own (under load that gap is long enough for an assistant's first writes).
+    /// Known files go on from their offset; new ones are read from their start, as the first
+    /// look would have read them; new folders are taken as if just created.
+    pub fn catch_up(&mut self, dirs: &[PathBuf]) -> (WatchChanges, Vec<ErrorFact>) {
+        let mut changes = WatchChanges::default();
+        let mut facts = Vec::new();
+        let create = EventKind::Create(notify::event::CreateKind::Folder);
+        for d in dirs {
+            let Some(root) = self.root_of(d).cloned() else {
+                continue;
+            };
+            if *d != root.dir && !self.watched.contains_key(d) {
+                continue;
+            }
+            for e in std::fs::read_dir(d)
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+            {
+                let p = e.path();
+                if root.is_session_file(&p) {
+                    facts.extend(self.read(&p, root.assistant, StartAt::Beginning));
+                } else if p.is_dir() && root.wants_dir(&p) && !self.watched.contains_key(&p) {
+                    let (c, more) = self.on_change(&create, &[p]);
+                    changes.add.extend(c.add);
+                    changes.remove.extend(c.remove);
+                    facts.extend(more);
+                }
+            }
+        }
+        (changes, facts)
+    }
+
     fn add_dir(&mut self, p: &Path, changes: &mut WatchChanges) {
         self.tick += 1;
         self.watched.insert(p.to_path_buf(), self.tick);
@@ -674,12 +709,14 @@ fn settle(
                 tracing::debug!(dir = %d.display(), error = %e, "cannot watch");
             }
         }
+        // What was made in the new folders before their watches stood.
+        let (caught, more) = engine.catch_up(&changes.add);
+        facts.extend(more);
         facts.extend(engine.read_fresh_logs());
-        if engine.waiting_on().next().is_none() {
-            break;
+        changes = caught;
+        if engine.waiting_on().next().is_some() {
+            facts.extend(engine.recheck_waiting(&mut changes));
         }
-        changes = WatchChanges::default();
-        facts.extend(engine.recheck_waiting(&mut changes));
         if changes.add.is_empty() && changes.remove.is_empty() {
             break;
         }
@@ -1078,6 +1115,47 @@ mod tests {
                 .logs
                 .contains_key(&dot.join("logs_2.sqlite"))
         );
+    }
+
+    /// The gap a busy machine opened in `notify_finds_an_assistant_installed_after_start`: a
+    /// new folder is read, then watched; what is written in between has no event. `settle`,
+    /// which puts the watches in place, looks at those folders again.
+    #[test]
+    fn files_and_folders_made_between_a_look_and_its_watch_are_read() {
+        let home = tempfile::tempdir().unwrap();
+        let root = Root {
+            assistant: AssistantId::ClaudeCode,
+            dir: home.path().join(".claude/projects"),
+        };
+        let mut e = Engine::new(
+            vec![root.clone()],
+            FollowState::default(),
+            WatchOptions::default(),
+        );
+        assert_eq!(e.start(), [home.path().to_path_buf()]);
+        // The assistant's first run makes its folders; the engine looks (no file yet)...
+        let proj = root.dir.join("-home-me-app");
+        std::fs::create_dir_all(&proj).unwrap();
+        let mut changes = WatchChanges::default();
+        assert!(e.recheck_waiting(&mut changes).is_empty());
+        assert!(changes.add.contains(&proj), "{changes:?}");
+        // ...and before the watches stand, writes a session and makes another project.
+        append(&proj.join("s.jsonl"), RETRY);
+        append(&proj.join("s.jsonl"), RETRY);
+        let other = root.dir.join("-home-me-lib");
+        std::fs::create_dir(&other).unwrap();
+        append(&other.join("t.jsonl"), RETRY);
+        let (tx, _rx) = mpsc::channel::<Msg>();
+        let mut watcher = notify::recommended_watcher(move |r| {
+            let _ = tx.send(Msg::Fs(r));
+        })
+        .unwrap();
+        let facts = settle(&mut watcher, &mut e, changes);
+        assert_eq!(facts.len(), 3, "both files, from their start: {facts:?}");
+        assert!(e.watched().any(|d| d == other));
+        // Nothing is read twice.
+        let (c, f) = e.catch_up(&[root.dir.clone(), proj.clone(), other.clone()]);
+        assert_eq!((c, f.len()), (WatchChanges::default(), 0));
     }
 
     #[test]
