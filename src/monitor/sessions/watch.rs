@@ -520,21 +520,7 @@ impl Engine {
                 if root.wants_dir(p) && !self.watched.contains_key(p) {
                     self.add_dir(p, &mut changes);
                     // Files (or folders) made before the watch was in place.
-                    for f in std::fs::read_dir(p)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Result::ok)
-                    {
-                        let fp = f.path();
-                        if root.is_session_file(&fp) {
-                            facts.extend(self.read(&fp, root.assistant, StartAt::Beginning));
-                        } else if fp.is_dir() {
-                            let (c, more) = self.on_change(kind, &[fp]);
-                            changes.add.extend(c.add);
-                            changes.remove.extend(c.remove);
-                            facts.extend(more);
-                        }
-                    }
+                    self.read_new_entries(p, &root, kind, &mut changes, &mut facts);
                 }
             } else if root.is_session_file(p) {
                 if !p.exists() {
@@ -645,26 +631,39 @@ impl Engine {
             let Some(root) = self.root_of(d).cloned() else {
                 continue;
             };
-            if *d != root.dir && !self.watched.contains_key(d) {
-                continue;
-            }
-            for e in std::fs::read_dir(d)
-                .into_iter()
-                .flatten()
-                .filter_map(Result::ok)
-            {
-                let p = e.path();
-                if root.is_session_file(&p) {
-                    facts.extend(self.read(&p, root.assistant, StartAt::Beginning));
-                } else if p.is_dir() && root.wants_dir(&p) && !self.watched.contains_key(&p) {
-                    let (c, more) = self.on_change(&create, &[p]);
-                    changes.add.extend(c.add);
-                    changes.remove.extend(c.remove);
-                    facts.extend(more);
-                }
+            if *d == root.dir || self.watched.contains_key(d) {
+                self.read_new_entries(d, &root, &create, &mut changes, &mut facts);
             }
         }
         (changes, facts)
+    }
+
+    /// A new folder's entries: its session files from their start, its folders as new ones
+    /// (`on_change` watches those the root wants and reads them in turn; known files go on
+    /// from their offsets).
+    fn read_new_entries(
+        &mut self,
+        dir: &Path,
+        root: &Root,
+        kind: &EventKind,
+        changes: &mut WatchChanges,
+        facts: &mut Vec<ErrorFact>,
+    ) {
+        for e in std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
+            let p = e.path();
+            if root.is_session_file(&p) {
+                facts.extend(self.read(&p, root.assistant, StartAt::Beginning));
+            } else if p.is_dir() {
+                let (c, more) = self.on_change(kind, &[p]);
+                changes.add.extend(c.add);
+                changes.remove.extend(c.remove);
+                facts.extend(more);
+            }
+        }
     }
 
     fn add_dir(&mut self, p: &Path, changes: &mut WatchChanges) {
