@@ -1612,21 +1612,11 @@ class Run:
         def child_gone():
             return not os.path.exists("/proc/%d" % kid) or cmdline(kid) in ("", "?"), kid
         # Under Xvfb with no window manager the dashboard now and then leaves a close request
-        # unanswered (README, "Closing the dashboard"; resident_check.py does the same): send
-        # it again every 2 s while the process is there, at most eight times, and say how many.
-        requests = 0
-        while True:
-            requests += 1
-            if not footprint.close_window(self.display.lstrip(":"), "Weathervane"):
-                if requests == 1:
-                    raise Failure("no window titled 'Weathervane' to close")
-                break
-            try:
-                wait_for("the dashboard process exits when its window closes", child_gone, 2, 0.05)
-                break
-            except Failure:
-                if requests >= 8:
-                    raise
+        # unanswered (README, "Closing the dashboard"; resident_check.py does the same): asked
+        # again every 2 s while the process is there, at most eight times, and counted.
+        requests, _ = footprint.close_until(self.display, lambda: child_gone()[0], 8)
+        if not requests:
+            raise Failure("no window titled 'Weathervane' to close")
         wait_for("the dashboard process exits when its window closes (%d close requests)" % requests,
                  child_gone, 20)
         log("dashboard closed after %d close request(s)" % requests)

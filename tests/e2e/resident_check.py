@@ -389,14 +389,9 @@ def close_dashboard(display, resident):
     request closed it at once); why is not known yet (README, "Closing the dashboard").
     Returns (requests sent, seconds from the last one until the resident's tree was itself
     alone, or None)."""
-    requests = 0
-    while requests < 8:
-        requests += 1
-        t0 = time.monotonic()
-        if not footprint.close_window(display.lstrip(":"), "Weathervane"):
-            break
-        if wait(lambda: not window_shown(display) or not footprint.children(resident), 2, 0.02):
-            break
+    requests, last = footprint.close_until(
+        display, lambda: not window_shown(display) or not footprint.children(resident), 8)
+    t0 = time.monotonic() if last is None else last
     if wait(lambda: not footprint.children(resident), 20, 0.02):
         return requests, time.monotonic() - t0
     return requests, None
