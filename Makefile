@@ -5,8 +5,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 TOOLS ?= /var/cache/weathervane-tools
 
 .PHONY: fuzz-build fuzz-run e2e-flow e2e-faults e2e-probes e2e-sessions e2e-resident deps-package package package-check deps-screenshots screenshots
-.PHONY: desktop-test
-.PHONY: run test deps deps-desktop deps-e2e ui build lint clippy fmt clean bench e2e core-test ui-test bindings-check bindings-current icons footprint deny deps-deny bench-detection bench-sessions fuzz-smoke fuzz
+.PHONY: run test desktop-test deps deps-desktop deps-e2e ui build lint clippy fmt clean bench e2e core-test ui-test bindings-check bindings-current icons footprint deny deps-deny bench-detection bench-sessions fuzz-smoke fuzz
 
 deps:
 	@scripts/deps.sh core
@@ -73,7 +72,14 @@ package-check: package deps-e2e
 # compiled once, for the tests, instead of once more in check mode (about 5 min of a cold CI run).
 # The targets are those of `cargo clippy --workspace --all-targets` (no examples exist);
 # `make clippy` is the plain check.
-CLIPPY_WRAP = RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+CLIPPY_DRIVER_ARGS := -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+CLIPPY_WRAP = RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=$(CLIPPY_DRIVER_ARGS)
+# `make test` (CLIPPY_EVERY_BUILD=1) runs every Rust build with the same wrapper, so the release
+# build and the release desktop tests share the workspace's crates.
+ifeq ($(CLIPPY_EVERY_BUILD),1)
+export RUSTC_WORKSPACE_WRAPPER := clippy-driver
+export CLIPPY_ARGS := $(CLIPPY_DRIVER_ARGS)
+endif
 
 lint: ui
 	$(CARGO) fmt --all -- --check

@@ -73,8 +73,7 @@ core/fuzz-run release/deny release/build release/desktop-test release/e2e
 release/package-check final/bindings-check"
 
 # The lints run inside every Rust build of this run (see the top; the Makefile's CLIPPY_WRAP).
-export RUSTC_WORKSPACE_WRAPPER=clippy-driver
-export CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+export CLIPPY_EVERY_BUILD=1
 
 t0=$SECONDS
 # Set-up both streams need, once (apt and npm must not run twice at a time).
